@@ -30,7 +30,7 @@ def task_name(stage: str) -> str:
     return f"newsflow.{stage}"
 
 
-def filesystem_broker_folders(root: Path) -> dict[str, str]:
+def filesystem_broker_folders(root: Path) -> dict[str, Any]:
     """kombu's filesystem transport: producer and consumer share one folder per direction."""
     queue_dir = root / "queue"
     processed = root / "processed"
@@ -81,6 +81,16 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
+        # Read by workers.producer.send_articles (replay, sweeper) to group articles.
+        "newsflow_batch_size": settings.pipeline.batch_size,
+        # `celery beat` (compose service `beat`) runs the sweeper on this schedule.
+        "beat_schedule": {
+            "sweep-stuck-items": {
+                "task": "newsflow.sweep",
+                "schedule": settings.pipeline.sweep_interval_s,
+                "options": {"queue": settings.pipeline.queue_for("store")},
+            }
+        },
         "enable_utc": True,
     }
     scheme = urlsplit(broker_url).scheme

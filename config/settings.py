@@ -21,8 +21,8 @@ __all__ = [
     "ExtractSettings",
     "FetchSettings",
     "PipelineSettings",
-    "SettingsError",
     "Settings",
+    "SettingsError",
     "StoreSettings",
     "TranslateSettings",
     "get_settings",
@@ -63,12 +63,33 @@ class CleanSettings(BaseModel):
     min_text_chars: int = Field(40, ge=0, description="less text than this is not an article")
 
 
+# The default candidate languages of translate_check: those of the corpus plus the main
+# languages of European and world news (see TranslateSettings.detector_languages).
+# fmt: off
+_DETECTOR_LANGUAGES: tuple[str, ...] = (
+    "en", "de", "es", "fr", "pl", "pt", "hr", "sr", "sl", "it", "ru", "uk", "be", "bg",
+    "zh", "id", "ja", "ko", "ar", "fa", "ur", "hi", "bn", "fi", "et", "no", "da", "sv",
+    "is", "nl", "af", "ca", "ro", "cs", "sk", "hu", "el", "tr", "he", "vi", "th", "tl",
+    "lv", "lt", "ga", "cy", "eu", "sq", "mk", "sw", "ta", "pap",
+)
+# fmt: on
+
+
 class TranslateSettings(BaseModel):
     target_language: str = "en"
     # Languages that have their own spaCy pipeline: routed there instead of translated.
     routed_languages: list[str] = Field(default_factory=lambda: ["fr"])
     min_paragraph_chars: int = Field(40, ge=1, description="shorter paragraphs are 'undetermined'")
     min_confidence: float = Field(0.5, ge=0, le=1)
+    # py3langid matched or beat lingua on the corpus at a fifth of the CPU and a twelfth of
+    # the memory (bench/language_quality.py); lingua stays selectable.
+    detector_backend: Literal["py3langid", "lingua"] = "py3langid"
+    # The candidate languages (ISO 639-1; "pap" is covered by a word profile). Near-twins
+    # that the detectors confuse with a corpus language are left out on purpose: Malay (ms,
+    # read as Indonesian) and Bosnian (bs, read as Croatian).
+    detector_languages: list[str] = Field(default_factory=lambda: list(_DETECTOR_LANGUAGES))
+    # Name of a translator registered with tasks.language.translator; None: no translation.
+    translator: str | None = None
 
 
 class ExtractSettings(BaseModel):
@@ -83,12 +104,53 @@ class ExtractSettings(BaseModel):
     max_keywords: int = Field(10, ge=0)
     summary_sentences: int = Field(3, ge=1)
     batch_size: int = Field(16, ge=1, description="texts per nlp.pipe call")
+    # NER labels not kept as entities (numbers are not things an article is "about")
+    dropped_labels: list[str] = Field(
+        default_factory=lambda: ["CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"]
+    )
+    # canonical name -> variants the text cannot tie by itself (matched case-insensitively
+    # after a leading "the" is stripped); the text's own acronyms and surnames need no entry
+    aliases: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "NATO": [
+                "North Atlantic Treaty Organization",
+                "North Atlantic Alliance",
+                "Atlantic Alliance",
+                "OTAN",
+                "Alliance atlantique",
+            ],
+            "United States": [
+                "US",
+                "U.S.",
+                "USA",
+                "U.S.A.",
+                "United States of America",
+                "États-Unis",
+                "Etats-Unis",
+            ],
+            "United Kingdom": ["UK", "U.K.", "Britain", "Great Britain", "Royaume-Uni"],
+            "European Union": ["EU", "E.U.", "Union européenne", "UE"],
+            "United Nations": ["UN", "U.N.", "Nations unies", "ONU"],
+        }
+    )
+    quote_min_words: int = Field(2, ge=1, description="shorter quotes are scare quotes")
 
 
 class StoreSettings(BaseModel):
-    near_duplicate_threshold: float = Field(0.8, gt=0, le=1, description="MinHash Jaccard")
+    # Measured on the dev corpus (word 3-gram shingles, 128 permutations): lightly edited
+    # copies score >= 0.68, distinct articles <= 0.35.
+    near_duplicate_threshold: float = Field(
+        0.6,
+        gt=0,
+        le=1,
+        description="MinHash Jaccard, or containment of the smaller text in the larger",
+    )
     minhash_permutations: int = Field(128, ge=16)
     story_window_days: int = Field(7, ge=0)
+    # Evidence an article needs to join a story (shared-name share + text overlap + date
+    # bonus, see tasks/storage/stories.py): the seeds score 0.84, unrelated dev-corpus
+    # articles of the same week at most 0.53.
+    story_min_evidence: float = Field(0.6, gt=0)
 
 
 class CeleryTuning(BaseModel):
@@ -103,6 +165,13 @@ class CeleryTuning(BaseModel):
 
 class PipelineSettings(BaseModel):
     queue_prefix: str = "newsflow"
+    # Articles per message. A 5-hop chain costs ~11 ms of CPU per message; carrying a
+    # micro-batch divides that and lets spaCy's nlp.pipe work on several texts at once.
+    # Outcomes stay per article (see workers.runtime).
+    batch_size: int = Field(8, ge=1, le=256)
+    # The sweeper re-sends items with no progress for this long (lost with a Redis crash).
+    stuck_after_s: float = Field(1800.0, gt=0)
+    sweep_interval_s: float = Field(300.0, gt=0)
     # stage -> queue; unlisted stages get "<prefix>.<stage>".
     queues: dict[str, str] = Field(default_factory=dict)
 

@@ -89,6 +89,10 @@ class Translation(BaseModel):
     decision: Decision = "pass"
     reason: str = ""
     model_language: str | None = Field(None, description="language whose NLP model to use")
+    translated_by: str | None = Field(None, description="registered translator that was used")
+    original_text: str | None = Field(
+        None, description="text before translation; offsets above refer to it when set"
+    )
 
 
 class Mention(BaseModel):
@@ -152,6 +156,7 @@ class Article(BaseModel):
     canonical_url: str | None = None
     text: str | None = None
     removed: list[RemovedLine] = Field(default_factory=list)
+    html_lang: str | None = Field(None, description="the page's <html lang>: a hint only")
     metadata_provenance: dict[str, Provenance] = Field(default_factory=dict)
 
     # translate-check

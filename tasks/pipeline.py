@@ -20,9 +20,12 @@ __all__ = [
     "STAGES",
     "FailureOutcome",
     "StageFn",
+    "StageResult",
     "record_failure",
     "run_inline",
+    "run_inline_batch",
     "run_stage",
+    "run_stage_batch",
 ]
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,35 @@ def run_stage(stage: str, article: Article, settings: Settings) -> Article:
     return STAGES[stage](article, settings)
 
 
+# One entry per input article, in order: the article the stage returned, or what it raised.
+StageResult = Article | Exception
+
+
+def _extract_batch(articles: list[Article], settings: Settings) -> list[StageResult]:
+    from tasks.extract import extract_batch
+
+    return extract_batch(articles, settings.extract)
+
+
+# Stages that gain from seeing several articles at once (spaCy's nlp.pipe).
+BATCH_STAGES: Mapping[str, Callable[[list[Article], Settings], list[StageResult]]] = {
+    "extract": _extract_batch,
+}
+
+
+def run_stage_batch(stage: str, articles: list[Article], settings: Settings) -> list[StageResult]:
+    """Run one stage over a micro-batch; a failing article never fails the others."""
+    if stage in BATCH_STAGES and len(articles) > 1:
+        return BATCH_STAGES[stage](articles, settings)
+    results: list[StageResult] = []
+    for article in articles:
+        try:
+            results.append(run_stage(stage, article, settings))
+        except Exception as exc:
+            results.append(exc)
+    return results
+
+
 @dataclass(frozen=True)
 class FailureOutcome:
     state: Literal["rejected", "dead"]
@@ -99,24 +131,32 @@ def record_failure(
     else:
         reason = exc.reason if isinstance(exc, RetryableError) else type(exc).__name__
         outcome = FailureOutcome("dead", reason, f"{type(exc).__name__}: {exc}")
-        ledger.record_dead(engine, article_id, stage, outcome.message)
-    log.warning(
-        "article %s %s at %s: %s", article_id, outcome.state, stage, outcome.message
-    )
+        ledger.record_dead(engine, article_id, stage, outcome.message, reason=reason)
+    log.warning("article %s %s at %s: %s", article_id, outcome.state, stage, outcome.message)
     return outcome
 
 
-def run_inline(
-    article: Article, settings: Settings, stages: tuple[str, ...] = STAGE_NAMES
-) -> Article | FailureOutcome:
+def run_inline_batch(
+    articles: list[Article], settings: Settings, stages: tuple[str, ...] = STAGE_NAMES
+) -> list[Article | FailureOutcome]:
     """Run the whole chain in this process: the baseline the Celery path is measured against.
 
     Retryable errors are not retried here (there is no broker to back off on); they end the
     item as dead, exactly as exhausted retries would in a worker.
     """
+    outcomes: dict[str, Article | FailureOutcome] = {}
+    alive = list(articles)
     for stage in stages:
-        try:
-            article = run_stage(stage, article, settings)
-        except Exception as exc:
-            return record_failure(settings, article.id, stage, exc)
-    return article
+        survivors = []
+        for article, result in zip(alive, run_stage_batch(stage, alive, settings), strict=True):
+            if isinstance(result, Exception):
+                outcomes[article.id] = record_failure(settings, article.id, stage, result)
+            else:
+                survivors.append(result)
+        alive = survivors
+    outcomes.update({a.id: a for a in alive})
+    return [outcomes[a.id] for a in articles]
+
+
+def run_inline(article: Article, settings: Settings) -> Article | FailureOutcome:
+    return run_inline_batch([article], settings)[0]

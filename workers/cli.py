@@ -25,7 +25,7 @@ out = Console()
 
 PathsArg = Annotated[
     list[str],
-    typer.Argument(help="files, folders, globs, @list files, JSONL, feeds, sitemaps, WARC, URLs, -"),
+    typer.Argument(help="files, folders, globs, @lists, JSONL, feeds, sitemaps, WARC, URLs, -"),
 ]
 
 
@@ -77,7 +77,7 @@ def run(
         env = embedded.embedded_environment(settings, broker_dir, _roots(paths))
         local = load_settings(broker_url=env["NEWSFLOW_BROKER_URL"])
         celery_app = make_app(local)
-        worker = embedded.start_worker(env, concurrency)
+        worker = embedded.start_worker(local, env, concurrency)
         try:
             report = producer.enqueue(celery_app, local, engine, iter_sources(paths))
             for problem in report.problems:

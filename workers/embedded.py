@@ -22,7 +22,9 @@ from config.settings import STAGE_NAMES, Settings
 __all__ = ["embedded_environment", "start_worker", "stop_worker"]
 
 
-def embedded_environment(settings: Settings, broker_dir: Path, roots: Sequence[Path]) -> dict[str, str]:
+def embedded_environment(
+    settings: Settings, broker_dir: Path, roots: Sequence[Path]
+) -> dict[str, str]:
     """Environment for the worker subprocess: same settings, local broker, allowed roots."""
     env = dict(os.environ)
     env["NEWSFLOW_BROKER_URL"] = f"filesystem://{broker_dir.resolve()}"
@@ -34,10 +36,10 @@ def embedded_environment(settings: Settings, broker_dir: Path, roots: Sequence[P
     return env
 
 
-def start_worker(env: dict[str, str], concurrency: int, loglevel: str = "WARNING") -> subprocess.Popen[bytes]:
-    queues = ",".join(
-        Settings().pipeline.queue_for(stage) for stage in STAGE_NAMES
-    )
+def start_worker(
+    settings: Settings, env: dict[str, str], concurrency: int, loglevel: str = "WARNING"
+) -> subprocess.Popen[bytes]:
+    queues = ",".join(settings.pipeline.queue_for(stage) for stage in STAGE_NAMES)
     command = [
         sys.executable, "-m", "celery", "-A", "workers.app", "worker",
         "--pool", "prefork", "--concurrency", str(concurrency), "--queues", queues,

@@ -25,7 +25,7 @@ from tasks.models import Article
 from tasks.sources import SourceItem, SourceProblem
 from tasks.storage import ledger
 
-__all__ = ["EnqueueReport", "article_chain", "enqueue", "new_batch_id", "send_articles"]
+__all__ = ["EnqueueReport", "chain_from", "enqueue", "new_batch_id", "send_articles"]
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +44,12 @@ class EnqueueReport:
     problems: list[SourceProblem] = field(default_factory=list)
 
 
-def article_chain(app: Celery, article: Article) -> Signature:
-    """fetch | clean | translate_check | extract | store, routed per stage by task name."""
-    first, *rest = STAGE_NAMES
+def chain_from(app: Celery, stage: str, payloads: list[dict[str, Any]]) -> Signature:
+    """The chain from ``stage`` to the end for one micro-batch, routed per stage by name."""
+    first, *rest = STAGE_NAMES[STAGE_NAMES.index(stage):]
     return chain(
-        app.signature(task_name(first), args=(article.to_payload(),)),
-        *(app.signature(task_name(stage)) for stage in rest),
+        app.signature(task_name(first), args=(payloads,)),
+        *(app.signature(task_name(name)) for name in rest),
     )
 
 
@@ -66,11 +66,13 @@ def _article_from(item: SourceItem, batch_id: str) -> Article:
     )
 
 
-def send_articles(app: Celery, articles: list[Article]) -> None:
-    """Publish the chains of a batch over one pooled connection."""
+def send_articles(app: Celery, articles: list[Article], batch_size: int | None = None) -> None:
+    """Publish micro-batches of articles as chains, over one pooled connection."""
+    size = batch_size or app.conf.get("newsflow_batch_size", 1)
     with app.producer_or_acquire() as producer:
-        for article in articles:
-            article_chain(app, article).apply_async(producer=producer)
+        for group in _chunks(articles, size):
+            payloads = [a.to_payload() for a in group]
+            chain_from(app, STAGE_NAMES[0], payloads).apply_async(producer=producer)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -109,7 +111,7 @@ def enqueue(
         articles = [_article_from(s, report.batch_id) for s in sources]
         ledger.record_enqueued(engine, articles, [s.item_key for s in sources])
         try:
-            send_articles(app, articles)
+            send_articles(app, articles, settings.pipeline.batch_size)
         except Exception as exc:
             # The broker is down or refused: the rows stay queued with the reason, so a
             # replay or the sweeper can send them once it is back. Nothing is lost.

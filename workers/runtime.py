@@ -1,15 +1,21 @@
-"""The base class of every stage task: payload in, stage call, ledger and retry policy.
+"""The base class of every stage task: a micro-batch in, the stage, per-article outcomes out.
 
-Typed errors decide what happens (see ``tasks.errors``):
+A message carries a few articles (``pipeline.batch_size``) so the ~11 ms a Celery chain costs
+is shared, but every article keeps its own fate. Typed errors decide it (``tasks.errors``):
 
-* ``PermanentError``  -> the item is rejected at once with its reason; the chain stops.
-* ``RetryableError``  -> retried with exponential backoff and full jitter (honouring a
-  server's Retry-After); after ``max_retries`` the item is dead-lettered.
-* anything else      -> dead-lettered with the error, then re-raised so Flower shows it.
+* ``PermanentError`` -> rejected at once with its reason; it leaves the batch.
+* ``RetryableError`` -> it leaves the batch and is re-sent alone, from this stage on, after
+  exponential backoff with full jitter (at least the server's Retry-After); after
+  ``max_retries`` it is dead-lettered.
+* anything else     -> dead-lettered with the error and logged with its traceback.
 
-At-least-once delivery: a redelivered message for an item already in a terminal state is
-dropped, and each stage start counts an attempt, so a message that keeps killing its worker
-(hard time limit, OOM) is dead-lettered after ``max_retries`` redeliveries instead of looping.
+Survivors continue down the chain; if none survive, the chain stops here.
+
+At-least-once delivery: a redelivered message (worker killed, hard time limit, Redis
+restored its unacked messages) finds its items' stage attempts counted in the ledger. Items
+already terminal are dropped; a redelivered *batch* is split into single-article messages,
+so one poisoned article cannot take its neighbours down with it; a single article that
+keeps killing its worker is dead-lettered after ``max_retries`` deliveries.
 """
 
 from __future__ import annotations
@@ -19,27 +25,47 @@ import random
 from typing import Any
 
 from celery import Task
-from celery.exceptions import Ignore, Reject
+from celery.exceptions import Ignore, SoftTimeLimitExceeded
 from pydantic import ValidationError
 
 from config.settings import Settings, get_settings
-from tasks.errors import PermanentError, RetryableError
+from tasks.errors import NewsflowError, RetryableError
 from tasks.models import Article
-from tasks.pipeline import record_failure, run_stage
+from tasks.pipeline import record_failure, run_stage_batch
 
 __all__ = ["StageTask", "backoff_seconds"]
 
 log = logging.getLogger(__name__)
+
+Payloads = list[dict[str, Any]]
 
 
 def backoff_seconds(retries: int, settings: Settings, retry_after_s: float | None) -> float:
     """Exponential backoff with full jitter, never shorter than the server's Retry-After."""
     tuning = settings.celery
     ceiling = min(tuning.retry_backoff_max_s, tuning.retry_backoff_s * (2**retries))
-    delay = random.uniform(tuning.retry_backoff_s / 2, ceiling)
+    delay = random.uniform(tuning.retry_backoff_s / 2, max(ceiling, tuning.retry_backoff_s / 2))
     if retry_after_s is not None:
         delay = max(delay, min(retry_after_s, tuning.retry_backoff_max_s))
     return delay
+
+
+def _parse(payloads: Any) -> list[Article]:
+    """Validate the message; what is not an Article is refused (never requeued)."""
+    if isinstance(payloads, dict):
+        payloads = [payloads]
+    if not isinstance(payloads, list):
+        log.error("refused a message that is not a list of Article payloads: %r",
+                  type(payloads).__name__)
+        return []
+    articles = []
+    for payload in payloads:
+        try:
+            articles.append(Article.from_payload(payload))
+        except ValidationError as exc:
+            # No ledger row can be named for it: it was never an enqueued item.
+            log.error("refused a payload that is not an Article: %d errors", exc.error_count())
+    return articles
 
 
 class StageTask(Task):  # type: ignore[misc]
@@ -47,58 +73,89 @@ class StageTask(Task):  # type: ignore[misc]
 
     acks_late = True
     reject_on_worker_lost = True
-    max_retries = None  # bounded by settings.celery.max_retries in run_stage
 
-    def run_stage(self, stage: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def run_stage(self, stage: str, payloads: Any) -> Payloads:
         settings = get_settings()
-        article = self._parse(payload)
-        attempts = self._start(settings, article, stage)
+        articles = self._admit(settings, stage, _parse(payloads))
+        if not articles:
+            raise Ignore()
+        survivors: list[Article] = []
         try:
-            result = run_stage(stage, article, settings)
-        except PermanentError as exc:
-            record_failure(settings, article.id, stage, exc)
+            results = run_stage_batch(stage, articles, settings)
+        except SoftTimeLimitExceeded as exc:
+            # The batch ran out of time: the stage's work is lost for all of them, so each is
+            # re-sent alone; the one that is slow on its own will then be dead-lettered.
+            self._resend_singles(settings, stage, articles, exc)
             raise Ignore() from exc
-        except RetryableError as exc:
-            retries = int(self.request.retries or 0)
-            if retries >= settings.celery.max_retries:
-                record_failure(settings, article.id, stage, exc)
-                raise Ignore() from exc
-            delay = backoff_seconds(retries, settings, exc.retry_after_s)
-            log.info("article %s %s: retry %d in %.1fs: %s", article.id, stage, retries + 1,
-                     delay, exc)
-            raise self.retry(exc=exc, countdown=delay, max_retries=settings.celery.max_retries)
-        except Exception as exc:
-            record_failure(settings, article.id, stage, exc)
-            raise
-        log.info("article %s %s done (attempt %d)", article.id, stage, attempts)
-        return result.to_payload()
+        for article, result in zip(articles, results, strict=True):
+            if isinstance(result, Article):
+                result.attempts = 0
+                survivors.append(result)
+            elif isinstance(result, RetryableError):
+                self._retry_alone(settings, stage, article, result)
+            else:
+                if not isinstance(result, Exception):  # pragma: no cover - contract check
+                    result = TypeError(f"stage {stage} returned {type(result).__name__}")
+                record_failure(settings, article.id, stage, result)
+                if not isinstance(result, NewsflowError):
+                    log.error("article %s %s: unexpected error", article.id, stage,
+                              exc_info=result)
+        if not survivors:
+            raise Ignore()
+        log.info("%s: %d of %d articles passed", stage, len(survivors), len(articles))
+        return [a.to_payload() for a in survivors]
 
-    @staticmethod
-    def _parse(payload: Any) -> Article:
-        try:
-            return Article.from_payload(payload)
-        except ValidationError as exc:
-            # Not an article: no ledger row can be named, so it is refused, not requeued.
-            log.error("refused a message that is not an Article payload: %s", exc)
-            raise Reject(f"not an Article payload: {exc.error_count()} errors", requeue=False) \
-                from exc
-
-    def _start(self, settings: Settings, article: Article, stage: str) -> int:
+    def _admit(self, settings: Settings, stage: str, articles: list[Article]) -> list[Article]:
+        """Count this delivery in the ledger; drop terminal items, split redelivered batches."""
         from tasks.storage import ledger
         from tasks.storage.db import get_engine
 
         engine = get_engine(settings.database_url.get_secret_value())
-        attempts = ledger.record_started(engine, article.id, stage)
-        if attempts <= 0:
-            log.info("article %s already terminal; redelivered %s dropped", article.id, stage)
-            raise Ignore()
-        # Redeliveries (worker killed, hard time limit) never reach the except clauses above;
-        # the ledger's per-stage attempt counter is what bounds them.
-        if attempts > settings.celery.max_retries + 1:
-            record_failure(
-                settings, article.id, stage,
-                RetryableError(f"gave up after {attempts - 1} deliveries of stage {stage}",
-                               reason="redelivery_limit"),
-            )
-            raise Ignore()
-        return attempts
+        admitted: list[Article] = []
+        redelivered: list[Article] = []
+        deliveries = ledger.record_started_many(engine, [a.id for a in articles], stage)
+        for article in articles:
+            attempts = deliveries[article.id]
+            if attempts <= 0:
+                log.info("article %s already terminal: %s redelivery dropped", article.id, stage)
+            elif attempts > settings.celery.max_retries + 1:
+                record_failure(settings, article.id, stage, RetryableError(
+                    f"gave up after {attempts - 1} deliveries of stage {stage}",
+                    reason="redelivery_limit"))
+            elif attempts > 1 + article.attempts:
+                redelivered.append(article)
+            else:
+                admitted.append(article)
+        if redelivered and len(articles) > 1:
+            # Delivered before and never finished: a worker died on this batch. Go on one by
+            # one so that whatever killed it can only kill its own article.
+            self._send_from(stage, redelivered, countdown=0, singles=True)
+            return admitted
+        return admitted + redelivered
+
+    def _retry_alone(self, settings: Settings, stage: str, article: Article,
+                     exc: RetryableError) -> None:
+        if article.attempts >= settings.celery.max_retries:
+            record_failure(settings, article.id, stage, exc)
+            return
+        delay = backoff_seconds(article.attempts, settings, exc.retry_after_s)
+        log.info("article %s %s: retry %d in %.1fs: %s", article.id, stage,
+                 article.attempts + 1, delay, exc)
+        article.attempts += 1
+        self._send_from(stage, [article], countdown=delay, singles=True)
+
+    def _resend_singles(self, settings: Settings, stage: str, articles: list[Article],
+                        exc: BaseException) -> None:
+        if len(articles) == 1:
+            record_failure(settings, articles[0].id, stage, exc)
+            return
+        self._send_from(stage, articles, countdown=0, singles=True)
+
+    def _send_from(self, stage: str, articles: list[Article], *, countdown: float,
+                   singles: bool) -> None:
+        from workers.producer import chain_from
+
+        groups = [[a] for a in articles] if singles else [articles]
+        for group in groups:
+            chain_from(self.app, stage, [a.to_payload() for a in group]).apply_async(
+                countdown=countdown)

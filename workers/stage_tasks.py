@@ -20,10 +20,10 @@ __all__ = ["STAGE_TASKS"]
 
 def _make_stage_task(stage: str) -> Task:
     @app.task(bind=True, base=StageTask, name=task_name(stage))  # type: ignore[untyped-decorator]
-    def stage_task(self: StageTask, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.run_stage(stage, payload)
+    def stage_task(self: StageTask, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.run_stage(stage, payloads)
 
-    return stage_task  # type: ignore[no-any-return]
+    return stage_task
 
 
 STAGE_TASKS: dict[str, Task] = {stage: _make_stage_task(stage) for stage in STAGE_NAMES}

@@ -29,14 +29,15 @@ def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000) -> tup
     resend: list[Article] = []
     dead = 0
     for row in ledger.stuck_items(engine, older_than, limit=limit):
-        if row.attempts > settings.celery.max_retries or not row.payload:
+        if row.sweeps >= settings.celery.max_retries or not row.payload:
             ledger.record_dead(engine, row.id, row.stage or "sweep",
-                               f"stuck in {row.state} after {row.attempts} attempts")
+                               f"stuck in {row.state} at {row.stage} after {row.sweeps} sweeps",
+                               reason="stuck")
             dead += 1
             continue
         resend.append(Article.from_payload(row.payload))
     if resend:
-        ledger.record_enqueued(engine, resend)
+        ledger.record_enqueued(engine, resend, swept=True)
         send_articles(app, resend)
     log.info("sweep: re-sent %d, dead-lettered %d", len(resend), dead)
     return len(resend), dead

@@ -27,7 +27,9 @@ CORPUS_PAGES = [
 ]
 
 
-def _newsflow(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _newsflow(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "workers", *args], env=env, capture_output=True, text=True,
         timeout=timeout, check=False,

@@ -1,0 +1,201 @@
+"""Extract stage: entities, quotes, dates, keywords and a lead summary for one article.
+
+``extract`` handles one article; ``extract_batch`` runs spaCy's ``nlp.pipe`` over a batch
+(grouped by model) but keeps every article's result and failure its own (a failure is
+returned in the article's place); ``extract_many`` is the same with each failure recorded
+on its article as ``extract_provenance["error"]``.
+
+NER runs only when the language check named a ``model_language`` that has an installed
+spaCy package (``ExtractSettings.models``); otherwise the language-independent parts still
+run on a tokenizer-only pipeline and ``extract_provenance["entities"]`` says why NER was
+skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from config.settings import ExtractSettings
+from tasks.errors import EmptyInput, NewsflowError
+from tasks.models import Article, Entity, Provenance
+from tasks.nlp.canonical import group_mentions
+from tasks.nlp.dates import normalize_dates, pattern_date_mentions
+from tasks.nlp.entities import RawMention, raw_mentions
+from tasks.nlp.keywords import METHOD as KEYWORD_METHOD
+from tasks.nlp.keywords import extract_keywords
+from tasks.nlp.models import blank_pipeline, load_pipeline, resolve_package, sentences
+from tasks.nlp.quotes import extract_quotes
+from tasks.nlp.speakers import EntitySpan
+from tasks.nlp.summary import METHOD as SUMMARY_METHOD
+from tasks.nlp.summary import lead_summary
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+__all__ = ["extract", "extract_batch", "extract_many"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Route:
+    language: str  # for tokenizer, speech verbs and dateparser
+    package: str | None  # spaCy package for NER, None = skip NER
+    why_skipped: str = ""
+
+
+def _route(article: Article, settings: ExtractSettings) -> _Route:
+    tr = article.translation
+    if tr is None:
+        return _Route("xx", None, "skipped: no language check on this article")
+    language = tr.model_language or tr.language or "xx"
+    if tr.model_language is None:
+        return _Route(language, None, f"skipped: no model language (decision {tr.decision})")
+    candidates = settings.models.get(tr.model_language)
+    if not candidates:
+        return _Route(language, None, f"skipped: no model for {tr.model_language}")
+    package = resolve_package(tuple(candidates))
+    if package is None:
+        tried = ", ".join(candidates)
+        return _Route(language, None, f"skipped: no installed model for {language} ({tried})")
+    return _Route(language, package)
+
+
+def _require_text(article: Article) -> str:
+    if not article.text or not article.text.strip():
+        raise EmptyInput(f"article {article.id} has no text to extract from")
+    return article.text
+
+
+def _pipeline(route: _Route) -> Language:
+    return load_pipeline(route.package) if route.package else blank_pipeline(route.language)
+
+
+def _annotate(article: Article, doc: Doc, route: _Route, settings: ExtractSettings) -> Article:
+    text = doc.text
+    sents = sentences(doc)
+    prov: dict[str, Provenance] = {}
+    entities: list[Entity] = []
+    if route.package:
+        source = f"spacy:{route.package}@{doc.vocab.lang}-{_version(route.package)}/ner"
+        mentions = raw_mentions(doc, settings.dropped_labels)
+        entities = group_mentions(mentions, text, settings.aliases, source)
+        if "DATE" not in _ner_labels(route.package):
+            # e.g. the French model (WikiNER: PER/LOC/ORG/MISC) tags no dates
+            found = [
+                RawMention(t, s, e, "DATE")
+                for t, s, e in pattern_date_mentions(text, route.language)
+            ]
+            entities += group_mentions(found, text, {}, "dates: month-name pattern")
+        prov["entities"] = Provenance(source=f"{source} + canonical grouping rules")
+    else:
+        prov["entities"] = Provenance(source=route.why_skipped)
+    spans = [EntitySpan(m.start, m.end, e.name, e.label) for e in entities for m in e.mentions]
+    quotes = extract_quotes(text, sents, spans, route.language, settings.quote_min_words)
+    prov["quotes"] = Provenance(source="quote-mark pairing + speech-verb rules (no parser)")
+
+    date_mentions = [
+        (m.text, m.start, m.end) for e in entities if e.label == "DATE" for m in e.mentions
+    ]
+    dates, ref = normalize_dates(date_mentions, article.published, route.language)
+    if route.package:
+        ref_text = f"{ref[0].isoformat()} ({ref[1]})" if ref else "none"
+        prov["dates"] = Provenance(
+            source=f"DATE mentions (NER or month-name pattern) + dateparser; reference {ref_text}"
+        )
+    else:
+        prov["dates"] = Provenance(source=f"{route.why_skipped} (dates come from NER)")
+
+    keywords = extract_keywords(doc, entities, [s for s, _ in sents], settings.max_keywords)
+    prov["keywords"] = Provenance(source=KEYWORD_METHOD)
+    summary = lead_summary(text, sents, settings.summary_sentences)
+    prov["summary"] = Provenance(source=SUMMARY_METHOD.format(n=settings.summary_sentences))
+    log.debug(
+        "article %s: %d entities, %d quotes, %d dates",
+        article.id,
+        len(entities),
+        len(quotes),
+        len(dates),
+    )
+    return article.model_copy(
+        update={
+            "entities": entities,
+            "quotes": quotes,
+            "dates": dates,
+            "keywords": keywords,
+            "summary": summary,
+            "extract_provenance": prov,
+        }
+    )
+
+
+def _ner_labels(package: str) -> tuple[str, ...]:
+    labels: tuple[str, ...] = getattr(load_pipeline(package).get_pipe("ner"), "labels", ())
+    return labels
+
+
+def _version(package: str) -> str:
+    return str(load_pipeline(package).meta.get("version", "?"))
+
+
+def extract(article: Article, settings: ExtractSettings) -> Article:
+    """Fill the extract fields of ``article``; raises EmptyInput when it has no text."""
+    text = _require_text(article)
+    route = _route(article, settings)
+    return _annotate(article, _pipeline(route)(text), route, settings)
+
+
+def _failed(article: Article, exc: Exception) -> Article:
+    reason = exc.reason if isinstance(exc, NewsflowError) else type(exc).__name__
+    prov = {"error": Provenance(source=f"{reason}: {exc}")}
+    return article.model_copy(update={"extract_provenance": prov})
+
+
+def extract_batch(articles: list[Article], settings: ExtractSettings) -> list[Article | Exception]:
+    """``extract`` over a batch with one ``nlp.pipe`` per model; one result per input, in order.
+
+    Each entry is the extracted article or the exception that article raised (EmptyInput,
+    or an unexpected error, logged with its traceback): one article's failure never touches
+    the others. This matches ``tasks.pipeline``'s per-article ``StageResult``.
+    """
+    results: list[Article | Exception | None] = [None] * len(articles)
+    groups: dict[_Route, list[int]] = defaultdict(list)
+    for i, article in enumerate(articles):
+        try:
+            _require_text(article)
+            groups[_route(article, settings)].append(i)
+        except NewsflowError as exc:
+            log.warning("article %s: extract rejected: %s", article.id, exc)
+            results[i] = exc
+    for route, indices in groups.items():
+        nlp = _pipeline(route)
+        texts = [articles[i].text or "" for i in indices]
+        try:
+            docs = list(nlp.pipe(texts, batch_size=settings.batch_size))
+        except Exception:  # one poisonous text must not sink the batch: redo one by one
+            log.exception("nlp.pipe failed on a batch of %d; processing one by one", len(texts))
+            docs = []
+        for pos, i in enumerate(indices):
+            try:
+                doc = docs[pos] if docs else nlp(texts[pos])
+                results[i] = _annotate(articles[i], doc, route, settings)
+            except Exception as exc:
+                log.exception("article %s: extract failed", articles[i].id)
+                results[i] = exc
+    return [r for r in results if r is not None]
+
+
+def extract_many(articles: list[Article], settings: ExtractSettings) -> list[Article]:
+    """``extract_batch`` with every failure recorded on its article instead of returned.
+
+    A failed article comes back unchanged but for ``extract_provenance["error"]`` (reason and
+    message); callers that must stop failed articles should use ``extract_batch``.
+    """
+    return [
+        _failed(article, result) if isinstance(result, Exception) else result
+        for article, result in zip(articles, extract_batch(articles, settings), strict=True)
+    ]

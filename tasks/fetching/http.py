@@ -1,0 +1,173 @@
+"""Download one URL safely: SSRF-checked and pinned per hop, bounded in size and time.
+
+Redirects are followed by hand (httpx's ``follow_redirects`` would reach the next host
+before we could check it): every hop's host is resolved, checked and pinned by
+``tasks.fetching.ssrf`` / ``transport``. The body is streamed and abandoned as soon as it
+passes ``max_bytes``. Status codes map onto the error hierarchy: 429 and 5xx are
+NetworkError (retryable, with ``retry_after_s`` from Retry-After), other 4xx are
+HttpStatusError (permanent, with the status).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from config.settings import FetchSettings
+from tasks.errors import (
+    ForbiddenSource,
+    InputTooLarge,
+    NetworkError,
+    PermanentError,
+    UnsupportedContent,
+)
+from tasks.fetching.document import FormatHint
+from tasks.fetching.ssrf import resolve_checked
+from tasks.fetching.transport import PinnedBackend, PinnedTransport
+
+__all__ = ["FetchedResponse", "Gate", "HttpStatusError", "fetch_url", "parse_retry_after"]
+
+logger = logging.getLogger(__name__)
+
+# A gate wraps each request to a host (per-domain politeness); None means no gate.
+Gate = Callable[[str], AbstractContextManager[None]]
+_REDIRECTS = {301, 302, 303, 307, 308}
+_CONTENT_TYPES: dict[str, FormatHint] = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/plain": "text",
+    "application/json": "json",
+}
+
+
+class HttpStatusError(PermanentError):
+    """A 4xx answer other than 429: the URL itself is wrong; retrying cannot help."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message, reason=f"http_{status}")
+        self.status = status
+
+
+@dataclass(frozen=True)
+class FetchedResponse:
+    content: bytes
+    format: FormatHint
+    charset: str | None
+    final_url: str
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _content_format(response: httpx.Response, url: str) -> tuple[FormatHint, str | None]:
+    header = response.headers.get("content-type", "")
+    mime = header.split(";", 1)[0].strip().lower()
+    if not mime:
+        return "sniff", None
+    if mime not in _CONTENT_TYPES:
+        raise UnsupportedContent(f"{url}: content type {mime!r} is not HTML, text or JSON")
+    return _CONTENT_TYPES[mime], response.charset_encoding
+
+
+def _check_status(response: httpx.Response, url: str) -> None:
+    status = response.status_code
+    if status == 429 or status >= 500:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        raise NetworkError(f"{url}: HTTP {status}", retry_after_s=retry_after)
+    if status >= 400:
+        raise HttpStatusError(f"{url}: HTTP {status}", status=status)
+
+
+def _read_body(response: httpx.Response, url: str, max_bytes: int, deadline: float) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise InputTooLarge(f"{url}: Content-Length {declared} is over the {max_bytes} limit")
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise InputTooLarge(f"{url}: body is over the {max_bytes}-byte limit")
+        if time.monotonic() > deadline:
+            # Per-read timeouts do not stop a server that trickles one byte at a time.
+            raise NetworkError(f"{url}: body not received within the time limit")
+    return bytes(body)
+
+
+def _hop(
+    url: httpx.URL, settings: FetchSettings, deadline: float
+) -> tuple[httpx.Response, bytes | None]:
+    """One request: check and pin the host, send, return the response (body when final)."""
+    if url.scheme not in {"http", "https"}:
+        raise ForbiddenSource(f"{url}: only http and https URLs are fetched")
+    host = url.host
+    port = url.port or (443 if url.scheme == "https" else 80)
+    addresses = resolve_checked(host, port, settings.allow_private_hosts)
+    backend = PinnedBackend(host, addresses)
+    headers = {"User-Agent": settings.user_agent, "Accept": ", ".join(_CONTENT_TYPES)}
+    with (
+        httpx.Client(
+            transport=PinnedTransport(backend),
+            timeout=httpx.Timeout(settings.timeout_s),
+            follow_redirects=False,
+            trust_env=False,  # an environment proxy would bypass the pinned address
+        ) as client,
+        client.stream("GET", url, headers=headers) as response,
+    ):
+        logger.debug("GET %s via %s -> %d", url, backend.dialled, response.status_code)
+        if response.status_code in _REDIRECTS:
+            return response, None
+        _check_status(response, str(url))
+        _content_format(response, str(url))
+        return response, _read_body(response, str(url), settings.max_bytes, deadline)
+
+
+def fetch_url(url: str, settings: FetchSettings, *, gate: Gate | None = None) -> FetchedResponse:
+    """GET ``url`` following at most ``settings.max_redirects`` checked redirects."""
+    try:
+        current = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ForbiddenSource(f"{url!r} is not a valid URL ({exc})") from exc
+    deadline = time.monotonic() + settings.timeout_s * (settings.max_redirects + 1)
+    for _ in range(settings.max_redirects + 1):
+        guard = gate(current.host) if gate is not None else contextlib.nullcontext()
+        try:
+            with guard:
+                response, body = _hop(current, settings, deadline)
+        except httpx.TimeoutException as exc:
+            raise NetworkError(f"{current}: timed out ({exc})") from exc
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"{current}: {exc}") from exc
+        if body is not None:
+            fmt, charset = _content_format(response, str(current))
+            return FetchedResponse(body, fmt, charset, str(current))
+        location = response.headers.get("location")
+        if not location:
+            raise HttpStatusError(
+                f"{current}: redirect without a Location", status=response.status_code
+            )
+        current = current.join(location)
+        logger.info("redirect to %s", current)
+    raise PermanentError(
+        f"{url}: more than {settings.max_redirects} redirects", reason="too_many_redirects"
+    )

@@ -1,0 +1,46 @@
+"""py3langid backend: naive Bayes over byte n-grams, restricted to a language set.
+
+The default backend: on this corpus it matched or beat lingua (same document accuracy,
+better foreign-paragraph precision) at a fifth of the CPU and a twelfth of the memory (see
+bench/language_quality.py). Its probabilities are calibrated by text length (py3langid
+0.4 divides scores by the square root of the byte length before the softmax), so short
+paragraphs get honest, lower confidences.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+
+__all__ = ["build_identifier", "scores"]
+
+logger = logging.getLogger(__name__)
+
+# langid.py knows Norwegian as "no" (Bokmål) and "nn" (Nynorsk); the pipeline says "no".
+_MERGED: dict[str, tuple[str, ...]] = {"no": ("no", "nn")}
+_ALIASES: dict[str, str] = {"nn": "no"}
+
+
+@lru_cache(maxsize=4)
+def build_identifier(codes: tuple[str, ...]) -> Any:
+    """One identifier per process and language set (the model file is read once, ~40 ms)."""
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    known = set(identifier.labels)
+    wanted = [sub for code in codes for sub in _MERGED.get(code, (code,)) if sub in known]
+    if len(wanted) < 2:
+        raise ValueError(f"py3langid needs at least two known languages, got {codes!r}")
+    identifier.set_languages(wanted)
+    logger.info("built py3langid identifier for %d languages", len(wanted))
+    return identifier
+
+
+def scores(text: str, codes: tuple[str, ...]) -> dict[str, float]:
+    """ISO 639-1 code -> probability (sums to 1; all equal when there is no feature)."""
+    merged: dict[str, float] = {}
+    for label, probability in build_identifier(codes).rank(text):
+        code = _ALIASES.get(label, label)
+        merged[code] = merged.get(code, 0.0) + float(probability)
+    return merged

@@ -1,0 +1,182 @@
+"""``iter_sources``: every spec the user gave, turned lazily into items and problems.
+
+A spec is one of: ``-`` (stdin: one spec per line, or JSONL when its first line is a JSON
+object), ``@list.txt`` (a file of specs, one per line, ``#`` comments), an http(s) URL (a
+URL item fetched later by a worker), a glob, a folder, or a file (see ``tasks.sources.local``
+for what each file kind yields). Everything is a generator, so memory stays flat whatever
+the size of the input; a bad spec or a bad line is a SourceProblem, never an exception.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from tasks.sources.items import JsonlFields, SourceItem, SourceProblem, file_key, url_key
+from tasks.sources.local import InputKind, classify, has_glob, iter_folder, iter_glob
+
+__all__ = ["DEFAULT_MAX_INLINE_BYTES", "Result", "iter_sources"]
+
+logger = logging.getLogger(__name__)
+
+Result = SourceItem | SourceProblem
+DEFAULT_MAX_INLINE_BYTES = 10 * 1024 * 1024
+
+
+def _file_item(path: Path) -> Result:
+    try:
+        resolved = path.resolve(strict=True)
+        info = resolved.stat()
+    except OSError as exc:
+        return SourceProblem(str(path), "not_found", f"{path}: cannot read ({exc.strerror})")
+    return SourceItem(
+        source=str(resolved),
+        source_kind="file",
+        item_key=file_key(str(resolved), info.st_size, info.st_mtime_ns),
+    )
+
+
+def _container(
+    path: Path, kind: InputKind, fields: JsonlFields, max_inline: int
+) -> Iterator[Result]:
+    # Readers are imported on use: feedparser and warcio cost start-up time the CLI
+    # should not pay for a folder of HTML files.
+    if kind == "jsonl":
+        from tasks.sources.jsonl import iter_jsonl_file
+
+        yield from iter_jsonl_file(path, fields, max_inline)
+    elif kind == "warc":
+        from tasks.sources.warc import iter_warc
+
+        yield from iter_warc(path, max_inline)
+    elif kind == "feed":
+        from tasks.sources.feeds import iter_feed
+
+        yield from iter_feed(path, max_inline)
+    else:
+        from tasks.sources.sitemaps import iter_sitemap
+
+        yield from iter_sitemap(path)
+
+
+def _from_path(
+    path: Path, fields: JsonlFields, max_inline: int, *, explicit: bool
+) -> Iterator[Result]:
+    kind = classify(path, explicit=explicit)
+    if kind is None:
+        return
+    if kind == "article":
+        yield _file_item(path)
+        return
+    try:
+        yield from _container(path, kind, fields, max_inline)
+    except (OSError, EOFError, ValueError) as exc:
+        # A truncated gzip or a corrupt archive: keep the items read so far, report the rest.
+        yield SourceProblem(str(path), "unreadable", f"{path}: stopped reading: {exc}")
+
+
+def _expand_path(spec: str, fields: JsonlFields, max_inline: int) -> Iterator[Result]:
+    path = Path(os.path.abspath(os.path.expanduser(spec)))
+    if path.is_dir():
+        for member, kind in iter_folder(path):
+            if kind == "article":
+                yield _file_item(member)
+            else:
+                yield from _from_path(member, fields, max_inline, explicit=False)
+    elif path.exists():
+        yield from _from_path(path, fields, max_inline, explicit=True)
+    else:
+        yield SourceProblem(spec, "not_found", f"{spec}: no such file or folder")
+
+
+def _one_spec(spec: str, fields: JsonlFields, max_inline: int) -> Iterator[Result]:
+    scheme = urlsplit(spec).scheme.lower() if "://" in spec else ""
+    if scheme in {"http", "https"}:
+        if not urlsplit(spec).hostname:
+            yield SourceProblem(spec, "invalid_url", f"{spec}: URL without a host")
+        else:
+            yield SourceItem(source=spec, source_kind="url", item_key=url_key(spec))
+    elif scheme:
+        yield SourceProblem(spec, "unsupported", f"{spec}: only http(s) URLs can be fetched")
+    elif has_glob(spec):
+        matched = False
+        for path in iter_glob(spec):
+            matched = True
+            yield from _expand_path(str(path), fields, max_inline)
+        if not matched:
+            yield SourceProblem(spec, "not_found", f"{spec}: the pattern matches no file")
+    else:
+        yield from _expand_path(spec, fields, max_inline)
+
+
+def _spec_lines(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        spec = line.strip()
+        if spec and not spec.startswith("#"):
+            yield spec
+
+
+def _list_file(spec: str, fields: JsonlFields, max_inline: int) -> Iterator[Result]:
+    path = Path(os.path.abspath(os.path.expanduser(spec[1:])))
+    try:
+        handle = path.open(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        yield SourceProblem(spec, "not_found", f"{spec}: cannot open the list ({exc.strerror})")
+        return
+    with handle:
+        for inner in _spec_lines(handle):
+            if inner == "-" or inner.startswith("@"):
+                yield SourceProblem(inner, "unsupported", f"{inner}: lists cannot nest")
+                continue
+            # Relative entries are relative to the list file, not to the current directory.
+            if "://" not in inner and not os.path.isabs(os.path.expanduser(inner)):
+                inner = str(path.parent / inner)
+            yield from _one_spec(inner, fields, max_inline)
+
+
+def _stdin(stream: TextIO, fields: JsonlFields, max_inline: int) -> Iterator[Result]:
+    first, number = "", 0
+    for line in stream:
+        number += 1
+        if line.strip():
+            first = line
+            break
+    if not first:
+        return
+    lines = itertools.chain([first], stream)
+    if first.lstrip().startswith("{"):
+        from tasks.sources.jsonl import iter_jsonl_lines
+
+        yield from iter_jsonl_lines(lines, "stdin", fields, max_inline, first_line=number)
+        return
+    for spec in _spec_lines(lines):
+        if spec == "-":
+            yield SourceProblem(spec, "unsupported", "'-' inside stdin means nothing")
+        elif spec.startswith("@"):
+            yield from _list_file(spec, fields, max_inline)
+        else:
+            yield from _one_spec(spec, fields, max_inline)
+
+
+def iter_sources(
+    specs: Iterable[str],
+    *,
+    jsonl_fields: JsonlFields | None = None,
+    stdin: TextIO | None = None,
+    max_inline_bytes: int = DEFAULT_MAX_INLINE_BYTES,
+) -> Iterator[SourceItem | SourceProblem]:
+    """Yield one SourceItem per article found in ``specs`` and a SourceProblem per failure."""
+    fields = jsonl_fields or JsonlFields()
+    for spec in specs:
+        if spec == "-":
+            yield from _stdin(stdin if stdin is not None else sys.stdin, fields, max_inline_bytes)
+        elif spec.startswith("@"):
+            yield from _list_file(spec, fields, max_inline_bytes)
+        else:
+            yield from _one_spec(spec, fields, max_inline_bytes)

@@ -1,0 +1,22 @@
+"""Storage: the database schema, migrations, the item ledger, articles, duplicates, stories.
+
+Import the submodules you need (nothing heavy happens at import time; engines are made lazily):
+
+``db``
+    ``get_engine(url) -> Engine`` (cached per URL per process; SQLite: WAL, busy_timeout,
+    ``BEGIN IMMEDIATE`` for writes), ``migrate(url)`` (alembic upgrade head; idempotent and
+    safe when processes start together). Lock/connection errors raise ``DatabaseBusy``.
+``ledger``
+    one row per enqueued item: ``record_enqueued``, ``record_sent_failure``,
+    ``record_started``, ``record_rejected``, ``record_dead``, ``record_rejected_source``,
+    ``batch_counts``, ``get_item``, ``list_items``, ``items_for_replay``, ``stuck_items``,
+    ``known_item_keys``; ``ItemRow``, ``ItemState``, ``TERMINAL_STATES``, ``DONE_STATES``.
+``repository``
+    ``store_article(engine, article, settings) -> Article`` (idempotent; exact and near
+    duplicates; story; ledger row terminal in the same transaction), ``get_article``,
+    ``iter_articles(engine, ArticleFilter)`` (export records, streamed), ``search``
+    (FTS5 / tsvector), ``list_stories``, ``list_entities``.
+``dedup`` content hash, MinHash signatures and LSH bands (datasketch).
+``stories`` story matching; ``entity_index`` canonical entities and story keys.
+``schema`` SQLAlchemy tables; ``migrations/`` Alembic (``alembic.ini`` for the CLI).
+"""

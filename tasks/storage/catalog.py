@@ -1,0 +1,111 @@
+"""Overviews for the CLI: stories with their articles, canonical entities with their aliases.
+
+Duplicates are left out of every count: a copy of an article is not a second report.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from tasks.storage.db import read_tx
+from tasks.storage.schema import article_entities, articles, entities, entity_aliases, stories
+
+__all__ = ["list_entities", "list_stories"]
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def list_stories(
+    engine: Engine, limit: int = 50, min_articles: int = 1, story_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Biggest (then newest) stories first, each with its articles."""
+    query = (
+        select(stories)
+        .where(stories.c.article_count >= min_articles)
+        .order_by(stories.c.article_count.desc(), stories.c.updated_at.desc(), stories.c.id)
+        .limit(limit)
+    )
+    if story_id is not None:
+        query = query.where(stories.c.id == story_id)
+    with read_tx(engine, "list_stories") as conn:
+        rows = conn.execute(query).mappings().all()
+        members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        if rows:
+            for art in conn.execute(
+                select(
+                    articles.c.id,
+                    articles.c.title,
+                    articles.c.language,
+                    articles.c.publisher,
+                    articles.c.published,
+                    articles.c.story_id,
+                )
+                .where(
+                    articles.c.story_id.in_([r["id"] for r in rows]),
+                    articles.c.duplicate_of.is_(None),
+                )
+                .order_by(articles.c.stored_at, articles.c.id)
+            ).mappings():
+                members[art["story_id"]].append(dict(art))
+    result = []
+    for row in rows:
+        arts = members[row["id"]]
+        result.append(
+            {
+                "id": row["id"],
+                "label": row["label"],
+                "article_count": len(arts),
+                "first_date": _iso(row["first_date"]),
+                "last_date": _iso(row["last_date"]),
+                "articles": [
+                    {k: a[k] for k in ("id", "title", "language", "publisher", "published")}
+                    for a in arts
+                ],
+                "languages": sorted({a["language"] for a in arts if a["language"]}),
+                "publishers": sorted({a["publisher"] for a in arts if a["publisher"]}),
+            }
+        )
+    return result
+
+
+def list_entities(
+    engine: Engine, label: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Entities by the number of (original) articles mentioning them."""
+    n_articles = func.count(func.distinct(article_entities.c.article_id)).label("article_count")
+    query = (
+        select(entities.c.id, entities.c.name, entities.c.label, n_articles)
+        .join(article_entities, article_entities.c.entity_id == entities.c.id)
+        .join(articles, articles.c.id == article_entities.c.article_id)
+        .where(articles.c.duplicate_of.is_(None))
+        .group_by(entities.c.id, entities.c.name, entities.c.label)
+        .order_by(n_articles.desc(), entities.c.name, entities.c.id)
+        .limit(limit)
+    )
+    if label is not None:
+        query = query.where(entities.c.label == label.upper())
+    with read_tx(engine, "list_entities") as conn:
+        rows = conn.execute(query).mappings().all()
+        aliases: dict[int, list[str]] = defaultdict(list)
+        if rows:
+            for entity_id, alias in conn.execute(
+                select(entity_aliases.c.entity_id, entity_aliases.c.alias)
+                .where(entity_aliases.c.entity_id.in_([r["id"] for r in rows]))
+                .order_by(entity_aliases.c.alias)
+            ):
+                aliases[entity_id].append(alias)
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "label": r["label"],
+            "aliases": aliases[r["id"]],
+            "article_count": int(r["article_count"]),
+        }
+        for r in rows
+    ]

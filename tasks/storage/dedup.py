@@ -1,0 +1,136 @@
+"""Exact and near-duplicate detection: content hash, MinHash signatures, LSH bands.
+
+datasketch computes the MinHash signatures and the LSH banding parameters; the bands are
+stored in the database (``lsh_bands``) instead of datasketch's in-memory index, so every
+worker process sees every article. A candidate found through a shared band is confirmed on
+its signature: Jaccard similarity of word 3-gram shingles, or containment (most of the
+smaller text inside the larger one) for copies that dropped or added a paragraph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = [
+    "CANDIDATE_THRESHOLD",
+    "Signature",
+    "band_hashes",
+    "content_hash",
+    "is_near_duplicate",
+    "normalise_text",
+    "signature",
+    "similarity",
+]
+
+SHINGLE_WORDS = 3
+# LSH finds candidates from this Jaccard on; lower than the duplicate threshold so that
+# copies with a dropped paragraph (high containment, lower Jaccard) still meet their original.
+CANDIDATE_THRESHOLD = 0.3
+# Containment only counts for texts of some length whose sizes are comparable: a short brief
+# quoted inside a long feature is not a copy of it.
+MIN_SHINGLES_FOR_CONTAINMENT = 40
+MIN_SIZE_RATIO = 0.5
+_SEED = 1
+# Chinese and Japanese do not separate words with spaces: each ideograph or kana counts as
+# one token there, so shingles become character trigrams instead of whole sentences.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+
+
+def normalise_text(text: str) -> str:
+    """Casefolded, whitespace collapsed: the text the content hash is taken of."""
+    return " ".join(text.casefold().split())
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def _shingles(text: str) -> set[bytes]:
+    words = _TOKEN.findall(text.casefold())
+    if len(words) < SHINGLE_WORDS:
+        return {" ".join(words).encode()} if words else set()
+    return {
+        " ".join(words[i : i + SHINGLE_WORDS]).encode()
+        for i in range(len(words) - SHINGLE_WORDS + 1)
+    }
+
+
+@dataclass(frozen=True)
+class Signature:
+    hashvalues: np.ndarray
+    shingle_count: int
+
+    def to_bytes(self) -> bytes:
+        return self.hashvalues.astype("<u8").tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, shingle_count: int) -> Signature:
+        return cls(np.frombuffer(data, dtype="<u8").astype(np.uint64), shingle_count)
+
+
+def signature(text: str, num_perm: int) -> Signature:
+    # Imported here: datasketch pulls in its optional backends, seconds of start-up time
+    # that the CLI should not pay when it never stores anything.
+    from datasketch import MinHash
+
+    shingles = _shingles(text)
+    minhash = MinHash(num_perm=num_perm, seed=_SEED)
+    minhash.update_batch(list(shingles))
+    return Signature(np.asarray(minhash.hashvalues, dtype=np.uint64), len(shingles))
+
+
+@lru_cache(maxsize=8)
+def _band_params(num_perm: int) -> tuple[int, int]:
+    # Weighted towards recall: a missed candidate is a missed duplicate, while a false
+    # candidate only costs one signature comparison.
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=num_perm, weights=(0.2, 0.8))
+    return int(lsh.b), int(lsh.r)
+
+
+def band_hashes(sig: Signature) -> list[tuple[int, str]]:
+    """(band number, hash) pairs; two signatures sharing one are near-duplicate candidates."""
+    num_perm = len(sig.hashvalues)
+    bands, rows = _band_params(num_perm)
+    # The band layout is part of the hash, so signatures made with other settings never
+    # collide with these by accident.
+    salt = f"{num_perm}:{rows}:".encode()
+    values = sig.hashvalues.astype("<u8")
+    return [
+        (
+            band,
+            hashlib.blake2b(
+                salt + values[band * rows : (band + 1) * rows].tobytes(), digest_size=12
+            ).hexdigest(),
+        )
+        for band in range(bands)
+    ]
+
+
+def similarity(a: Signature, b: Signature) -> tuple[float, float]:
+    """Estimated (Jaccard, containment of the smaller shingle set in the larger)."""
+    if len(a.hashvalues) != len(b.hashvalues) or not a.shingle_count or not b.shingle_count:
+        return 0.0, 0.0
+    jaccard = float(np.count_nonzero(a.hashvalues == b.hashvalues)) / len(a.hashvalues)
+    overlap = jaccard / (1.0 + jaccard) * (a.shingle_count + b.shingle_count)
+    containment = min(1.0, overlap / min(a.shingle_count, b.shingle_count))
+    return jaccard, containment
+
+
+def is_near_duplicate(a: Signature, b: Signature, threshold: float) -> bool:
+    jaccard, containment = similarity(a, b)
+    if jaccard >= threshold:
+        return True
+    small, large = sorted((a.shingle_count, b.shingle_count))
+    return (
+        containment >= threshold
+        and small >= MIN_SHINGLES_FOR_CONTAINMENT
+        and small / large >= MIN_SIZE_RATIO
+    )

@@ -1,0 +1,188 @@
+"""The database schema as SQLAlchemy Core tables: one definition for SQLite and PostgreSQL.
+
+The tables here are what the code queries; the Alembic migration in ``migrations/versions``
+creates them (plus the backend-specific full-text pieces: an FTS5 table with triggers on
+SQLite, a generated ``tsvector`` column with a GIN index on PostgreSQL, which are therefore not
+declared here). The full stored ``Article`` JSON lives in ``articles.payload``; the other
+tables are normalised copies for querying.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+__all__ = [
+    "article_entities",
+    "article_keys",
+    "articles",
+    "entities",
+    "entity_aliases",
+    "items",
+    "lsh_bands",
+    "mentions",
+    "metadata",
+    "quotes",
+    "stories",
+]
+
+# Explicit constraint names keep SQLite and PostgreSQL migrations identical.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(64)
+
+# The item ledger: one row per enqueued item from the moment it is enqueued.
+items = Table(
+    "items",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("batch_id", ID, index=True),
+    Column("source", Text, nullable=False),
+    Column("source_kind", String(16), nullable=False),
+    Column("item_key", String(255), index=True),
+    Column("state", String(16), nullable=False, index=True),
+    Column("stage", String(32)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    # How often the sweeper re-sent the item: bounds items that keep getting lost.
+    Column("sweeps", Integer, nullable=False, server_default="0"),
+    Column("reason", String(64), index=True),
+    Column("error", Text),
+    Column("article_id", ID),
+    Column("payload", JSON),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("first_date", Date),
+    Column("last_date", Date),
+    Column("article_count", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", ID, primary_key=True),  # = the item id that stored it
+    Column("item_id", ID, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("title", Text),
+    Column("publisher", Text),
+    Column("author", Text),
+    Column("published", String(40)),
+    Column("published_date", Date, index=True),  # parsed from `published`, for filters
+    Column("canonical_url", Text),
+    Column("language", String(16), index=True),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("duplicate_of", ID, ForeignKey("articles.id"), index=True),
+    Column("story_id", ID, ForeignKey("stories.id"), index=True),
+    Column("shingle_count", Integer, nullable=False, server_default="0"),
+    Column("minhash", LargeBinary),  # uint64 signature, for near-duplicate verification
+    Column("payload", JSON, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False, index=True),
+    # At most one *original* per content hash, whatever the number of concurrent workers.
+    Index(
+        "uq_articles_original_hash",
+        "content_hash",
+        unique=True,
+        sqlite_where=text("duplicate_of IS NULL"),
+        postgresql_where=text("duplicate_of IS NULL"),
+    ),
+)
+
+# Canonical entities across articles: one row per (normalised name, label).
+entities = Table(
+    "entities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("label", String(32), nullable=False),
+    Column("norm", String(255), nullable=False),
+    UniqueConstraint("norm", "label", name="uq_entities_norm_label"),
+)
+
+entity_aliases = Table(
+    "entity_aliases",
+    metadata,
+    Column("entity_id", Integer, ForeignKey("entities.id"), primary_key=True),
+    Column("alias", String(255), primary_key=True),
+)
+
+article_entities = Table(
+    "article_entities",
+    metadata,
+    Column("article_id", ID, ForeignKey("articles.id"), primary_key=True),
+    Column("entity_id", Integer, ForeignKey("entities.id"), primary_key=True, index=True),
+    Column("name", Text, nullable=False),  # the name this article used
+    Column("count", Integer, nullable=False, server_default="0"),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", ID, ForeignKey("articles.id"), nullable=False, index=True),
+    Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("start_char", Integer, nullable=False),
+    Column("end_char", Integer, nullable=False),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", ID, ForeignKey("articles.id"), nullable=False, index=True),
+    Column("speaker", Text),
+    Column("text", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("start_char", Integer, nullable=False),
+    Column("end_char", Integer, nullable=False),
+)
+
+# MinHash LSH bands of every original article: the shared near-duplicate index, so that
+# every worker process sees every article.
+lsh_bands = Table(
+    "lsh_bands",
+    metadata,
+    Column("band", Integer, primary_key=True),
+    Column("hash", String(32), primary_key=True),
+    Column("article_id", ID, ForeignKey("articles.id"), primary_key=True, index=True),
+)
+
+# Story-matching keys of each original article ("per:grushko", "gpe:brussels",
+# "date:2022-01-12"): an inverted index to find candidate stories fast.
+article_keys = Table(
+    "article_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("weight", Integer, nullable=False, server_default="1"),
+    Column("article_id", ID, ForeignKey("articles.id"), primary_key=True, index=True),
+)

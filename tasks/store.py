@@ -1,0 +1,28 @@
+"""The store stage: the article into the database, exactly once, with its duplicate and story.
+
+A plain function like every stage; the caller passes the engine (the worker keeps one per
+process, ``tasks.storage.db.get_engine``). Database lock and connection failures raise
+``DatabaseBusy`` (retryable); an article without text raises ``EmptyInput`` (permanent).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine
+
+from config.settings import StoreSettings
+from tasks.models import Article
+from tasks.storage.repository import store_article
+
+__all__ = ["store"]
+
+logger = logging.getLogger(__name__)
+
+
+def store(article: Article, settings: StoreSettings, engine: Engine) -> Article:
+    """Store ``article``; returns it with ``content_hash``, ``outcome``, ``duplicate_of`` and
+    ``story_id`` set. Idempotent: a redelivered item returns its first outcome."""
+    stored = store_article(engine, article, settings)
+    logger.debug("store stage done for article %s: %s", article.id, stored.outcome)
+    return stored

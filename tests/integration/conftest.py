@@ -1,0 +1,1 @@
+from tests.integration.conftest_pg import *  # noqa

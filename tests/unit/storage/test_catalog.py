@@ -1,0 +1,45 @@
+"""list_stories and list_entities."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from config.settings import StoreSettings
+from tasks.storage.repository import list_entities, list_stories, store_article
+from tests.unit.storage.factories import article, seed_articles
+
+
+def test_seed_story_is_listed_with_both_articles(engine: Engine, settings: StoreSettings) -> None:
+    for seed in seed_articles():
+        store_article(engine, seed, settings)
+    store_article(engine, article("solo", "A quiet village fair sold jam and honey."), settings)
+    stories = list_stories(engine)
+    assert [s["article_count"] for s in stories] == [2, 1]
+    top = stories[0]
+    assert [a["id"] for a in top["articles"]] == ["seed-ria", "seed-rt"]
+    assert top["publishers"] == ["RIA Novosti", "RT en français"]
+    assert top["languages"] == ["en"]
+    assert "Alexander Grushko" in top["label"] and "2022-01-12" in top["label"]
+    assert list_stories(engine, min_articles=2) == [top]
+
+
+def test_entities_are_canonical_across_articles(engine: Engine, settings: StoreSettings) -> None:
+    for seed in seed_articles():
+        store_article(engine, seed, settings)
+    found = {(e["name"], e["label"]): e for e in list_entities(engine, limit=100)}
+    grushko = found[("Alexander Grushko", "PERSON")]
+    assert grushko["article_count"] == 2
+    assert grushko["aliases"] == ["Alexander Grushko", "Grushko"]
+    assert found[("Jens Stoltenberg", "PERSON")]["article_count"] == 1
+    people = list_entities(engine, label="person")
+    assert {e["label"] for e in people} == {"PERSON"}
+    assert people[0]["name"] == "Alexander Grushko"
+
+
+def test_duplicates_do_not_count(engine: Engine, settings: StoreSettings) -> None:
+    ria = seed_articles()[0]
+    store_article(engine, ria, settings)
+    store_article(engine, ria.model_copy(update={"id": "ria-copy"}), settings)
+    found = {e["name"]: e["article_count"] for e in list_entities(engine)}
+    assert found["Alexander Grushko"] == 1
+    assert list_stories(engine)[0]["article_count"] == 1

@@ -1,0 +1,146 @@
+"""The item ledger: states, attempts, guards against undoing a stored result."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine, update
+
+from config.settings import StoreSettings
+from tasks.storage import ledger
+from tasks.storage.repository import store_article
+from tasks.storage.schema import items
+from tests.unit.storage.factories import article
+
+
+def _enqueue(engine: Engine, *ids: str, batch: str = "b1") -> None:
+    ledger.record_enqueued(
+        engine,
+        [article(i, f"text of {i}", batch_id=batch) for i in ids],
+        item_keys=[f"key-{i}" for i in ids],
+    )
+
+
+def test_enqueued_rows_are_queued_with_payload(engine: Engine) -> None:
+    _enqueue(engine, "a", "b")
+    row = ledger.get_item(engine, "a")
+    assert row is not None
+    assert (row.state, row.attempts, row.batch_id, row.item_key) == ("queued", 0, "b1", "key-a")
+    assert row.payload is not None and row.payload["text"] == "text of a"
+    assert row.created_at.tzinfo is not None
+    assert ledger.batch_counts(engine, "b1")["queued"] == 2
+    assert ledger.get_item(engine, "missing") is None
+
+
+def test_batch_counts_lists_every_state(engine: Engine) -> None:
+    counts = ledger.batch_counts(engine)
+    assert set(counts) == set(ledger.ALL_STATES)
+    assert sum(counts.values()) == 0
+
+
+def test_started_counts_attempts_and_sets_stage(engine: Engine) -> None:
+    _enqueue(engine, "a")
+    assert ledger.record_started(engine, "a", "fetch") == 1
+    assert ledger.record_started(engine, "a", "fetch") == 2  # a redelivery of the same stage
+    assert ledger.record_started(engine, "a", "clean") == 1  # the counter is per stage
+    assert ledger.record_started(engine, "a", "clean") == 2
+    row = ledger.get_item(engine, "a")
+    assert row is not None and (row.state, row.stage, row.attempts) == ("processing", "clean", 2)
+    # An item processed without having been enqueued gets its row.
+    assert ledger.record_started(engine, "unknown", "fetch") == 1
+    unknown = ledger.get_item(engine, "unknown")
+    assert unknown is not None and unknown.state == "processing"
+
+
+def test_rejected_and_dead_record_reason(engine: Engine) -> None:
+    _enqueue(engine, "a", "b")
+    ledger.record_rejected(engine, "a", "clean", "not_an_article", "no text")
+    ledger.record_dead(engine, "b", "fetch", "NetworkError: timeout")
+    a, b = ledger.get_item(engine, "a"), ledger.get_item(engine, "b")
+    assert a is not None and (a.state, a.stage, a.reason, a.error) == (
+        "rejected",
+        "clean",
+        "not_an_article",
+        "no text",
+    )
+    assert b is not None and (b.state, b.reason) == ("dead", "dead")
+    assert {r.id for r in ledger.items_for_replay(engine)} == {"a", "b"}
+    assert [r.id for r in ledger.items_for_replay(engine, reason="not_an_article")] == ["a"]
+    assert [r.id for r in ledger.list_items(engine, states=["dead"])] == ["b"]
+
+
+def test_started_does_not_reopen_a_terminal_row(engine: Engine) -> None:
+    _enqueue(engine, "a")
+    ledger.record_started(engine, "a", "clean")
+    ledger.record_rejected(engine, "a", "clean", "empty", "empty")
+    assert ledger.record_started(engine, "a", "clean") == 0  # stale redelivery: drop it
+    row = ledger.get_item(engine, "a")
+    assert row is not None and (row.state, row.attempts) == ("rejected", 1)
+
+
+def test_stored_row_is_never_undone(engine: Engine, settings: StoreSettings) -> None:
+    _enqueue(engine, "a")
+    store_article(engine, article("a", "some stored text here", batch_id="b1"), settings)
+    ledger.record_dead(engine, "a", "store", "late failure of a redelivery")
+    ledger.record_rejected(engine, "a", "store", "x", "y")
+    _enqueue(engine, "a")  # a re-run of the producer
+    row = ledger.get_item(engine, "a")
+    assert row is not None and (row.state, row.article_id) == ("stored", "a")
+    assert ledger.known_item_keys(engine, ["key-a", "key-zz"]) == {"key-a"}
+
+
+def test_reenqueue_resets_a_failed_row(engine: Engine) -> None:
+    _enqueue(engine, "a")
+    ledger.record_started(engine, "a", "fetch")
+    ledger.record_dead(engine, "a", "fetch", "boom")
+    _enqueue(engine, "a", batch="b2")
+    row = ledger.get_item(engine, "a")
+    assert row is not None
+    assert (row.state, row.attempts, row.error, row.batch_id) == ("queued", 0, None, "b2")
+
+
+def test_sweeper_resend_counts_sweeps_and_keeps_key(engine: Engine) -> None:
+    _enqueue(engine, "a")
+    ledger.record_started(engine, "a", "fetch")
+    ledger.record_started(engine, "a", "fetch")
+    for _ in range(2):
+        ledger.record_enqueued(engine, [article("a", "text of a")], swept=True)
+    row = ledger.get_item(engine, "a")
+    assert row is not None
+    assert (row.state, row.attempts, row.sweeps, row.item_key) == ("queued", 2, 2, "key-a")
+    _enqueue(engine, "a")  # a replay starts afresh
+    row = ledger.get_item(engine, "a")
+    assert row is not None and (row.attempts, row.sweeps) == (0, 0)
+
+
+def test_sent_failure_keeps_row_queued_with_error(engine: Engine) -> None:
+    _enqueue(engine, "a", "b")
+    ledger.record_sent_failure(engine, ["a"], "broker down")
+    ledger.record_sent_failure(engine, ["b"], "not sent: refused")
+    a, b = ledger.get_item(engine, "a"), ledger.get_item(engine, "b")
+    assert a is not None and (a.state, a.error) == ("queued", "not sent: broker down")
+    assert b is not None and (b.state, b.error) == ("queued", "not sent: refused")
+
+
+def test_rejected_source_creates_a_row(engine: Engine) -> None:
+    item_id = ledger.record_rejected_source(engine, "b1", "/etc/passwd", "forbidden", "outside")
+    row = ledger.get_item(engine, item_id)
+    assert row is not None and (row.state, row.reason, row.source) == (
+        "rejected",
+        "forbidden",
+        "/etc/passwd",
+    )
+
+
+def test_stuck_items_are_old_unfinished_rows(engine: Engine) -> None:
+    _enqueue(engine, "old", "new", "done")
+    ledger.record_started(engine, "old", "extract")
+    ledger.record_dead(engine, "done", "fetch", "x")
+    long_ago = ledger.now() - timedelta(hours=2)
+    with engine.begin() as conn:
+        conn.execute(
+            update(items).where(items.c.id.in_(["old", "done"])).values(updated_at=long_ago)
+        )
+    stuck = ledger.stuck_items(engine, older_than=timedelta(hours=1))
+    assert [r.id for r in stuck] == ["old"]
+    assert ledger.stuck_items(engine, older_than=timedelta(hours=3)) == []
