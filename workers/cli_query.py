@@ -144,14 +144,20 @@ def failed(
     reason: Annotated[str | None, typer.Option(help="only this reason")] = None,
     batch: Annotated[str | None, typer.Option()] = None,
     limit: Annotated[int, typer.Option(min=1)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object a line")] = False,
 ) -> None:
     """Rejected and dead-lettered items with their reasons."""
     from tasks.storage import ledger
 
     engine = _engine(_settings())
+    rows = ledger.list_items(engine, states=("rejected", "dead"), reason=reason,
+                             batch_id=batch, limit=limit)
+    if as_json:
+        for row in rows:
+            print(row.model_dump_json(exclude={"payload"}))
+        return
     table = Table("item", "state", "stage", "reason", "source", "error", "attempts")
-    for row in ledger.list_items(engine, states=("rejected", "dead"), reason=reason,
-                                 batch_id=batch, limit=limit):
+    for row in rows:
         table.add_row(row.id, row.state, row.stage or "", row.reason or "", row.source,
                       (row.error or "")[:120], str(row.attempts))
     out.print(table)

@@ -91,12 +91,13 @@ def test_enqueue_wait_stores_seeds_and_corpus_pages(stack: dict[str, str]) -> No
     assert_ria_record(ria)
     assert_rt_record(rt)
 
-    failed = _newsflow(stack, "failed")
+    failed = _newsflow(stack, "failed", "--json")
     assert failed.returncode == 0, failed.stderr
+    rows = {Path(r["source"]).name: r for r in map(json.loads, failed.stdout.splitlines())}
     for name, reason in (("empty.txt", "empty"), ("binary.txt", "binary"),
                          ("no-such-file.txt", "not_found")):
-        line = next((ln for ln in failed.stdout.splitlines() if name in ln), None)
-        assert line is not None and reason in line, failed.stdout
+        assert rows[name]["state"] == "rejected" and rows[name]["reason"] == reason, rows
+        assert rows[name]["error"], rows[name]
 
 
 def test_enqueueing_the_same_seeds_again_stores_nothing_twice(stack: dict[str, str]) -> None:
