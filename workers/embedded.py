@@ -41,7 +41,7 @@ def start_worker(
 ) -> subprocess.Popen[bytes]:
     queues = ",".join(settings.pipeline.queue_for(stage) for stage in STAGE_NAMES)
     command = [
-        sys.executable, "-m", "celery", "-A", "workers.app", "worker",
+        sys.executable, "-m", "celery", "--quiet", "--app", "workers.app", "worker",
         "--pool", "prefork", "--concurrency", str(concurrency), "--queues", queues,
         "--loglevel", loglevel, "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--hostname", f"embedded-{os.getpid()}@%h",
