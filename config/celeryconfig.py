@@ -98,7 +98,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # filesystem:///some/dir -> kombu's transport with that folder; no fanout, so no
         # remote control and no events (nothing to watch them in embedded mode anyway).
         root = Path(urlsplit(broker_url).path or ".newsflow/broker")
-        config["broker_url"] = "filesystem://"
+        config["broker_url"] = "filesystem://localhost//"  # a host name keeps kombu quiet
         config["broker_transport_options"] = filesystem_broker_folders(root)
         config["worker_enable_remote_control"] = False
         config["worker_send_task_events"] = False

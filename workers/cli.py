@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +33,10 @@ PathsArg = Annotated[
 def _settings() -> Settings:
     settings = get_settings()
     configure_logging(settings)
+    # The CLI talks to people: library chatter (alembic's plugin list, kombu's filesystem
+    # transport having no host name) is noise at INFO.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     return settings
 
 
@@ -88,6 +93,12 @@ def run(
                 engine, report.batch_id, console, timeout_s=timeout,
                 alive=lambda: worker.poll() is None,
             )
+        except (RuntimeError, TimeoutError) as exc:
+            # Nothing is lost: unfinished items stay 'queued'/'processing' in the ledger.
+            console.print(f"[red]{exc}[/red] (worker exit code {worker.poll()}); unfinished "
+                          f"items stay in the ledger: `newsflow status {report.batch_id}`, "
+                          "then `newsflow sweep` with a worker running.")
+            raise typer.Exit(1) from exc
         finally:
             embedded.stop_worker(worker)
     _print_failures(engine, report.batch_id)

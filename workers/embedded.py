@@ -33,6 +33,8 @@ def embedded_environment(
     env["NEWSFLOW_FETCH__ALLOWED_ROOTS"] = json.dumps(sorted(set(allowed)))
     # No Redis in embedded mode: per-domain politeness is per process here.
     env["NEWSFLOW_FETCH__POLITENESS_REDIS_URL"] = ""
+    # The CLI reports every outcome from the ledger; the worker only speaks up for errors.
+    env.setdefault("NEWSFLOW_LOG_LEVEL", "ERROR")
     return env
 
 

@@ -52,7 +52,7 @@ def test_time_limits_out_of_order_are_refused(monkeypatch: pytest.MonkeyPatch) -
 
 def test_filesystem_broker_gets_a_private_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
     config = celery_config(load_settings(broker_url=f"filesystem://{tmp_path}/b"))
-    assert config["broker_url"] == "filesystem://"
+    assert config["broker_url"] == "filesystem://localhost//"
     options = config["broker_transport_options"]
     assert options["data_folder_in"] == options["data_folder_out"] == f"{tmp_path}/b/queue"
     assert (tmp_path / "b" / "queue").is_dir()
