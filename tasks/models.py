@@ -125,7 +125,10 @@ class Keyword(BaseModel):
 
 class NormalizedDate(BaseModel):
     text: str
-    value: str | None = Field(description="ISO date, None when it cannot be resolved")
+    value: str | None = Field(
+        description="ISO date (YYYY, YYYY-MM, YYYY-MM-DD), --MM-DD for a day with no year and "
+        "no reference, None when it cannot be resolved"
+    )
     start: int
     end: int
     provenance: Provenance = Field(default_factory=lambda: Provenance(source="dates"))

@@ -22,6 +22,12 @@ PublisherOpt = Annotated[str | None, typer.Option()]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="published on/after YYYY-MM-DD")]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="published on/before YYYY-MM-DD")]
 StoryOpt = Annotated[str | None, typer.Option(help="story id")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="one JSON object a line, for scripts")]
+
+
+def _print_json_lines(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False, default=str))
 
 
 def _filters(query: str | None = None, entity: str | None = None, language: str | None = None,
@@ -91,7 +97,7 @@ def search(
     query: Annotated[str, typer.Argument(help="full-text query")],
     entity: EntityOpt = None, language: LanguageOpt = None, publisher: PublisherOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, story: StoryOpt = None,
-    limit: Annotated[int, typer.Option(min=1)] = 20,
+    limit: Annotated[int, typer.Option(min=1)] = 20, as_json: JsonOpt = False,
 ) -> None:
     """Full-text search over stored articles (SQLite FTS5 / PostgreSQL tsvector)."""
     from tasks.storage.repository import search as search_articles
@@ -99,6 +105,10 @@ def search(
     engine = _engine(_settings())
     hits = search_articles(engine, _filters(query, entity, language, publisher, since, until,
                                             story, limit=limit))
+    if as_json:
+        keys = ("id", "title", "publisher", "published", "language", "story_id", "source")
+        _print_json_lines([{k: hit.get(k) for k in keys} for hit in hits])
+        return
     table = Table("id", "published", "language", "publisher", "title", "story")
     for hit in hits:
         table.add_row(*(str(hit.get(k) or "") for k in
@@ -108,15 +118,22 @@ def search(
 
 
 @app.command()
-def stories(limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
+def stories(
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    min_articles: Annotated[int, typer.Option(min=1, help="only stories this big")] = 1,
+    as_json: JsonOpt = False,
+) -> None:
     """Stories: articles about the same event across outlets and languages."""
     from tasks.storage.repository import list_stories
 
     engine = _engine(_settings())
+    found = list_stories(engine, limit=limit, min_articles=min_articles)
+    if as_json:
+        _print_json_lines(found)
+        return
     table = Table("story", "label", "articles", "languages", "publishers")
-    for story in list_stories(engine, limit=limit):
-        table.add_row(str(story["id"]), str(story.get("label", "")),
-                      str(story.get("article_count", len(story.get("article_ids", [])))),
+    for story in found:
+        table.add_row(str(story["id"]), str(story["label"]), str(story["article_count"]),
                       ",".join(story.get("languages", []) or []),
                       ", ".join(p for p in story.get("publishers", []) or [] if p))
     out.print(table)
@@ -125,14 +142,18 @@ def stories(limit: Annotated[int, typer.Option(min=1)] = 50) -> None:
 @app.command()
 def entities(
     label: Annotated[str | None, typer.Option(help="PERSON, ORG, GPE, ...")] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 50,
+    limit: Annotated[int, typer.Option(min=1)] = 50, as_json: JsonOpt = False,
 ) -> None:
-    """Canonical entities across articles, most mentioned first."""
+    """Canonical entities across articles, most mentioned first, with their article counts."""
     from tasks.storage.repository import list_entities
 
     engine = _engine(_settings())
+    found = list_entities(engine, label=label, limit=limit)
+    if as_json:
+        _print_json_lines(found)
+        return
     table = Table("entity", "label", "articles", "aliases")
-    for entity in list_entities(engine, label=label, limit=limit):
+    for entity in found:
         table.add_row(str(entity["name"]), str(entity["label"]),
                       str(entity.get("article_count", "")),
                       ", ".join(entity.get("aliases", []) or []))
@@ -198,10 +219,15 @@ def replay(
 @app.command()
 def sweep(
     older_than: Annotated[float, typer.Option(help="seconds without progress")] = 900,
+    force: Annotated[bool, typer.Option(help="sweep even while the queues hold messages")]
+    = False,
 ) -> None:
     """Re-send items stuck in a non-terminal state (e.g. messages lost in a Redis crash)."""
     from workers.sweeper import sweep_stuck
 
     engine = _engine(_settings())
-    resent, dead = sweep_stuck(engine, timedelta(seconds=older_than))
-    console.print(f"re-sent {resent} stuck items, dead-lettered {dead}")
+    report = sweep_stuck(engine, timedelta(seconds=older_than), force=force)
+    if report.backlog and not force:
+        console.print(f"{report.backlog} messages still queued: nothing swept (--force)")
+        return
+    console.print(f"re-sent {report.resent} stuck items, dead-lettered {report.dead}")

@@ -3,7 +3,9 @@
 Columns (CSV and Parquet; JSONL carries the same keys as JSON values):
 ``id, item_id, source, title, publisher, author, published, canonical_url, language, text,
 summary, content_hash, duplicate_of, story_id, stored_at`` as strings, and the structured
-fields ``removed, translation, entities, quotes, keywords, dates`` as JSON text.
+fields ``removed, translation, entities, quotes, keywords, dates, provenance`` as JSON text.
+Entities, quotes and dates carry their own ``provenance``; the ``provenance`` column maps
+each metadata and extract field to the component or rule that produced it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ SCALAR_COLUMNS = (
     "id", "item_id", "source", "title", "publisher", "author", "published", "canonical_url",
     "language", "text", "summary", "content_hash", "duplicate_of", "story_id", "stored_at",
 )
-STRUCTURED_COLUMNS = ("removed", "translation", "entities", "quotes", "keywords", "dates")
+STRUCTURED_COLUMNS = (
+    "removed", "translation", "entities", "quotes", "keywords", "dates", "provenance",
+)
 EXPORT_COLUMNS = SCALAR_COLUMNS + STRUCTURED_COLUMNS
 
 

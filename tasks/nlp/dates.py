@@ -5,7 +5,9 @@ makes certain (a date with an explicit year). A yearless "January 12" takes the 
 puts it nearest the reference. Deictic dates ("tomorrow", "last October") are resolved only
 against a real publication date; durations ("two years") and anything unresolvable keep
 their text with ``value=None``. Precision is kept: "2014" -> "2014", "December 2021" ->
-"2021-12", "January 12" -> "2022-01-12".
+"2021-12", "January 12" -> "2022-01-12". A yearless day with no reference at all keeps its
+month and day as ISO 8601's truncated form (XML Schema's gMonthDay): "January 12" ->
+"--01-12", so the store can still match it against a story's dated articles.
 """
 
 from __future__ import annotations
@@ -172,9 +174,11 @@ def _normalize(text: str, language: str, ref: Reference | None) -> tuple[str | N
     with_parts = _parse_parts(core, language, ref[0] if ref else None)
     if with_parts is None or "month" not in with_parts[2]:
         return None, "duration or vague"
-    if ref is None:
-        return None, "no year and no reference date"
     d, period, _ = with_parts
+    if ref is None:
+        if period == "day":
+            return f"--{d.month:02d}-{d.day:02d}", "month and day only: no year, no reference date"
+        return None, "no year and no reference date"
     return _iso(_nearest_year(d, ref[0]), period), f"year nearest to {ref[1]}"
 
 

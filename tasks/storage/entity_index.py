@@ -6,11 +6,12 @@ is an alias. Within an article the extract stage already chose a canonical name 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, delete, select, tuple_, update
 
 from tasks.models import Article, Entity
 from tasks.storage.dialect import insert_ignore
@@ -39,7 +40,11 @@ _LEADING_ARTICLE = re.compile(r"^(the|la|le|les|l'|der|die|das)\s+", re.IGNORECA
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w]+")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_MONTH_DAY = re.compile(r"^--(\d{2})-(\d{2})$")  # a yearless day, as extract writes it
 MAX_KEY = 250
+PERSON_LABELS = sorted(k for k, v in KEY_PREFIX.items() if v == "per")
+
+logger = logging.getLogger(__name__)
 
 
 def norm_name(name: str) -> str:
@@ -66,15 +71,21 @@ def entity_keys(found: Iterable[Entity]) -> dict[str, int]:
 
 
 def date_keys(article: Article) -> set[str]:
-    """Day-precise dates the article mentions (its extracted ``dates`` values)."""
+    """Day-precise dates the article mentions (its extracted ``dates`` values):
+    ``date:YYYY-MM-DD``, or ``md:MM-DD`` for a day whose year nothing in the article fixes."""
     keys: set[str] = set()
     for normalized in article.dates:
-        if normalized.value and _ISO_DAY.match(normalized.value):
-            try:
-                day = date.fromisoformat(normalized.value[:10])
-            except ValueError:
-                continue
-            keys.add(f"date:{day.isoformat()}")
+        value = normalized.value or ""
+        yearless = _MONTH_DAY.match(value)
+        try:
+            if yearless:
+                # 2000 is a leap year: only validates the day ("--02-29" is a real day).
+                day = date(2000, int(yearless[1]), int(yearless[2]))
+                keys.add(f"md:{day:%m-%d}")
+            elif _ISO_DAY.match(value):
+                keys.add(f"date:{date.fromisoformat(value[:10]).isoformat()}")
+        except ValueError:
+            continue
     return keys
 
 
@@ -83,23 +94,143 @@ def _identity(entity: Entity) -> tuple[str, str]:
     return norm, entity.label.upper()[:32]
 
 
+def _surname(norm: str, label: str) -> str | None:
+    return norm.split()[-1] if KEY_PREFIX.get(label) == "per" and norm else None
+
+
+def _full_names(conn: Connection, surname: str) -> set[int]:
+    """Ids of the known multi-word PERSON entities with this surname."""
+    return set(
+        conn.execute(
+            select(entities.c.id).where(
+                entities.c.surname == surname,
+                entities.c.norm != surname,
+                entities.c.label.in_(PERSON_LABELS),
+            )
+        ).scalars()
+    )
+
+
+def _surname_owner(conn: Connection, norm: str, label: str) -> int | None:
+    """A bare surname ("Grushko") belongs to the one full name that ends with it, if only one."""
+    if _surname(norm, label) != norm:
+        return None
+    owners = _full_names(conn, norm)
+    return owners.pop() if len(owners) == 1 else None
+
+
+def _merge_bare_surname(conn: Connection, surname: str) -> None:
+    """Fold an earlier bare-surname entity into the one full name now known for it.
+
+    The mirror of ``_surname_owner`` for the other arrival order, so that "Grushko" stored
+    before "Alexander Grushko" ends in the same entity row as "Grushko" stored after it.
+    """
+    owners = _full_names(conn, surname)
+    bare = (
+        conn.execute(
+            select(entities.c.id).where(
+                entities.c.norm == surname, entities.c.label.in_(PERSON_LABELS)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if len(owners) != 1 or not bare:
+        return
+    owner = owners.pop()
+    for old in bare:
+        rows = conn.execute(
+            select(
+                article_entities.c.article_id, article_entities.c.name, article_entities.c.count
+            ).where(article_entities.c.entity_id == old)
+        ).all()
+        for article_id, name, count in rows:
+            taken = conn.execute(
+                select(article_entities.c.count).where(
+                    article_entities.c.article_id == article_id,
+                    article_entities.c.entity_id == owner,
+                )
+            ).scalar()
+            if taken is None:
+                conn.execute(
+                    article_entities.insert().values(
+                        article_id=article_id, entity_id=owner, name=name, count=count
+                    )
+                )
+            else:
+                conn.execute(
+                    update(article_entities)
+                    .where(
+                        article_entities.c.article_id == article_id,
+                        article_entities.c.entity_id == owner,
+                    )
+                    .values(count=taken + count)
+                )
+        conn.execute(delete(article_entities).where(article_entities.c.entity_id == old))
+        conn.execute(update(mentions).where(mentions.c.entity_id == old).values(entity_id=owner))
+        aliases = (
+            conn.execute(select(entity_aliases.c.alias).where(entity_aliases.c.entity_id == old))
+            .scalars()
+            .all()
+        )
+        if aliases:
+            conn.execute(
+                insert_ignore(
+                    conn,
+                    entity_aliases,
+                    [{"entity_id": owner, "alias": a} for a in sorted(aliases)],
+                    index=["entity_id", "alias"],
+                )
+            )
+        conn.execute(delete(entity_aliases).where(entity_aliases.c.entity_id == old))
+        conn.execute(delete(entities).where(entities.c.id == old))
+        logger.info("entities: bare surname %r (entity %d) joins entity %d", surname, old, owner)
+
+
 def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], int]:
-    """Ids of the canonical entities, created where new (two statements, any number)."""
-    rows: dict[tuple[str, str], dict[str, str]] = {}
+    """Ids of the canonical entities, created where new.
+
+    Across articles a bare surname joins the one known full name ending with it (and an
+    earlier bare surname joins a full name seen for the first time): the cross-article
+    counterpart of extract's within-article grouping. Two full names sharing a surname keep
+    the bare one apart. Writers naming one surname hold its story-key lock (``per:<surname>``,
+    see repository), so these reads and merges are not raced on PostgreSQL either.
+    """
+    rows: dict[tuple[str, str], dict[str, str | None]] = {}
     for entity in found:
         norm, label = _identity(entity)
-        rows.setdefault((norm, label), {"name": entity.name, "label": label, "norm": norm})
+        rows.setdefault(
+            (norm, label),
+            {"name": entity.name, "label": label, "norm": norm, "surname": _surname(norm, label)},
+        )
     if not rows:
         return {}
-    # A fixed order: two PostgreSQL writers inserting the same new entities cannot deadlock.
-    ordered = [rows[k] for k in sorted(rows)]
-    conn.execute(insert_ignore(conn, entities, ordered, index=["norm", "label"]))
-    ids = conn.execute(
-        select(entities.c.norm, entities.c.label, entities.c.id).where(
-            tuple_(entities.c.norm, entities.c.label).in_(sorted(rows))
+    ids: dict[tuple[str, str], int] = {}
+    # Full names (and every other entity) first: this article's own "Alexander Grushko" is
+    # then a known full name for its "Grushko". A fixed order: two PostgreSQL writers
+    # inserting the same new entities cannot deadlock.
+    bare = sorted(k for k in rows if _surname(*k) == k[0])
+    first = [rows[k] for k in sorted(set(rows) - set(bare))]
+    if first:
+        conn.execute(insert_ignore(conn, entities, first, index=["norm", "label"]))
+    for key in bare:
+        owner = _surname_owner(conn, *key)
+        if owner is not None:
+            ids[key] = owner
+        else:
+            conn.execute(insert_ignore(conn, entities, [rows[key]], index=["norm", "label"]))
+    full_surnames = {_surname(*k) for k in rows if " " in k[0]}
+    for surname in sorted(s for s in full_surnames if s is not None):
+        _merge_bare_surname(conn, surname)
+    wanted = sorted(set(rows) - set(ids))
+    if wanted:
+        found_ids = conn.execute(
+            select(entities.c.norm, entities.c.label, entities.c.id).where(
+                tuple_(entities.c.norm, entities.c.label).in_(wanted)
+            )
         )
-    )
-    return {(norm, label): int(entity_id) for norm, label, entity_id in ids}
+        ids.update({(norm, label): int(entity_id) for norm, label, entity_id in found_ids})
+    return ids
 
 
 def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -> None:

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, Select, exists, func, or_, select
+from sqlalchemy import Engine, Select, exists, false, func, or_, select
 
 from tasks.storage.db import busy_errors
 from tasks.storage.entity_index import norm_name
@@ -47,6 +47,7 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "keywords",
     "dates",
     "summary",
+    "provenance",
     "content_hash",
     "duplicate_of",
     "story_id",
@@ -57,7 +58,9 @@ STREAM_CHUNK = 200
 
 class ArticleFilter(BaseModel):
     query: str | None = Field(None, description="full-text query (all words must match)")
-    entity: str | None = Field(None, description="canonical name or any alias, any case")
+    entity: str | None = Field(
+        None, description="canonical name, any alias, or a person's surname; any case"
+    )
     language: str | None = None
     publisher: str | None = None
     date_from: date | None = None
@@ -92,16 +95,22 @@ def export_record(row: Mapping[Any, Any]) -> dict[str, Any]:
                 "mentions": [
                     {k: m[k] for k in ("text", "start", "end")} for m in e.get("mentions") or []
                 ],
+                "provenance": e.get("provenance"),
             }
             for e in payload.get("entities") or []
         ],
         "quotes": [
-            {k: q.get(k) for k in ("speaker", "text", "start", "end", "kind")}
+            {k: q.get(k) for k in ("speaker", "text", "start", "end", "kind", "provenance")}
             for q in payload.get("quotes") or []
         ],
         "keywords": payload.get("keywords") or [],
         "dates": payload.get("dates") or [],
         "summary": payload.get("summary"),
+        # Where each field came from: clean's metadata sources, extract's components.
+        "provenance": {
+            **(payload.get("metadata_provenance") or {}),
+            **(payload.get("extract_provenance") or {}),
+        },
         "content_hash": row["content_hash"],
         "duplicate_of": row["duplicate_of"],
         "story_id": row["story_id"],
@@ -140,12 +149,15 @@ def article_select(filters: ArticleFilter) -> Select[Any]:
         stmt = stmt.where(articles.c.story_id == filters.story_id)
     if filters.entity:
         wanted = filters.entity.casefold()
+        norm = norm_name(filters.entity)
         named = (
             select(article_entities.c.article_id)
             .join(entities, entities.c.id == article_entities.c.entity_id)
             .where(
                 or_(
-                    entities.c.norm == norm_name(filters.entity),
+                    entities.c.norm == norm,
+                    # One word names a person by surname too ("Stoltenberg").
+                    entities.c.surname == norm if norm and " " not in norm else false(),
                     exists().where(
                         entity_aliases.c.entity_id == entities.c.id,
                         func.lower(entity_aliases.c.alias) == wanted,

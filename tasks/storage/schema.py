@@ -125,6 +125,9 @@ entities = Table(
     Column("name", Text, nullable=False),
     Column("label", String(32), nullable=False),
     Column("norm", String(255), nullable=False),
+    # Last word of a PERSON's norm: a bare "Grushko" in one article finds the one full name
+    # ending with it in others (tasks/storage/entity_index.py).
+    Column("surname", String(255), index=True),
     UniqueConstraint("norm", "label", name="uq_entities_norm_label"),
 )
 

@@ -19,16 +19,17 @@ from sqlalchemy.exc import OperationalError
 
 from tasks.storage.db import get_engine, migrate
 from tasks.storage.schema import metadata
+from tests.integration.services import require_postgres
 
 __all__ = ["db_url", "pg_engine", "pg_url", "postgres_admin_url"]
 
-DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str:
     """An admin URL of a reachable server; skips (fails under CI=true) when there is none."""
-    url = os.environ.get("NEWSFLOW_TEST_PG_URL", DEFAULT_ADMIN_URL)
+    # The machine's server, started under CI=true when it is down (tests/integration/services).
+    url = os.environ.get("NEWSFLOW_TEST_PG_URL") or require_postgres()
     probe = create_engine(url, connect_args={"connect_timeout": 3})
     try:
         with probe.connect() as conn:

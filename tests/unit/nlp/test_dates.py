@@ -25,6 +25,15 @@ def test_yearless_day_takes_the_nearest_year() -> None:
     assert _values(["December 30"], "2022-01-02")["December 30"] == "2021-12-30"
 
 
+def test_yearless_day_without_any_reference_keeps_month_and_day() -> None:
+    # The RT seed: no publication date and no explicit year in the text.
+    dates, ref = normalize_dates([("January 12", 3, 13), ("mid-December", 20, 32)], None, "en")
+    assert ref is None
+    values = {d.text: d.value for d in dates}
+    assert values == {"January 12": "--01-12", "mid-December": None}
+    assert "no year" in dates[0].provenance.source
+
+
 def test_precision_is_kept_and_ranges_take_their_start() -> None:
     values = _values(["2014", "March 2020", "January 9-10", "the end of 2021"], "2022-01-13")
     assert values == {

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
 
 from config.settings import StoreSettings
-from tasks.storage.repository import list_entities, list_stories, store_article
-from tests.unit.storage.factories import article, seed_articles
+from tasks.storage.repository import (
+    ArticleFilter,
+    iter_articles,
+    list_entities,
+    list_stories,
+    store_article,
+)
+from tests.unit.storage.factories import article, entity, seed_articles
 
 
 def test_seed_story_is_listed_with_both_articles(engine: Engine, settings: StoreSettings) -> None:
@@ -43,3 +50,49 @@ def test_duplicates_do_not_count(engine: Engine, settings: StoreSettings) -> Non
     found = {e["name"]: e["article_count"] for e in list_entities(engine)}
     assert found["Alexander Grushko"] == 1
     assert list_stories(engine)[0]["article_count"] == 1
+
+
+def _person_rows(engine: Engine, *names: str) -> dict[str, tuple[int, list[str]]]:
+    found = {e["name"]: (e["article_count"], e["aliases"]) for e in list_entities(engine, "PERSON")}
+    return {n: found[n] for n in names if n in found}
+
+
+@pytest.mark.parametrize("order", ["full name first", "bare surname first"])
+def test_bare_surname_joins_the_one_full_name_across_articles(
+    engine: Engine, settings: StoreSettings, order: str
+) -> None:
+    full = article(
+        "full",
+        "Deputy Foreign Minister Alexander Grushko flew to Brussels on Monday.",
+        entities=[entity("Alexander Grushko", "PERSON", "Alexander Grushko")],
+    )
+    bare = article(
+        "bare",
+        "Grushko told reporters in Moscow that the talks had been frank.",
+        entities=[entity("Grushko", "PERSON", "Grushko")],
+    )
+    for item in [full, bare] if order == "full name first" else [bare, full]:
+        store_article(engine, item, settings)
+    assert _person_rows(engine, "Alexander Grushko", "Grushko") == {
+        "Alexander Grushko": (2, ["Alexander Grushko", "Grushko"])
+    }
+    # Either article is found under either name.
+    for name in ("Grushko", "Alexander Grushko"):
+        hits = iter_articles(engine, ArticleFilter(entity=name))
+        assert sorted(a["id"] for a in hits) == ["bare", "full"]
+
+
+def test_bare_surname_of_two_full_names_stays_apart(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    people = [("Alexander Grushko", "a"), ("Ivan Grushko", "b"), ("Grushko", "c")]
+    for name, item_id in people:
+        text = f"{name} spoke at length about item {item_id} of a long and varied agenda."
+        store_article(
+            engine, article(item_id, text, entities=[entity(name, "PERSON", name)]), settings
+        )
+    assert _person_rows(engine, "Alexander Grushko", "Ivan Grushko", "Grushko") == {
+        "Alexander Grushko": (1, ["Alexander Grushko"]),
+        "Ivan Grushko": (1, ["Ivan Grushko"]),
+        "Grushko": (1, ["Grushko"]),
+    }

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, select
 
 from config.settings import StoreSettings
 from tasks.errors import EmptyInput
-from tasks.models import Quote, RemovedLine
+from tasks.models import Provenance, Quote, RemovedLine
 from tasks.storage import ledger
 from tasks.storage.dedup import content_hash
 from tasks.storage.queries import EXPORT_FIELDS
@@ -119,6 +119,8 @@ def test_export_record_round_trips_the_article(engine: Engine, settings: StoreSe
         entities=[entity("Jane Roe", "PERSON", "Jane Roe", "Roe")],
         quotes=[Quote(text="We will", speaker="Jane Roe", start=5, end=12)],
         summary="Short.",
+        metadata_provenance={"title": Provenance(source="og:title")},
+        extract_provenance={"summary": Provenance(source="lead", confidence=0.5)},
     )
     stored = store_article(engine, source, settings)
     record = get_article(engine, "a1")
@@ -136,11 +138,23 @@ def test_export_record_round_trips_the_article(engine: Engine, settings: StoreSe
                 {"text": "Jane Roe", "start": 0, "end": 8},
                 {"text": "Roe", "start": 10, "end": 13},
             ],
+            "provenance": {"source": "spacy", "confidence": None},
         }
     ]
     assert record["quotes"] == [
-        {"speaker": "Jane Roe", "text": "We will", "start": 5, "end": 12, "kind": "direct"}
+        {
+            "speaker": "Jane Roe",
+            "text": "We will",
+            "start": 5,
+            "end": 12,
+            "kind": "direct",
+            "provenance": {"source": "quotes", "confidence": None},
+        }
     ]
+    assert record["provenance"] == {
+        "title": {"source": "og:title", "confidence": None},
+        "summary": {"source": "lead", "confidence": 0.5},
+    }
     assert record["story_id"] == stored.story_id and record["duplicate_of"] is None
     assert record["stored_at"] is not None
     assert get_article(engine, "nope") is None

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from config.settings import StoreSettings
 from tasks.storage.repository import store_article
-from tasks.storage.stories import StoryEvidence, match_score
+from tasks.storage.stories import StoryEvidence, match_score, specificity
 from tests.unit.storage.factories import article, corpus_texts, day, entity, seed_articles
 
 MIN = StoreSettings().story_min_evidence
@@ -16,7 +16,9 @@ EVENT = {"per:grushko": 3, "org:nato": 4, "loc:brussels": 2, "loc:geneva": 1}
 
 
 def ev(keys: dict[str, int], dates: tuple[str, ...] = (), ref: date | None = None) -> StoryEvidence:
-    return StoryEvidence(keys=keys, dates=frozenset(f"date:{d}" for d in dates), ref_date=ref)
+    # "--01-12" is a day mentioned without a year (see tasks/nlp/dates.py)
+    keys_of_days = frozenset(f"md:{d[2:]}" if d.startswith("--") else f"date:{d}" for d in dates)
+    return StoryEvidence(keys=keys, dates=keys_of_days, ref_date=ref)
 
 
 def test_articles_made_of_the_same_names_match() -> None:
@@ -53,6 +55,45 @@ def test_score_respects_the_window() -> None:
     # Without publication days, only a shared mentioned day can place them together.
     assert match_score(ev(EVENT), ev(EVENT), 7, MIN) is None
     assert match_score(ev(EVENT, ("2022-01-12",)), ev(EVENT, ("2022-01-12",)), 7, MIN)
+
+
+def test_a_yearless_day_meets_the_same_day_dated() -> None:
+    # The RT seed: no publication date and no year anywhere, only "January 12".
+    dated = ev(EVENT, ("2022-01-12", "2022-01-09"))
+    assert match_score(ev(EVENT, ("--01-12",)), dated, 7, MIN) is not None
+    assert match_score(dated, ev(EVENT, ("--01-12",)), 7, MIN) is not None
+    # Another day, or two yearless days (any two years), place nothing together.
+    assert match_score(ev(EVENT, ("--01-13",)), dated, 7, MIN) is None
+    assert match_score(ev(EVENT, ("--01-12",)), ev(EVENT, ("--01-12",)), 7, MIN) is None
+    # The yearless match earns the date bonus like an exact one.
+    exact = match_score(ev(EVENT, ("2022-01-12",)), dated, 7, 0.1)
+    loose = match_score(ev(EVENT, ("--01-12",)), dated, 7, 0.1)
+    assert exact is not None and loose == exact
+
+
+def test_undated_seed_with_a_yearless_day_joins_the_story(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    ria, rt = seed_articles()
+    rt = rt.model_copy(update={"dates": [day("--01-12")]})
+    assert rt.published is None
+    stored = [store_article(engine, a, settings) for a in (ria, rt)]
+    assert stored[0].story_id == stored[1].story_id
+
+
+def test_names_common_to_many_stories_weigh_less() -> None:
+    weights = specificity({"per:grushko": 2, "loc:china": 40, "loc:us": 90}, 100)
+    assert weights["per:grushko"] > weights["loc:china"] > weights["loc:us"] >= 1.0
+    generic = {"loc:china": 3, "loc:us": 3, "per:trump": 3}
+    a = ev({**generic, "per:a": 1, "org:b": 1}, ref=date(2022, 1, 12))
+    b = ev({**generic, "per:c": 1, "org:d": 1}, ref=date(2022, 1, 12))
+    common = specificity(
+        {**dict.fromkeys(generic, 60), **dict.fromkeys(["per:a", "org:b", "per:c", "org:d"], 1)},
+        100,
+    )
+    plain = match_score(a, b, 7, 0.0)
+    weighted = match_score(a, b, 7, 0.0, common)
+    assert plain is not None and weighted is not None and weighted < plain
 
 
 def test_seeds_form_one_story(engine: Engine, settings: StoreSettings) -> None:

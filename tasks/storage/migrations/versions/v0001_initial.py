@@ -109,6 +109,7 @@ def upgrade() -> None:
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("label", sa.String(32), nullable=False),
         sa.Column("norm", sa.String(255), nullable=False),
+        sa.Column("surname", sa.String(255), index=True),
         sa.UniqueConstraint("norm", "label", name="uq_entities_norm_label"),
     )
     op.create_table(

@@ -1,0 +1,87 @@
+"""Two workers storing the two seeds at the same moment still make one story, on SQLite and
+PostgreSQL alike.
+
+Story assignment (candidate search + new story insert) runs inside the store's write
+transaction: ``BEGIN IMMEDIATE`` serialises writers on SQLite, and on PostgreSQL writers
+sharing a story key (``per:grushko``, ``org:nato`` ...) hold the same transaction-scoped
+advisory lock (tasks/storage/dialect.py). Without that, both could find no candidate and
+each start a story. Each round starts both stores behind a barrier in two threads (two
+connections), on an emptied database.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, delete
+
+from config.settings import STAGE_NAMES, Settings, StoreSettings
+from tasks.models import Article
+from tasks.pipeline import run_inline_batch
+from tasks.storage.db import get_engine
+from tasks.storage.repository import list_stories, store_article
+from tasks.storage.schema import metadata
+
+pytestmark = pytest.mark.integration
+
+SEEDS = Path("/work/shared/seeds")
+ROUNDS = 6
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> list[Article]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('chain') / 'unused.db'}"
+    seeds = [
+        Article(id=f"seed-{i}", source=str(path), source_kind="file")
+        for i, path in enumerate(sorted(SEEDS.glob("*.txt")))
+    ]
+    done = run_inline_batch(seeds, Settings(database_url=url), STAGE_NAMES[:-1])
+    result = [a for a in done if isinstance(a, Article)]
+    assert len(result) == 2
+    return result
+
+
+def _empty(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(delete(table))
+
+
+def test_concurrent_stores_of_one_event_make_one_story(
+    db_url: str, extracted: list[Article]
+) -> None:
+    engine = get_engine(db_url)
+    settings = StoreSettings()
+    for round_no in range(ROUNDS):
+        _empty(engine)
+        results, errors = _race(engine, settings, extracted)
+        assert errors == [], f"round {round_no}"
+        assert {a.outcome for a in results.values()} == {"stored"}
+        assert len({a.story_id for a in results.values()}) == 1, f"round {round_no}"
+        stories = list_stories(engine)
+        assert [s["article_count"] for s in stories] == [2], f"round {round_no}"
+
+
+def _race(
+    engine: Engine, settings: StoreSettings, items: list[Article]
+) -> tuple[dict[str, Article], list[BaseException]]:
+    """Store every item from its own thread, all released at once."""
+    barrier = threading.Barrier(len(items))
+    results: dict[str, Article] = {}
+    errors: list[BaseException] = []
+
+    def store(item: Article) -> None:
+        try:
+            barrier.wait()
+            results[item.id] = store_article(engine, item, settings)
+        except BaseException as exc:  # reported by the caller, with the round
+            errors.append(exc)
+
+    threads = [threading.Thread(target=store, args=(a,)) for a in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
