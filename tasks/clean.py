@@ -1,6 +1,6 @@
 """The clean stage: raw HTML or plain text in, main text and metadata with provenance out.
 
-HTML goes through trafilatura (mode chosen per page, see ``tasks.cleaning.html``); plain
+HTML goes through trafilatura (mode chosen per page, see ``tasks.cleaning.main_text``); plain
 text through the line rules and text heuristics (``tasks.cleaning.plain``). Both paths end
 in the same line rules, so every removed line is recorded with its reason. The raw document
 is dropped afterwards: the HTML never travels further down the chain.
@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 _HEURISTIC_CONFIDENCE = 0.6
 _HINT_CONFIDENCE = 0.5
+_TITLE_SCAN = 3
 _FIELDS = ("title", "publisher", "author", "published", "canonical_url")
 
 
@@ -45,11 +46,18 @@ def _content(article: Article) -> tuple[str, str, str | None]:
 
 def _clean_html(article: Article, content: str, url: str | None, mode: str) -> list[str]:
     page = extract_html(content, url, mode)
-    logger.debug("article %s: html extracted in %s mode", article.id, page.mode)
+    logger.debug(
+        "article %s: html extracted in %s mode (%d passes)", article.id, page.mode, page.passes
+    )
     paragraphs, removed = apply_rules(split_lines(normalize_text(page.text)))
     title = page.fields.get("title")
-    if title and paragraphs and paragraphs[0].casefold() == title.casefold():
-        removed.insert(0, RemovedLine(text=paragraphs.pop(0), reason="title_line"))
+    # The headline lives in ``title``; extractors repeat it at the top, sometimes after a
+    # kicker or a date line, so the first few paragraphs are checked.
+    head = [p.casefold() for p in paragraphs[:_TITLE_SCAN]]
+    if title and title.casefold() in head:
+        removed.insert(
+            0, RemovedLine(text=paragraphs.pop(head.index(title.casefold())), reason="title_line")
+        )
     article.removed.extend(removed)
     for name, value in page.fields.items():
         setattr(article, name, value)

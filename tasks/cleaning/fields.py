@@ -22,6 +22,12 @@ _BYLINE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _SEPARATORS = "|-–—·•:»«"
+# Not a person: a user handle ("jane.doe"), a social profile, or "anonymous" in a few languages.
+_NOT_A_NAME = re.compile(
+    r"^[\w-]+[._@][\w.@-]+$|\b(?:facebook|twitter|instagram|linkedin|youtube|tiktok)\b"
+    r"|^(?:anonymous|anonyme|anónimo|anonimo|anonym|anonim|admin|administrator)$",
+    re.IGNORECASE,
+)
 
 
 def tidy(value: str | None) -> str | None:
@@ -29,7 +35,10 @@ def tidy(value: str | None) -> str | None:
     if not value:
         return None
     cleaned = normalize_line(normalize_text(html.unescape(value)))
-    return cleaned.strip("'\" ") or None
+    # only quotes that wrap the whole value: a headline may end with a quotation
+    if len(cleaned) >= 2 and cleaned[0] == cleaned[-1] and cleaned[0] in "'\"":
+        cleaned = cleaned[1:-1].strip()
+    return cleaned or None
 
 
 def iso_date(value: str | None) -> str | None:
@@ -56,6 +65,16 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     removed, so a headline like "A - and B" keeps its second half.
     """
     keys = {_key(s) for s in site_names if s and _key(s)}
+    for site in (s for s in site_names if s and len(s) < len(title)):
+        # a site name that itself holds a separator ("X | AOC media - Analyse Opinion")
+        head, tail = title[: -len(site)], title[-len(site) :]
+        stripped = head.strip(" " + _SEPARATORS)
+        if (
+            _key(tail) == _key(site)
+            and head.rstrip().endswith(tuple(_SEPARATORS))
+            and len(stripped) >= 5
+        ):
+            return stripped
     for sep in _SEPARATORS:
         if sep not in title:
             continue
@@ -77,6 +96,6 @@ def clean_author(value: str | None, site_names: list[str]) -> str | None:
     names = []
     for part in re.split(r"\s*;\s*", value):
         part = _BYLINE_PREFIX.sub("", part).strip(" ,'\"")
-        if part and "://" not in part and _key(part) not in keys:
+        if part and "://" not in part and _key(part) not in keys and not _NOT_A_NAME.search(part):
             names.append(part)
     return "; ".join(dict.fromkeys(names)) or None
