@@ -8,6 +8,7 @@ This module never imports Celery.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -18,10 +19,16 @@ from tasks.models import Article
 
 __all__ = [
     "STAGES",
+    "ArticleOutcome",
     "FailureOutcome",
+    "StageBatchEvent",
     "StageFn",
+    "StageObserver",
     "StageResult",
+    "add_observer",
+    "outcome_of",
     "record_failure",
+    "remove_observer",
     "run_inline",
     "run_inline_batch",
     "run_stage",
@@ -97,16 +104,111 @@ BATCH_STAGES: Mapping[str, Callable[[list[Article], Settings], list[StageResult]
 }
 
 
-def run_stage_batch(stage: str, articles: list[Article], settings: Settings) -> list[StageResult]:
-    """Run one stage over a micro-batch; a failing article never fails the others."""
-    if stage in BATCH_STAGES and len(articles) > 1:
-        return BATCH_STAGES[stage](articles, settings)
-    results: list[StageResult] = []
-    for article in articles:
+@dataclass(frozen=True)
+class ArticleOutcome:
+    """One article's fate at one stage (one log line, one metric sample)."""
+
+    article_id: str
+    batch_id: str | None
+    outcome: str  # ok | stored | duplicate | rejected | retry | error
+    seconds: float
+
+
+@dataclass(frozen=True)
+class StageBatchEvent:
+    """What one ``run_stage_batch`` call did: a Celery message, or a chunk of the baseline."""
+
+    stage: str
+    seconds: float
+    articles: tuple[ArticleOutcome, ...]
+
+
+StageObserver = Callable[[StageBatchEvent], None]
+# Observers (workers.metrics registers one in a worker) see every batch of both paths; with
+# none registered the hook costs one empty loop.
+_observers: list[StageObserver] = []
+
+
+def add_observer(observer: StageObserver) -> None:
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def remove_observer(observer: StageObserver) -> None:
+    if observer in _observers:
+        _observers.remove(observer)
+
+
+def outcome_of(result: StageResult) -> str:
+    """A short outcome label: the store's own verdict, ``ok``, or the failure class."""
+    if isinstance(result, Article):
+        return result.outcome or "ok"
+    if isinstance(result, PermanentError):
+        return "rejected"
+    if isinstance(result, RetryableError):
+        return "retry"
+    return "error"
+
+
+def _report(
+    stage: str,
+    articles: list[Article],
+    results: list[StageResult],
+    seconds: list[float],
+    total: float,
+) -> None:
+    outcomes = tuple(
+        ArticleOutcome(a.id, a.batch_id, outcome_of(r), s)
+        for a, r, s in zip(articles, results, seconds, strict=True)
+    )
+    if log.isEnabledFor(logging.INFO):
+        for item in outcomes:
+            ms = round(item.seconds * 1000, 1)
+            # One line per article per stage; the ids and figures also go in ``extra`` so a
+            # JSON formatter can emit them as fields.
+            log.info(
+                "article %s batch %s stage %s %s %.1f ms",
+                item.article_id,
+                item.batch_id,
+                stage,
+                item.outcome,
+                ms,
+                extra={
+                    "article_id": item.article_id,
+                    "batch_id": item.batch_id,
+                    "stage": stage,
+                    "outcome": item.outcome,
+                    "ms": ms,
+                },
+            )
+    event = StageBatchEvent(stage, total, outcomes)
+    for observer in list(_observers):
         try:
-            results.append(run_stage(stage, article, settings))
-        except Exception as exc:
-            results.append(exc)
+            observer(event)
+        except Exception:  # metrics must never cost an article its result
+            log.exception("stage observer %r failed", observer)
+
+
+def run_stage_batch(stage: str, articles: list[Article], settings: Settings) -> list[StageResult]:
+    """Run one stage over a micro-batch; a failing article never fails the others.
+
+    Batch stages (``nlp.pipe``) cannot time one article; each gets the batch's mean.
+    """
+    started = time.perf_counter()
+    results: list[StageResult] = []
+    seconds: list[float] = []
+    if stage in BATCH_STAGES and len(articles) > 1:
+        results = BATCH_STAGES[stage](articles, settings)
+        seconds = [(time.perf_counter() - started) / len(articles)] * len(articles)
+    else:
+        for article in articles:
+            begun = time.perf_counter()
+            try:
+                results.append(run_stage(stage, article, settings))
+            except Exception as exc:
+                results.append(exc)
+            seconds.append(time.perf_counter() - begun)
+    _report(stage, articles, results, seconds, time.perf_counter() - started)
     return results
 
 

@@ -17,7 +17,9 @@ __all__ = ["app", "make_app"]
 def make_app(settings: Settings | None = None) -> Celery:
     """The worker's app uses the process settings; the CLI may pass its own (``run``)."""
     celery_app = Celery(
-        "newsflow", include=["workers.stage_tasks", "workers.periodic", "workers.signals"]
+        "newsflow",
+        # workers.preload loads the models in the main process before the pool forks.
+        include=["workers.stage_tasks", "workers.periodic", "workers.signals", "workers.preload"],
     )
     celery_app.config_from_object(celery_config(settings or get_settings()))
     return celery_app

@@ -15,6 +15,7 @@ import yaml
 
 from config.settings import STAGE_NAMES, load_settings
 from workers.cli import app as cli_app
+from workers.metrics import MetricsSettings
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -81,7 +82,21 @@ def test_app_environment_is_valid_settings(name: str, monkeypatch: pytest.Monkey
     assert settings.database_url.get_secret_value().startswith("postgresql+psycopg://")
     known = {f"NEWSFLOW_{field.upper()}" for field in type(settings).model_fields}
     for key in environment:
+        if key.startswith("NEWSFLOW_METRICS__"):
+            continue  # read by workers.metrics.MetricsSettings, checked below
         assert key.split("__")[0] in known, f"{name}: {key} is not a setting"
+    metrics_keys = {k for k in environment if k.startswith("NEWSFLOW_METRICS__")}
+    assert metrics_keys <= {f"NEWSFLOW_METRICS__{f.upper()}" for f in MetricsSettings.model_fields}
+    MetricsSettings.from_env({k: _interpolate(str(v)) for k, v in environment.items()})
+
+
+@pytest.mark.parametrize("name", ["worker", "worker-nlp"])
+def test_workers_serve_metrics_to_the_compose_network(name: str) -> None:
+    service = SERVICES[name]
+    config = MetricsSettings.from_env(
+        {k: _interpolate(str(v)) for k, v in service["environment"].items()})
+    assert config.port is not None and config.address == "0.0.0.0"
+    assert str(config.port) in [str(p) for p in service.get("expose", [])]
 
 
 def test_flower_runs_the_real_app_behind_basic_auth() -> None:

@@ -1,0 +1,90 @@
+"""workers.metrics: the stage observer's samples, multiprocess mode across fork, the endpoint."""
+
+from __future__ import annotations
+
+import multiprocessing
+import socket
+import urllib.request
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry, values
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from config.settings import Settings
+from tasks.pipeline import ArticleOutcome, StageBatchEvent
+from workers.metrics import MetricsSettings, StageMetrics, enable_multiprocess, serve
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _event(stage: str = "extract", *outcomes: str) -> StageBatchEvent:
+    items = tuple(ArticleOutcome(f"a{i}", "b", o, 0.02 * (i + 1)) for i, o in enumerate(outcomes))
+    return StageBatchEvent(stage, sum(i.seconds for i in items), items)
+
+
+def test_observe_counts_articles_batches_and_latency() -> None:
+    registry = CollectorRegistry()
+    metrics = StageMetrics(registry)
+    metrics.observe(_event("extract", "ok", "ok", "rejected"))
+    metrics.observe(_event("store", "stored", "duplicate"))
+    value = registry.get_sample_value
+    assert value("newsflow_articles_total", {"stage": "extract", "outcome": "ok"}) == 2
+    assert value("newsflow_articles_total", {"stage": "extract", "outcome": "rejected"}) == 1
+    assert value("newsflow_articles_total", {"stage": "store", "outcome": "duplicate"}) == 1
+    assert value("newsflow_stage_batches_total", {"stage": "extract"}) == 1
+    assert value("newsflow_stage_seconds_count", {"stage": "extract"}) == 3
+    assert value("newsflow_stage_seconds_sum", {"stage": "extract"}) == pytest.approx(0.12)
+    assert value("newsflow_stage_seconds_bucket", {"stage": "extract", "le": "0.05"}) == 2
+
+
+def test_settings_from_environment() -> None:
+    assert MetricsSettings.from_env({}).port is None
+    config = MetricsSettings.from_env({"NEWSFLOW_METRICS__PORT": "9808",
+                                       "NEWSFLOW_METRICS__ADDRESS": "0.0.0.0",
+                                       "PROMETHEUS_MULTIPROC_DIR": "/tmp/m"})
+    assert (config.port, config.address, config.multiproc_dir) == (9808, "0.0.0.0", Path("/tmp/m"))
+
+
+def _child_observes(_: int) -> None:
+    StageMetrics(None).observe(_event("clean", "ok", "ok"))
+
+
+def test_multiprocess_mode_sums_forked_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(values, "ValueClass", values.ValueClass)  # restored afterwards
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # restored afterwards
+    (tmp_path / "stale_counter_1.db").write_bytes(b"old run")
+    folder = enable_multiprocess(tmp_path)
+    assert not (tmp_path / "stale_counter_1.db").exists()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_child_observes, range(2))
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(folder))  # type: ignore[no-untyped-call]
+    value = registry.get_sample_value
+    assert value("newsflow_articles_total", {"stage": "clean", "outcome": "ok"}) == 4
+    assert value("newsflow_stage_batches_total", {"stage": "clean"}) == 2
+
+
+def test_endpoint_serves_stage_metrics_and_queue_depths() -> None:
+    registry = CollectorRegistry()
+    StageMetrics(registry).observe(_event("fetch", "ok"))
+    settings = Settings(broker_url="memory://")
+    port = free_port()
+    server = serve(settings, MetricsSettings(port=port), None, local=registry)
+    assert server is not None
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+            body = resp.read().decode()
+        assert 'newsflow_articles_total{outcome="ok",stage="fetch"} 1.0' in body
+        assert 'newsflow_queue_depth{queue="newsflow.extract",stage="extract"} 0.0' in body
+        # a second endpoint on the same port is refused without failing the worker
+        assert serve(settings, MetricsSettings(port=port), None, local=registry) is None
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,81 @@
+"""tasks.pipeline's per-article outcomes: the log line and the observer hook of every batch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from config.settings import Settings
+from tasks import pipeline
+from tasks.errors import NotAnArticle, RetryableError
+from tasks.models import Article
+from tasks.pipeline import StageBatchEvent, add_observer, remove_observer, run_stage_batch
+
+
+def _article(n: int) -> Article:
+    return Article(id=f"a{n}", batch_id="b1", source=f"s{n}", source_kind="inline",
+                   inline_content="x", inline_content_type="text")
+
+
+def _fake_clean(article: Article, _settings: Settings) -> Article:
+    if article.id == "a1":
+        raise NotAnArticle("no text")
+    if article.id == "a2":
+        raise RetryableError("busy")
+    if article.id == "a3":
+        raise KeyError("bug")
+    return article
+
+
+@pytest.fixture
+def events(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[StageBatchEvent]]:
+    monkeypatch.setitem(pipeline.STAGES, "clean", _fake_clean)
+    seen: list[StageBatchEvent] = []
+    add_observer(seen.append)
+    yield seen
+    remove_observer(seen.append)
+
+
+def test_every_article_gets_its_own_outcome(events: list[StageBatchEvent]) -> None:
+    results = run_stage_batch("clean", [_article(n) for n in range(4)], Settings())
+    assert isinstance(results[0], Article)
+    assert [type(r).__name__ for r in results[1:]] == ["NotAnArticle", "RetryableError",
+                                                       "KeyError"]
+    (event,) = events
+    assert event.stage == "clean"
+    assert [(a.article_id, a.outcome) for a in event.articles] == [
+        ("a0", "ok"), ("a1", "rejected"), ("a2", "retry"), ("a3", "error")]
+    assert all(a.batch_id == "b1" and a.seconds >= 0 for a in event.articles)
+    assert event.seconds >= sum(a.seconds for a in event.articles)
+
+
+def test_one_log_line_per_article_with_ids_in_extra(
+    events: list[StageBatchEvent], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="tasks.pipeline"):
+        run_stage_batch("clean", [_article(0), _article(1)], Settings())
+    lines = [r for r in caplog.records if r.name == "tasks.pipeline" and hasattr(r, "stage")]
+    assert [(r.article_id, r.outcome) for r in lines] == [  # type: ignore[attr-defined]
+        ("a0", "ok"), ("a1", "rejected")]
+    assert "a1" in lines[1].getMessage() and "b1" in lines[1].getMessage()
+
+
+def test_a_failing_observer_does_not_fail_the_stage(events: list[StageBatchEvent]) -> None:
+    def broken(_: StageBatchEvent) -> None:
+        raise RuntimeError("observer bug")
+
+    add_observer(broken)
+    try:
+        results = run_stage_batch("clean", [_article(0)], Settings())
+    finally:
+        remove_observer(broken)
+    assert isinstance(results[0], Article)
+    assert len(events) == 1
+
+
+def test_store_outcome_is_the_stores_verdict() -> None:
+    stored = _article(0).model_copy(update={"outcome": "duplicate"})
+    assert pipeline.outcome_of(stored) == "duplicate"
+    assert pipeline.outcome_of(_article(0)) == "ok"

@@ -1,0 +1,42 @@
+"""workers.preload: which stages a worker preloads for, and that it loads only what they need."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from types import SimpleNamespace
+
+from config.settings import STAGE_NAMES, Settings
+from workers.preload import stages_consumed
+
+
+def _sender(queues: list[str] | None) -> SimpleNamespace:
+    return SimpleNamespace(app=SimpleNamespace(amqp=SimpleNamespace(
+        queues=SimpleNamespace(consume_from=None if queues is None else dict.fromkeys(queues)))))
+
+
+def test_stages_follow_the_consumed_queues() -> None:
+    settings = Settings(pipeline={"queue_prefix": "p"})
+    assert stages_consumed(_sender(["p.extract"]), settings) == ["extract"]
+    assert stages_consumed(_sender(["p.fetch", "p.store", "other"]), settings) == [
+        "fetch", "store"]
+    assert stages_consumed(_sender(None), settings) == list(STAGE_NAMES)
+    assert stages_consumed(object(), settings) == list(STAGE_NAMES)
+
+
+def test_a_worker_without_the_extract_queue_never_loads_spacy() -> None:
+    # A fresh interpreter: what this one imported must not hide what preload imports.
+    code = (
+        "import json, sys\n"
+        "from config.settings import Settings\n"
+        "from workers.preload import preload_models\n"
+        "spent = preload_models(Settings(), ['fetch', 'store'])\n"
+        "print(json.dumps({'spent': sorted(spent), 'spacy': 'spacy' in sys.modules,"
+        " 'trafilatura': 'trafilatura' in sys.modules}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"spent": ["chain_en", "chain_fr", "storage"], "spacy": False,
+                      "trafilatura": False}

@@ -1,0 +1,175 @@
+"""Prometheus metrics of a worker host: articles per stage and outcome, stage latency, queues.
+
+Why prometheus-client's *multiprocess mode*: a prefork worker runs its stages in pool
+children, which come and go (``--max-tasks-per-child``, a crash), and none of them can own an
+HTTP port. Each child writes its counters and histograms into memory-mapped files in one
+folder (``PROMETHEUS_MULTIPROC_DIR``); the worker's main process, which never runs a task,
+serves ``/metrics`` and sums the files on each scrape. A dead child's counts stay counted.
+Queue depths are not a per-process figure: the serving process asks the broker on each scrape.
+
+Samples come from ``tasks.pipeline``'s stage observer, so the Celery path and the in-process
+baseline report the same figures. Nothing is started unless a port is configured
+(``NEWSFLOW_METRICS__PORT``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from config.settings import Settings
+from tasks.pipeline import StageBatchEvent, add_observer
+
+__all__ = [
+    "LATENCY_BUCKETS",
+    "MetricsSettings",
+    "QueueDepthCollector",
+    "StageMetrics",
+    "enable_multiprocess",
+    "serve",
+    "start_in_worker",
+]
+
+log = logging.getLogger(__name__)
+
+# Per-article stage time: ~1 ms (store of a duplicate) to seconds (NER of a long page).
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class MetricsSettings(BaseModel):
+    """Where a worker serves ``/metrics``; read from ``NEWSFLOW_METRICS__*``.
+
+    Kept here until it becomes the ``metrics`` section of ``config.settings.Settings``.
+    """
+
+    port: int | None = Field(None, ge=1, le=65535, description="None: no endpoint")
+    address: str = "127.0.0.1"
+    multiproc_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> MetricsSettings:
+        env = os.environ if environ is None else environ
+        port = env.get("NEWSFLOW_METRICS__PORT", "").strip()
+        folder = env.get("PROMETHEUS_MULTIPROC_DIR") or env.get("NEWSFLOW_METRICS__MULTIPROC_DIR")
+        return cls(
+            port=int(port) if port else None,
+            address=env.get("NEWSFLOW_METRICS__ADDRESS", "127.0.0.1"),
+            multiproc_dir=Path(folder) if folder else None,
+        )
+
+
+class StageMetrics:
+    """The metric objects; ``observe`` is the ``tasks.pipeline`` stage observer."""
+
+    def __init__(self, registry: Any = None) -> None:
+        from prometheus_client import Counter, Histogram
+
+        self.articles = Counter(
+            "newsflow_articles",
+            "Articles through a stage, by outcome",
+            ["stage", "outcome"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "newsflow_stage_seconds",
+            "Per-article time in a stage (batch mean for nlp.pipe)",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.batches = Counter(
+            "newsflow_stage_batches",
+            "Stage calls: one per Celery message consumed",
+            ["stage"],
+            registry=registry,
+        )
+
+    def observe(self, event: StageBatchEvent) -> None:
+        self.batches.labels(event.stage).inc()
+        latency = self.latency.labels(event.stage)
+        for item in event.articles:
+            self.articles.labels(event.stage, item.outcome).inc()
+            latency.observe(item.seconds)
+
+
+class QueueDepthCollector:
+    """``newsflow_queue_depth{stage,queue}``, asked from the broker at scrape time."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import GaugeMetricFamily
+
+        from workers.status_view import queue_depths
+
+        family = GaugeMetricFamily(
+            "newsflow_queue_depth", "Messages waiting in a stage queue", labels=["stage", "queue"]
+        )
+        for stage, depth in queue_depths(self.settings).items():
+            if depth is not None:
+                family.add_metric([stage, self.settings.pipeline.queue_for(stage)], depth)
+        yield family
+
+    def describe(self) -> list[Any]:
+        return []  # no broker round trip when the collector is registered
+
+
+def enable_multiprocess(folder: Path | None) -> Path:
+    """Switch prometheus-client to mmap-backed values, in this process and its future forks.
+
+    Must run before any metric is created. Stale files of an earlier run are removed, as the
+    client's documentation requires, or old counts would be added to the new ones.
+    """
+    from prometheus_client import values
+
+    folder = folder or Path(tempfile.mkdtemp(prefix="newsflow-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    # The client reads the variable once, at import; it may have been imported already.
+    values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
+    return folder
+
+
+def serve(
+    settings: Settings, config: MetricsSettings, multiproc_dir: Path | None, local: Any = None
+) -> Any:
+    """Serve ``/metrics`` on ``config.port``; returns the server, or None if the port is taken."""
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    if config.port is None:
+        return None
+    registry = CollectorRegistry()
+    if multiproc_dir is not None:
+        MultiProcessCollector(registry, path=str(multiproc_dir))  # type: ignore[no-untyped-call]
+    elif local is not None:
+        registry = local
+    registry.register(QueueDepthCollector(settings))
+    try:
+        server, _thread = start_http_server(config.port, config.address, registry=registry)
+    except OSError as exc:
+        # Two workers on one host with the same port: the second still works, unobserved.
+        log.warning("metrics endpoint not started on %s:%d: %s", config.address, config.port, exc)
+        return None
+    log.info("metrics on http://%s:%d/metrics", config.address, config.port)
+    return server
+
+
+def start_in_worker(settings: Settings, config: MetricsSettings | None = None) -> Any:
+    """In a worker's main process, before the pool forks: multiprocess values, the stage
+    observer (inherited by every child), and the endpoint. Does nothing without a port."""
+    config = config or MetricsSettings.from_env()
+    if config.port is None:
+        return None
+    folder = enable_multiprocess(config.multiproc_dir)
+    add_observer(StageMetrics().observe)
+    return serve(settings, config, folder)

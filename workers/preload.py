@@ -1,0 +1,142 @@
+"""Load the heavy resources once, in the worker's main process, before the pool forks.
+
+Without this every pool child pays for trafilatura's imports, the language identifier and
+the spaCy pipelines on its first message (seconds, and a slow first batch per child), and
+holds its own private copy of them. Loaded in the parent, the children inherit them by
+fork: the first message is as fast as the rest, and the pages of the models are shared
+copy-on-write (``gc.freeze`` keeps the collector from touching, hence copying, them).
+
+Everything goes through the stage modules' own lazy loaders (``lru_cache``), so a child
+finds them already filled and nothing is loaded twice. A worker loads only what the stages
+of the queues it consumes need: the compose ``worker`` service (no extract queue) never
+loads spaCy.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+from celery.signals import worker_init
+
+from config.settings import STAGE_NAMES, Settings, get_settings
+
+__all__ = ["preload_models", "stages_consumed"]
+
+log = logging.getLogger(__name__)
+
+# Warm-up pages, one per routed language: a headline, a date, names and a quote, so that the
+# first real article meets no first-use cost (dateparser's locale tables, compiled regexes).
+_WARM_UP = {
+    "en": (
+        "<html lang='en'><head><title>Ministers meet in Brussels</title></head><body><article>"
+        "<h1>Ministers meet in Brussels</h1><p>Published on 12 January 2022.</p>"
+        "<p>Foreign ministers of the European Union met in Brussels on Monday to discuss the "
+        "budget. \u201cWe agreed on the main points,\u201d said Josep Borrell after the "
+        "meeting, adding that talks would continue in Geneva next week.</p></article></body></html>"
+    ),
+    "fr": (
+        "<html lang='fr'><head><title>Les ministres se réunissent</title></head><body><article>"
+        "<h1>Les ministres se réunissent à Bruxelles</h1><p>Publié le 12 janvier 2022.</p>"
+        "<p>Les ministres des Affaires étrangères de l'Union européenne se sont réunis lundi à "
+        "Bruxelles pour discuter du budget. « Nous sommes d'accord sur l'essentiel », a déclaré "
+        "Josep Borrell, ajoutant que les discussions se poursuivront à Genève.</p>"
+        "</article></body></html>"
+    ),
+}
+# The stages a warm-up article runs through; store is left out (it would write a row).
+_WARM_STAGES = ("fetch", "clean", "translate_check", "extract")
+
+
+def preload_models(settings: Settings, stages: Iterable[str] = STAGE_NAMES) -> dict[str, float]:
+    """Fill the stage modules' caches; returns seconds spent per resource."""
+    wanted = set(stages)
+    spent: dict[str, float] = {}
+
+    def timed(name: str, load: Callable[[], object]) -> None:
+        started = time.perf_counter()
+        try:
+            load()
+        except Exception:  # a child then loads lazily and reports the error on its article
+            log.exception("preloading %s failed", name)
+            return
+        spent[name] = round(time.perf_counter() - started, 3)
+
+    # Warm the chain up to the last stage this worker consumes (an extract-only worker needs
+    # clean's output to reach spaCy; a store-only worker needs none of it).
+    last = max((_WARM_STAGES.index(s) for s in wanted if s in _WARM_STAGES), default=-1)
+    if last >= 0:
+        for language, html in _WARM_UP.items():
+            timed(
+                f"chain_{language}", partial(_warm_chain, settings, html, _WARM_STAGES[: last + 1])
+            )
+    if "extract" in wanted:
+        for language, candidates in settings.extract.models.items():
+            timed(f"spacy_{language}", partial(_load_spacy, tuple(candidates)))
+    if "store" in wanted:
+        timed("storage", partial(_load_storage, settings))
+    log.info("preloaded for stages %s: %s", sorted(wanted), spent)
+    return spent
+
+
+def _warm_chain(settings: Settings, html: str, stages: tuple[str, ...]) -> None:
+    from tasks.models import Article
+    from tasks.pipeline import run_stage
+
+    # run_stage, not run_stage_batch: no log line, no metric, no ledger write for it.
+    article = Article(
+        id="preload",
+        source="preload",
+        source_kind="inline",
+        inline_content=html,
+        inline_content_type="html",
+    )
+    for stage in stages:
+        article = run_stage(stage, article, settings)
+
+
+def _load_spacy(candidates: tuple[str, ...]) -> None:
+    from tasks.nlp.models import load_pipeline, resolve_package
+
+    package = resolve_package(candidates)
+    if package is None:
+        log.warning("no installed spaCy package among %s: nothing preloaded", candidates)
+        return
+    load_pipeline(package)("warm up")
+
+
+def _load_storage(settings: Settings) -> None:
+    import tasks.store  # noqa: F401  # sqlalchemy, datasketch
+    from tasks.storage.dedup import signature
+
+    signature(
+        "a warm-up text for the MinHash permutations " * 3, settings.store.minhash_permutations
+    )
+
+
+def stages_consumed(sender: Any, settings: Settings) -> list[str]:
+    """The stages whose queues this worker consumes (all of them when it cannot tell)."""
+    try:
+        queues = set(sender.app.amqp.queues.consume_from or ())
+    except AttributeError:
+        queues = set()
+    if not queues:
+        return list(STAGE_NAMES)
+    return [s for s in STAGE_NAMES if settings.pipeline.queue_for(s) in queues]
+
+
+@worker_init.connect  # type: ignore[untyped-decorator]
+def _on_worker_init(sender: Any = None, **_: Any) -> None:
+    settings = get_settings()
+    stages = stages_consumed(sender, settings)
+    preload_models(settings, stages)
+    from workers.metrics import start_in_worker
+
+    start_in_worker(settings)
+    # Objects alive now are the models: keep the collector from writing to their pages in
+    # the children (copy-on-write would turn shared pages private).
+    gc.freeze()
