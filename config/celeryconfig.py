@@ -4,14 +4,31 @@ Why each option (Celery on Redis delivers at least once at best; the database le
 system of record, and every stage is idempotent):
 
 * ``task_acks_late`` + ``task_reject_on_worker_lost``: a message is acknowledged only after
-  its stage finished, so a killed worker child or host redelivers instead of losing it.
+  its stage finished, so a killed worker child is requeued at once and a killed host is
+  redelivered after the visibility timeout, instead of being lost.
 * ``worker_prefetch_multiplier=1``: a worker holds one unacknowledged message per process;
   NLP stages take ~100 ms each, so prefetching more only delays redelivery after a crash.
 * soft time limit < hard time limit < visibility timeout: a stuck stage first gets
-  ``SoftTimeLimitExceeded`` (dead-lettered with that error), then is killed; Redis only
-  redelivers unacked messages after the visibility timeout, which must exceed both.
+  ``SoftTimeLimitExceeded`` (dead-lettered with that error), then is killed (the item is
+  dead-lettered with ``TimeLimitExceeded`` by ``StageTask.on_failure``); Redis only
+  redelivers unacked messages after the visibility timeout, which must exceed both, and
+  must exceed the longest retry backoff too (a retry waiting for its countdown is an unacked
+  message, and would otherwise be delivered twice).
+* bounded redelivery: Redis keeps no delivery count, so ``workers.runtime`` counts the
+  deliveries of each item's stage in the ledger and dead-letters after ``max_retries``.
 * JSON only (``accept_content=["json"]``): a pickle payload pushed into a queue is refused
-  by the worker and never unpickled.
+  by the worker and never unpickled; a body that is not JSON is dropped with an error line,
+  and so is a Redis list item that is not a kombu message at all
+  (``workers.broker_transport``; stock kombu stops the worker on it).
+* reconnect: the worker retries the broker forever (``broker_connection_max_retries=None``,
+  also at start-up), cancels running tasks when the connection drops (their late-acked
+  messages come back) and restores unacked messages of dead workers every
+  ``visibility_timeout / 10`` seconds (kombu scans every 100 s by default). A wrong broker
+  password is not retried: ``workers.signals`` stops the worker with a clear message.
+* shutdown: SIGTERM is Celery's warm shutdown (stop consuming, let running tasks finish, put
+  prefetched and countdown messages back). A cold shutdown (SIGQUIT, a second SIGINT) is
+  *soft* first: running tasks get ``worker_soft_shutdown_timeout`` (30 s at most) to
+  finish, then they are cancelled and their late-acked messages requeued.
 * no result backend: progress and outcomes live in the ledger table, not in Redis keys.
 """
 
@@ -53,6 +70,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         raise ValueError("NEWSFLOW_CELERY__HARD_TIME_LIMIT_S must exceed the soft time limit")
     if tuning.visibility_timeout_s <= tuning.hard_time_limit_s:
         raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed the hard time limit")
+    if tuning.visibility_timeout_s <= tuning.retry_backoff_max_s:
+        raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed "
+                         "NEWSFLOW_CELERY__RETRY_BACKOFF_MAX_S")
 
     config: dict[str, Any] = {
         "broker_url": broker_url,
@@ -79,6 +99,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_connection_max_retries": None,
         # Lost connection: stop long tasks so their (late-acked) messages are redelivered.
         "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Cold shutdown: running stages get up to 30 s (at most their soft limit) to finish,
+        # then are cancelled and requeued (Celery >= 5.5). Not on idle: closing the Redis
+        # channel already puts back the messages an idle worker holds (countdown retries).
+        "worker_soft_shutdown_timeout": float(min(tuning.soft_time_limit_s, 30)),
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
         # Read by workers.producer.send_articles (replay, sweeper) to group articles.
@@ -110,7 +134,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "socket_connect_timeout": 10,
             "retry_on_timeout": True,
             "health_check_interval": 25,
+            # Messages of a worker that died unacked come back once they are older than the
+            # visibility timeout; scan for them often enough that this is what bounds it.
+            "unacked_restore_interval": max(1, min(60, tuning.visibility_timeout_s // 10)),
+            "unacked_restore_throttle": 1,
         }
+        # The Redis transport, minus the worker crash on a list item that is not a message.
+        config["broker_transport"] = "workers.broker_transport:Transport"
         config["worker_send_task_events"] = True
         config["task_send_sent_event"] = True
     return config

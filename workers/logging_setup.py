@@ -4,23 +4,47 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 from config.settings import Settings
 
-__all__ = ["JsonFormatter", "configure_logging", "mask_url"]
+__all__ = ["JsonFormatter", "SecretFilter", "configure_logging", "mask_secrets", "mask_url"]
+
+# scheme://user:password@host: the password runs to the last "@" before the host.
+_URL_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^\s]+@", re.IGNORECASE)
 
 
 def mask_url(url: str) -> str:
-    """redis://user:secret@host -> redis://user:***@host (for logs and `status`)."""
-    from urllib.parse import urlsplit, urlunsplit
+    """redis://user:secret@host -> redis://user:***@host (for logs and `status`).
 
-    parts = urlsplit(url)
-    if parts.password is None:
+    Works on the raw text, so a percent-encoded or odd password is masked as written."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, host = netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{slash}{path}"
+
+
+def mask_secrets(text: str) -> str:
+    """Every ``scheme://user:password@`` in free text, with the password masked."""
+    return _URL_USERINFO.sub(r"\1***@", text)
+
+
+class SecretFilter(logging.Filter):
+    """Masks URL passwords in every record, whoever logs it (Celery, kombu, SQLAlchemy)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,6 +68,7 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s")
         )
+    handler.addFilter(SecretFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

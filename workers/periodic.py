@@ -18,5 +18,5 @@ def sweep() -> dict[str, int]:
 
     settings = get_settings()
     engine = get_engine(settings.database_url.get_secret_value())
-    resent, dead = sweep_stuck(engine, timedelta(seconds=settings.pipeline.stuck_after_s))
-    return {"resent": resent, "dead": dead}
+    report = sweep_stuck(engine, timedelta(seconds=settings.pipeline.stuck_after_s))
+    return {"resent": report.resent, "dead": report.dead, "backlog": report.backlog}

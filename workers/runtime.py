@@ -16,6 +16,11 @@ restored its unacked messages) finds its items' stage attempts counted in the le
 already terminal are dropped; a redelivered *batch* is split into single-article messages,
 so one poisoned article cannot take its neighbours down with it; a single article that
 keeps killing its worker is dead-lettered after ``max_retries`` deliveries.
+
+Time limits: the soft limit raises inside the stage (the article is dead-lettered with
+``SoftTimeLimitExceeded``); a stage stuck where Python cannot interrupt it is killed at the
+hard limit, and ``on_failure`` (run by the worker's main process) dead-letters a single
+article with ``TimeLimitExceeded`` or re-sends a batch one by one.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import random
 from typing import Any
 
 from celery import Task
-from celery.exceptions import Ignore, SoftTimeLimitExceeded
+from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 from pydantic import ValidationError
 
 from config.settings import Settings, get_settings
@@ -93,6 +98,13 @@ class StageTask(Task):  # type: ignore[misc]
                 survivors.append(result)
             elif isinstance(result, RetryableError):
                 self._retry_alone(settings, stage, article, result)
+            elif isinstance(result, SoftTimeLimitExceeded) and len(articles) > 1:
+                # The limit is per message: the whole batch ran out of time and this article
+                # merely held the clock. Alone it gets the full limit (and is dead-lettered
+                # if it is the slow one).
+                log.warning("article %s %s: batch hit the soft time limit; re-sent alone",
+                            article.id, stage)
+                self._send_from(stage, [article], countdown=0, singles=True)
             else:
                 if not isinstance(result, Exception):  # pragma: no cover - contract check
                     result = TypeError(f"stage {stage} returned {type(result).__name__}")
@@ -104,6 +116,19 @@ class StageTask(Task):  # type: ignore[misc]
             raise Ignore()
         log.info("%s: %d of %d articles passed", stage, len(survivors), len(articles))
         return [a.to_payload() for a in survivors]
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any,
+                   einfo: Any) -> None:
+        """The hard time limit killed the stage: without this the message is acked as failed
+        and its items would wait in 'processing' for the sweeper."""
+        if not isinstance(exc, TimeLimitExceeded) or not args:
+            return
+        stage = self.name.rsplit(".", 1)[-1]
+        settings = get_settings()
+        articles = _parse(args[0])
+        log.error("%s: hard time limit killed a batch of %d: %s", stage, len(articles),
+                  ", ".join(a.id for a in articles))
+        self._resend_singles(settings, stage, articles, exc)
 
     def _admit(self, settings: Settings, stage: str, articles: list[Article]) -> list[Article]:
         """Count this delivery in the ledger; drop terminal items, split redelivered batches."""

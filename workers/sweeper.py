@@ -2,30 +2,67 @@
 
 Messages can vanish with a Redis crash (Redis without AOF keeps nothing); the ledger still
 holds their rows in 'queued' or 'processing', which is how the sweeper finds them.
+
+"Stuck" means no ledger progress for ``older_than``. An item waiting behind a long backlog
+makes no progress either, yet is not lost: while the stage queues still hold messages the
+sweeper does nothing (re-sending would double the backlog, and counting a sweep against an
+item that is merely waiting would dead-letter it). After a Redis crash the queues are empty,
+so the sweep goes ahead. ``force=True`` sweeps regardless.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import Celery
 from sqlalchemy.engine import Engine
 
-from config.settings import get_settings
+from config.settings import STAGE_NAMES, get_settings
 from tasks.models import Article
 from tasks.storage import ledger
 
-__all__ = ["sweep_stuck"]
+__all__ = ["SweepReport", "queued_messages", "sweep_stuck"]
 
 log = logging.getLogger(__name__)
 
 
-def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000) -> tuple[int, int]:
-    """Returns (re-sent, dead-lettered)."""
+@dataclass(frozen=True)
+class SweepReport:
+    resent: int
+    dead: int
+    backlog: int  # messages waiting in the stage queues (> 0: nothing was swept)
+
+
+def queued_messages(app: Celery) -> int:
+    """Messages waiting in the stage queues (not counting those a worker holds)."""
+    from kombu.exceptions import ChannelError
+
+    settings = get_settings()
+    total = 0
+    with app.connection_for_read() as conn:
+        channel = conn.default_channel
+        for stage in STAGE_NAMES:
+            try:
+                declared = channel.queue_declare(settings.pipeline.queue_for(stage),
+                                                 passive=True)
+            except ChannelError:
+                continue  # never declared, or empty on Redis (no key): nothing waits
+            total += int(declared.message_count)
+    return total
+
+
+def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000,
+                force: bool = False) -> SweepReport:
     from workers.app import app
     from workers.producer import send_articles
 
     settings = get_settings()
+    backlog = queued_messages(app)
+    if backlog and not force:
+        log.info("sweep: %d messages still queued; stuck items may only be waiting", backlog)
+        return SweepReport(0, 0, backlog)
     resend: list[Article] = []
     dead = 0
     for row in ledger.stuck_items(engine, older_than, limit=limit):
@@ -40,4 +77,4 @@ def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000) -> tup
         ledger.record_enqueued(engine, resend, swept=True)
         send_articles(app, resend)
     log.info("sweep: re-sent %d, dead-lettered %d", len(resend), dead)
-    return len(resend), dead
+    return SweepReport(len(resend), dead, backlog)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+from config.celeryconfig import celery_config
+from config.settings import load_settings
+
+
+def test_delivery_options_are_at_least_once_and_json_only() -> None:
+    config = celery_config(load_settings(broker_url="redis://127.0.0.1:6379/0"))
+    assert config["task_acks_late"] and config["task_reject_on_worker_lost"]
+    assert config["worker_prefetch_multiplier"] == 1
+    assert config["accept_content"] == ["json"] and config["task_serializer"] == "json"
+    assert config["task_soft_time_limit"] < config["task_time_limit"] < config[
+        "broker_transport_options"]["visibility_timeout"]
+    assert 0 < config["worker_soft_shutdown_timeout"] <= config["task_soft_time_limit"]
+    assert config["broker_transport"] == "workers.broker_transport:Transport"
+
+
+def test_restore_scan_follows_a_short_visibility_timeout() -> None:
+    settings = load_settings(broker_url="redis://127.0.0.1:6379/0", celery={
+        "soft_time_limit_s": 5, "hard_time_limit_s": 8, "visibility_timeout_s": 20,
+        "retry_backoff_max_s": 5})
+    options = celery_config(settings)["broker_transport_options"]
+    assert options["unacked_restore_interval"] == 2 and options["unacked_restore_throttle"] == 1
+
+
+@pytest.mark.parametrize("celery, message", [
+    ({"soft_time_limit_s": 10, "hard_time_limit_s": 10}, "HARD_TIME_LIMIT"),
+    ({"hard_time_limit_s": 200, "visibility_timeout_s": 150}, "VISIBILITY_TIMEOUT"),
+    ({"visibility_timeout_s": 250, "retry_backoff_max_s": 300}, "RETRY_BACKOFF_MAX_S"),
+])
+def test_limits_must_increase(celery: dict[str, float], message: str) -> None:
+    settings = load_settings(broker_url="redis://127.0.0.1:6379/0", celery=celery)
+    with pytest.raises(ValueError, match=message):
+        celery_config(settings)
+
+
+def test_filesystem_broker_keeps_the_stock_transport() -> None:
+    config = celery_config(load_settings(broker_url="filesystem:///tmp/nf-broker"))
+    assert "broker_transport" not in config
