@@ -51,12 +51,15 @@ def filesystem_broker_folders(root: Path) -> dict[str, Any]:
     """kombu's filesystem transport: producer and consumer share one folder per direction."""
     queue_dir = root / "queue"
     processed = root / "processed"
-    for folder in (queue_dir, processed):
+    control = root / "control"
+    for folder in (queue_dir, processed, control):
         folder.mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(queue_dir),
         "data_folder_out": str(queue_dir),
         "processed_folder": str(processed),
+        # The exchange table; kombu's default is ./control in whatever the cwd is.
+        "control_folder": str(control),
         "store_processed": False,
         # The virtual transport polls; 1 s (its default) would add up to a second per hop.
         "polling_interval": 0.05,

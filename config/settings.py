@@ -20,6 +20,7 @@ __all__ = [
     "CleanSettings",
     "ExtractSettings",
     "FetchSettings",
+    "MetricsSettings",
     "PipelineSettings",
     "Settings",
     "SettingsError",
@@ -183,6 +184,15 @@ class PipelineSettings(BaseModel):
         return self.queues.get(stage, f"{self.queue_prefix}.{stage}")
 
 
+class MetricsSettings(BaseModel):
+    """Where a worker serves Prometheus ``/metrics`` (see workers/metrics.py)."""
+
+    port: int | None = Field(None, ge=1, le=65535, description="None: no endpoint")
+    address: str = "127.0.0.1"
+    # prometheus-client's multiprocess folder; PROMETHEUS_MULTIPROC_DIR wins when set.
+    multiproc_dir: Path | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEWSFLOW_",
@@ -204,6 +214,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     celery: CeleryTuning = Field(default_factory=CeleryTuning)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @field_validator("broker_url")
     @classmethod

@@ -47,14 +47,22 @@ class SecretFilter(logging.Filter):
         return True
 
 
+# Fields the pipeline passes with ``extra=`` on its per-article stage lines (tasks/pipeline.py),
+# so a JSON log line can be filtered by article, batch or stage without parsing the message.
+ARTICLE_FIELDS = ("article_id", "batch_id", "stage", "outcome", "ms")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        for field in ARTICLE_FIELDS:
+            if hasattr(record, field):
+                entry[field] = getattr(record, field)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -17,13 +17,11 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from config.settings import Settings
+from config.settings import MetricsSettings, Settings
 from tasks.pipeline import StageBatchEvent, add_observer
 
 __all__ = [
@@ -40,28 +38,6 @@ log = logging.getLogger(__name__)
 
 # Per-article stage time: ~1 ms (store of a duplicate) to seconds (NER of a long page).
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-
-
-class MetricsSettings(BaseModel):
-    """Where a worker serves ``/metrics``; read from ``NEWSFLOW_METRICS__*``.
-
-    Kept here until it becomes the ``metrics`` section of ``config.settings.Settings``.
-    """
-
-    port: int | None = Field(None, ge=1, le=65535, description="None: no endpoint")
-    address: str = "127.0.0.1"
-    multiproc_dir: Path | None = None
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> MetricsSettings:
-        env = os.environ if environ is None else environ
-        port = env.get("NEWSFLOW_METRICS__PORT", "").strip()
-        folder = env.get("PROMETHEUS_MULTIPROC_DIR") or env.get("NEWSFLOW_METRICS__MULTIPROC_DIR")
-        return cls(
-            port=int(port) if port else None,
-            address=env.get("NEWSFLOW_METRICS__ADDRESS", "127.0.0.1"),
-            multiproc_dir=Path(folder) if folder else None,
-        )
 
 
 class StageMetrics:
@@ -167,9 +143,10 @@ def serve(
 def start_in_worker(settings: Settings, config: MetricsSettings | None = None) -> Any:
     """In a worker's main process, before the pool forks: multiprocess values, the stage
     observer (inherited by every child), and the endpoint. Does nothing without a port."""
-    config = config or MetricsSettings.from_env()
+    config = config or settings.metrics
     if config.port is None:
         return None
-    folder = enable_multiprocess(config.multiproc_dir)
+    env_folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = enable_multiprocess(Path(env_folder) if env_folder else config.multiproc_dir)
     add_observer(StageMetrics().observe)
     return serve(settings, config, folder)

@@ -15,7 +15,6 @@ import yaml
 
 from config.settings import STAGE_NAMES, load_settings
 from workers.cli import app as cli_app
-from workers.metrics import MetricsSettings
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -82,19 +81,21 @@ def test_app_environment_is_valid_settings(name: str, monkeypatch: pytest.Monkey
     assert settings.database_url.get_secret_value().startswith("postgresql+psycopg://")
     known = {f"NEWSFLOW_{field.upper()}" for field in type(settings).model_fields}
     for key in environment:
-        if key.startswith("NEWSFLOW_METRICS__"):
-            continue  # read by workers.metrics.MetricsSettings, checked below
-        assert key.split("__")[0] in known, f"{name}: {key} is not a setting"
-    metrics_keys = {k for k in environment if k.startswith("NEWSFLOW_METRICS__")}
-    assert metrics_keys <= {f"NEWSFLOW_METRICS__{f.upper()}" for f in MetricsSettings.model_fields}
-    MetricsSettings.from_env({k: _interpolate(str(v)) for k, v in environment.items()})
+        section, _, field = key.partition("__")
+        assert section in known, f"{name}: {key} is not a setting"
+        if field:
+            model = type(getattr(settings, section.removeprefix("NEWSFLOW_").lower()))
+            assert field.lower() in model.model_fields, f"{name}: {key} is not a setting"
 
 
 @pytest.mark.parametrize("name", ["worker", "worker-nlp"])
-def test_workers_serve_metrics_to_the_compose_network(name: str) -> None:
+def test_workers_serve_metrics_to_the_compose_network(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     service = SERVICES[name]
-    config = MetricsSettings.from_env(
-        {k: _interpolate(str(v)) for k, v in service["environment"].items()})
+    for key, value in service["environment"].items():
+        monkeypatch.setenv(key, _interpolate(str(value)))
+    config = load_settings().metrics
     assert config.port is not None and config.address == "0.0.0.0"
     assert str(config.port) in [str(p) for p in service.get("expose", [])]
 
@@ -115,3 +116,11 @@ def test_redis_keeps_messages() -> None:
     assert argv[argv.index("--appendonly") + 1] == "yes"
     assert argv[argv.index("--maxmemory-policy") + 1] == "noeviction"
     assert "--requirepass" in argv
+
+
+def test_workers_get_time_to_finish_their_stages() -> None:
+    settings = load_settings()
+    for name in ("worker", "worker-nlp"):
+        grace = str(SERVICES[name]["stop_grace_period"])
+        assert grace.endswith("s")
+        assert int(grace[:-1]) > settings.celery.soft_time_limit_s, name

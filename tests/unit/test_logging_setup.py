@@ -34,3 +34,16 @@ def test_secret_filter_masks_formatted_log_records() -> None:
         logger.removeHandler(handler)
     assert "hunter2" not in stream.getvalue()
     assert "redis://:***@h:6379/0" in stream.getvalue()
+
+
+def test_json_lines_carry_the_article_fields() -> None:
+    import json
+    import logging
+
+    from workers.logging_setup import JsonFormatter
+
+    record = logging.LogRecord("tasks.pipeline", logging.INFO, __file__, 1, "clean ok", None, None)
+    record.article_id, record.stage, record.ms = "a1", "clean", 12.5
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["article_id"], line["stage"], line["ms"]) == ("a1", "clean", 12.5)
+    assert "batch_id" not in line

@@ -11,9 +11,9 @@ import pytest
 from prometheus_client import CollectorRegistry, values
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from config.settings import Settings
+from config.settings import MetricsSettings, Settings, load_settings
 from tasks.pipeline import ArticleOutcome, StageBatchEvent
-from workers.metrics import MetricsSettings, StageMetrics, enable_multiprocess, serve
+from workers.metrics import StageMetrics, enable_multiprocess, serve
 
 
 def free_port() -> int:
@@ -42,11 +42,12 @@ def test_observe_counts_articles_batches_and_latency() -> None:
     assert value("newsflow_stage_seconds_bucket", {"stage": "extract", "le": "0.05"}) == 2
 
 
-def test_settings_from_environment() -> None:
-    assert MetricsSettings.from_env({}).port is None
-    config = MetricsSettings.from_env({"NEWSFLOW_METRICS__PORT": "9808",
-                                       "NEWSFLOW_METRICS__ADDRESS": "0.0.0.0",
-                                       "PROMETHEUS_MULTIPROC_DIR": "/tmp/m"})
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().metrics.port is None
+    monkeypatch.setenv("NEWSFLOW_METRICS__PORT", "9808")
+    monkeypatch.setenv("NEWSFLOW_METRICS__ADDRESS", "0.0.0.0")
+    monkeypatch.setenv("NEWSFLOW_METRICS__MULTIPROC_DIR", "/tmp/m")
+    config = load_settings().metrics
     assert (config.port, config.address, config.multiproc_dir) == (9808, "0.0.0.0", Path("/tmp/m"))
 
 
