@@ -84,7 +84,9 @@ def run(
         celery_app = make_app(local)
         worker = embedded.start_worker(local, env, concurrency)
         try:
-            report = producer.enqueue(celery_app, local, engine, iter_sources(paths))
+            # The broker folder of an earlier run is gone: its unfinished items are re-sent.
+            report = producer.enqueue(celery_app, local, engine, iter_sources(paths),
+                                      in_flight="resend")
             for problem in report.problems:
                 console.print(f"[red]rejected[/red] {problem.source}: {problem.message}")
             if report.skipped_known:
@@ -138,30 +140,50 @@ def enqueue(
     paths: PathsArg,
     wait: Annotated[bool, typer.Option(help="follow the batch to the end")] = False,
     batch: Annotated[str | None, typer.Option(help="batch id (default: a new one)")] = None,
-    skip_known: Annotated[bool, typer.Option(help="skip items already stored")] = True,
+    skip_known: Annotated[
+        bool, typer.Option(help="skip items already stored or on their way (item keys)")
+    ] = True,
+    progress: Annotated[bool, typer.Option(help="show a progress bar while enqueueing")] = True,
     timeout: Annotated[float, typer.Option(help="with --wait: give up after N s")] = 3600,
 ) -> None:
     """Send articles to the configured broker; workers elsewhere process them."""
+    import contextlib
+
     from tasks.sources import iter_sources
     from workers import producer
     from workers.app import app as celery_app
-    from workers.progress import follow_batch, summary_table
+    from workers.progress import enqueue_progress, follow_batch, summary_table
 
     settings = _settings()
     engine = _engine(settings)
+    batch_id = batch or producer.new_batch_id()
+    console.print(f"batch {batch_id} (follow it with `newsflow status {batch_id}`)",
+                  soft_wrap=True)
+    bar = (enqueue_progress(console, paths) if progress
+           else contextlib.nullcontext(None))
     try:
-        report = producer.enqueue(
-            celery_app, settings, engine, iter_sources(paths), batch_id=batch,
-            skip_known=skip_known,
-        )
+        with bar as on_progress:
+            report = producer.enqueue(
+                celery_app, settings, engine, iter_sources(paths), batch_id=batch_id,
+                skip_known=skip_known, on_progress=on_progress,
+            )
     except Exception as exc:
         console.print(f"[red]enqueue failed:[/red] {exc}\nitems written to the ledger but not "
-                      "sent stay 'queued'; `newsflow replay --unsent` sends them again.")
+                      "sent stay 'queued'; re-running the same enqueue (or `newsflow replay "
+                      "--unsent`) sends them again.")
         raise typer.Exit(2) from exc
     for problem in report.problems:
         console.print(f"[red]rejected[/red] {problem.source}: {problem.message}")
-    console.print(f"batch {report.batch_id}: sent {report.sent}, rejected {report.rejected}, "
-                  f"already stored {report.skipped_known}")
+    if report.rejected > len(report.problems):
+        console.print(f"... and {report.rejected - len(report.problems)} more rejected: "
+                      f"`newsflow failed` lists them all")
+    console.print(
+        f"batch {report.batch_id}: sent {report.sent}, sent again {report.resent}, "
+        f"rejected {report.rejected}, already stored {report.skipped_known}, "
+        f"already queued {report.skipped_queued}"
+        + (f", paused {report.waited_s:.0f}s for queue room" if report.waited_s >= 1 else ""),
+        soft_wrap=True,  # one line that scripts can read, however narrow the terminal
+    )
     if wait:
         counts = follow_batch(engine, report.batch_id, console, timeout_s=timeout)
         _print_failures(engine, report.batch_id)
@@ -172,26 +194,38 @@ def enqueue(
 def status(
     batch: Annotated[str | None, typer.Argument(help="a batch id")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    live: Annotated[bool, typer.Option(help="queue depths, stage rates, ETA until idle")] = False,
 ) -> None:
     """Item counts by state (of one batch, or of everything), and the configuration in use."""
     import json
 
     from tasks.storage import ledger
-    from workers.progress import summary_table
+    from workers.progress import batch_pace, summary_table
 
     settings = _settings()
     engine = _engine(settings)
+    if live:
+        from workers.status_view import run_live
+
+        run_live(settings, engine, batch, out)
+        return
     counts = ledger.batch_counts(engine, batch)
     in_flight = counts.get("queued", 0) + counts.get("processing", 0)
     broker = mask_url(settings.broker_url.get_secret_value())
     database = mask_url(settings.database_url.get_secret_value())
+    pace = batch_pace(engine, batch, counts) if batch is not None else None
     if as_json:
+        extra = ({"rate_per_s": pace.rate_per_s, "eta_s": pace.eta_s} if pace is not None
+                 else {})
         out.print_json(json.dumps({"batch": batch, "broker": broker, "database": database,
-                                   "counts": counts, "in_flight": in_flight}))
+                                   "counts": counts, "in_flight": in_flight, **extra}))
         return
     console.print(f"broker   {broker}\ndatabase {database}")
     out.print(summary_table(batch or "(all)", counts))
     out.print(f"in flight: {in_flight}")
+    if pace is not None and pace.rate_per_s is not None:
+        eta = f", about {pace.eta_s:.0f}s to go" if pace.eta_s else ""
+        out.print(f"rate: {pace.rate_per_s:.1f} items/s{eta}")
 
 
 def _print_failures(engine, batch_id: str) -> None:  # type: ignore[no-untyped-def]

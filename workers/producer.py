@@ -1,33 +1,70 @@
-"""The producer: source items -> ledger rows -> one Celery chain per article.
+"""The producer: source items -> ledger rows -> pipelined Celery chains, streamed in chunks.
 
-The ledger row is written *before* the message is sent, so an item exists in the database
-from the moment it is enqueued; if the broker refuses the send, the row says so and
-``newsflow replay``/``newsflow sweep`` complete it later.
+Memory stays flat however long the input: sources are generators and the producer holds one
+chunk (``chunk_size`` items) at a time; only counters and the first problems are kept.
+
+Per chunk: problems get their ``rejected`` rows; item keys are looked up in the ledger
+(``ledger.item_key_rows``); the ledger rows are written in one transaction *before* the
+messages are sent; then the chunk's messages are published through one Redis pipeline
+(kombu's ``Producer.batch``). If the broker refuses, the rows say "not sent" and a re-run,
+``newsflow replay --unsent`` or the sweeper sends them later. Nothing is lost.
+
+What a re-run of the same input does with an item key the ledger already has:
+
+* stored or duplicate -> skipped (``skipped_known``);
+* still queued/processing from an earlier run -> skipped (``skipped_queued``): it is on its
+  way, and the sweeper re-sends it if it got lost; a row untouched for longer than
+  ``pipeline.stuck_after_s`` is taken as lost and re-sent, as the sweeper would;
+* never sent (broker refused), rejected or dead -> sent again *under its old row id*
+  (``resent``): one input never gets two rows, and a fixed cause gets its second chance.
+
+``--no-skip-known`` turns this off: every item gets a new row (the store still finds the
+article by content hash and records a ``duplicate``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import random
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from itertools import islice
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
-from celery import Celery, chain
-from celery.canvas import Signature
+from celery import Celery
 from sqlalchemy.engine import Engine
 
-from config.celeryconfig import task_name
-from config.settings import STAGE_NAMES, Settings
-from tasks.models import Article
+from config.settings import Settings
 from tasks.sources import SourceItem, SourceProblem
 from tasks.storage import ledger
+from workers.backpressure import DepthProbe, depth_probe, wait_for_room
+from workers.publish import Publisher, chain_from, chunks, payload_from, send_articles
 
-__all__ = ["EnqueueReport", "chain_from", "enqueue", "new_batch_id", "send_articles"]
+__all__ = [
+    "MAX_PROBLEMS_KEPT",
+    "EnqueueReport",
+    "chain_from",
+    "enqueue",
+    "new_batch_id",
+    "send_articles",
+]
 
 log = logging.getLogger(__name__)
+
+MAX_PROBLEMS_KEPT = 100  # the report lists these; the ledger has every one
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)  # a forked child must not repeat the parent
+
+
+def _new_id() -> str:
+    # 128 random bits in uuid4's spelling. Not uuid.uuid4(): one getrandom syscall per item
+    # is the producer's single most expensive call under gVisor; ids need to be unique,
+    # not unpredictable, and the generator is seeded from the OS once per process.
+    return f"{_ids.getrandbits(128):032x}"
 
 
 def new_batch_id() -> str:
@@ -37,48 +74,70 @@ def new_batch_id() -> str:
 @dataclass
 class EnqueueReport:
     batch_id: str
-    sent: int = 0
-    skipped_known: int = 0
+    read: int = 0  # items and problems read from the sources
+    sent: int = 0  # new items sent
+    resent: int = 0  # earlier rows of the same input sent again (never sent, failed)
+    skipped_known: int = 0  # already stored
+    skipped_queued: int = 0  # already on their way (an earlier run, or twice in this input)
     rejected: int = 0
     not_sent: int = 0
+    waited_s: float = 0.0  # paused by backpressure
+    queue_depth: int | None = None  # last depth seen while waiting
     problems: list[SourceProblem] = field(default_factory=list)
 
 
-def chain_from(app: Celery, stage: str, payloads: list[dict[str, Any]]) -> Signature:
-    """The chain from ``stage`` to the end for one micro-batch, routed per stage by name."""
-    first, *rest = STAGE_NAMES[STAGE_NAMES.index(stage):]
-    return chain(
-        app.signature(task_name(first), args=(payloads,)),
-        *(app.signature(task_name(name)) for name in rest),
-    )
+@dataclass(frozen=True)
+class Planned:
+    source: SourceItem
+    item_id: str | None = None  # an earlier row of the same input, sent again under its id
 
 
-def _article_from(item: SourceItem, batch_id: str) -> Article:
-    return Article(
-        id=uuid.uuid4().hex,
-        batch_id=batch_id,
-        source=item.source,
-        source_kind=item.source_kind,
-        hints=item.hints,
-        inline_content=item.inline_content,
-        inline_content_type=item.inline_content_type,
-        enqueued_at=datetime.now(UTC),
-    )
+def _record_problems(
+    engine: Engine, report: EnqueueReport, chunk: list[SourceItem | SourceProblem]
+) -> list[SourceItem]:
+    sources: list[SourceItem] = []
+    for entry in chunk:
+        if isinstance(entry, SourceItem):
+            sources.append(entry)
+            continue
+        ledger.record_rejected_source(
+            engine, report.batch_id, entry.source, entry.reason, entry.message
+        )
+        report.rejected += 1
+        if len(report.problems) < MAX_PROBLEMS_KEPT:
+            report.problems.append(entry)
+    return sources
 
 
-def send_articles(app: Celery, articles: list[Article], batch_size: int | None = None) -> None:
-    """Publish micro-batches of articles as chains, over one pooled connection."""
-    size = batch_size or app.conf.get("newsflow_batch_size", 1)
-    with app.producer_or_acquire() as producer:
-        for group in _chunks(articles, size):
-            payloads = [a.to_payload() for a in group]
-            chain_from(app, STAGE_NAMES[0], payloads).apply_async(producer=producer)
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+def _plan(
+    engine: Engine, settings: Settings, report: EnqueueReport, sources: list[SourceItem],
+    *, skip_known: bool, in_flight: Literal["skip", "resend"],
+) -> list[Planned]:
+    """The articles to send for this chunk (new ids, or the old id of a row to re-send)."""
+    if not skip_known:
+        return [Planned(s) for s in sources]
+    unique: dict[str, SourceItem] = {}
+    for source in sources:
+        if source.item_key in unique:
+            report.skipped_queued += 1
+        else:
+            unique[source.item_key] = source
+    rows = ledger.item_key_rows(engine, list(unique))
+    stale = datetime.now(UTC) - timedelta(seconds=settings.pipeline.stuck_after_s)
+    plan: list[Planned] = []
+    for key, source in unique.items():
+        row = rows.get(key)
+        if row is None:
+            plan.append(Planned(source))
+        elif row.state in ledger.DONE_STATES:
+            report.skipped_known += 1
+        elif row.travelling and (
+            row.batch_id == report.batch_id or (in_flight == "skip" and row.updated_at > stale)
+        ):
+            report.skipped_queued += 1
+        else:
+            plan.append(Planned(source, row.id))
+    return plan
 
 
 def enqueue(
@@ -89,36 +148,90 @@ def enqueue(
     *,
     batch_id: str | None = None,
     skip_known: bool = True,
-    chunk_size: int = 500,
+    in_flight: Literal["skip", "resend"] = "skip",
+    chunk_size: int = 1000,
     on_progress: Callable[[EnqueueReport], None] | None = None,
+    probe: DepthProbe | None = None,
 ) -> EnqueueReport:
+    """Stream ``items`` into the ledger and the broker; see the module docstring.
+
+    ``in_flight="resend"`` re-sends rows an earlier run left queued or processing (the
+    embedded runner: its earlier broker folder is gone, so they are lost for sure).
+    ``probe`` overrides the broker's queue-depth probe (tests).
+    """
     report = EnqueueReport(batch_id=batch_id or new_batch_id())
-    for chunk in _chunks(items, chunk_size):
-        problems = [i for i in chunk if isinstance(i, SourceProblem)]
-        for problem in problems:
-            ledger.record_rejected_source(
-                engine, report.batch_id, problem.source, problem.reason, problem.message
-            )
-            report.problems.append(problem)
-            report.rejected += 1
-        sources = [i for i in chunk if isinstance(i, SourceItem)]
-        if skip_known and sources:
-            known = ledger.known_item_keys(engine, [s.item_key for s in sources])
-            report.skipped_known += sum(1 for s in sources if s.item_key in known)
-            sources = [s for s in sources if s.item_key not in known]
-        if not sources:
-            continue
-        articles = [_article_from(s, report.batch_id) for s in sources]
-        ledger.record_enqueued(engine, articles, [s.item_key for s in sources])
-        try:
-            send_articles(app, articles, settings.pipeline.batch_size)
-        except Exception as exc:
-            # The broker is down or refused: the rows stay queued with the reason, so a
-            # replay or the sweeper can send them once it is back. Nothing is lost.
-            ledger.record_sent_failure(engine, [a.id for a in articles], f"not sent: {exc}")
-            report.not_sent += len(articles)
-            raise
-        report.sent += len(articles)
+    max_depth = settings.pipeline.max_queue_depth
+    if max_depth and probe is None:
+        probe = depth_probe(settings)
+
+    def waiting(depth: int) -> None:
+        report.queue_depth = depth
         if on_progress is not None:
             on_progress(report)
+
+    # The broker send of chunk N runs in a thread while chunk N+1 is read and written to
+    # the ledger: database and Redis wait on their servers, so the two overlap (the GIL is
+    # released while waiting). A chunk is sent only after its own rows are committed.
+    pending: _Pending | None = None
+    with Publisher(app, settings.pipeline.batch_size) as publisher, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-send") as sender:
+        try:
+            for chunk in chunks(items, chunk_size):
+                report.read += len(chunk)
+                sources = _record_problems(engine, report, chunk)
+                plan = _plan(engine, settings, report, sources, skip_known=skip_known,
+                             in_flight=in_flight)
+                if plan:
+                    if probe is not None and max_depth:
+                        report.waited_s += wait_for_room(probe, max_depth, on_wait=waiting)
+                        report.queue_depth = None
+                    stamp = datetime.now(UTC).isoformat()
+                    payloads = [payload_from(p.source, report.batch_id, p.item_id or _new_id(),
+                                             stamp) for p in plan]
+                    ledger.record_enqueued(engine, payloads, [p.source.item_key for p in plan])
+                    current = _Pending([p["id"] for p in payloads],
+                                       sum(1 for p in plan if p.item_id))
+                    if pending is not None:
+                        previous, pending = pending, None
+                        _settle(engine, report, previous, also_unsent=current.ids)
+                    current.future = sender.submit(publisher.send, payloads)
+                    pending = current
+                if on_progress is not None:
+                    on_progress(report)
+            if pending is not None:
+                previous, pending = pending, None
+                _settle(engine, report, previous)
+        finally:
+            if pending is not None:  # an error elsewhere: still account for the last send
+                with contextlib.suppress(Exception):
+                    _settle(engine, report, pending)
+    if on_progress is not None:
+        on_progress(report)
     return report
+
+
+@dataclass
+class _Pending:
+    ids: list[str]
+    resent: int
+    future: Future[None] | None = None
+
+
+def _settle(
+    engine: Engine, report: EnqueueReport, pending: _Pending,
+    also_unsent: Sequence[str] = (),
+) -> None:
+    """Wait for a chunk's send; count it, or mark its rows (and ``also_unsent``) not sent."""
+    assert pending.future is not None
+    try:
+        pending.future.result()
+    except Exception as exc:
+        # Broker down, or a pipeline that failed half-way ("delivery uncertain"): the rows
+        # say so; a re-run sends them again under the same ids, and a message that did
+        # arrive twice is harmless (stages are idempotent).
+        ids = pending.ids + list(also_unsent)
+        ledger.record_sent_failure(engine, ids, f"not sent: {exc}")
+        report.not_sent += len(ids)
+        raise
+    report.resent += pending.resent
+    report.sent += len(pending.ids) - pending.resent

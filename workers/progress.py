@@ -1,20 +1,111 @@
-"""Follow a batch to the end by polling the ledger (the system of record), with a rich bar."""
+"""Progress: the producer's bar while it enqueues, and following a batch to the end by
+polling the ledger (the system of record), with rich."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from tasks.storage import ledger
+from tasks.storage.db import read_tx
+from tasks.storage.schema import items
+from workers.producer import EnqueueReport
 
-__all__ = ["follow_batch", "summary_table"]
+__all__ = ["BatchPace", "batch_pace", "enqueue_progress", "follow_batch", "summary_table"]
 
 SUMMARY_STATES = ("stored", "duplicate", "rejected", "dead")
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, from rich's own moving estimate."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "-/s", style="progress.data.speed")
+
+
+@contextmanager
+def enqueue_progress(
+    console: Console, specs: Sequence[str], *, estimate: bool = True
+) -> Iterator[Callable[[EnqueueReport], None]]:
+    """A bar for ``producer.enqueue``: items read, rate, ETA; yields the ``on_progress``.
+
+    The total comes from ``tasks.sources.estimate`` in a background thread, so enqueueing
+    starts at once; until (unless) it arrives the bar shows count and rate without an ETA.
+    """
+    from tasks.sources.estimate import estimate_items
+
+    total: list[int | None] = [None]
+    if estimate:
+        counter = threading.Thread(
+            target=lambda: total.__setitem__(0, estimate_items(specs)), daemon=True,
+            name="newsflow-estimate",
+        )
+        counter.start()
+    columns = (TextColumn("[bold]enqueue"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+               TimeRemainingColumn(), TextColumn("{task.fields[detail]}"))
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("enqueue", total=None, detail="")
+
+        def update(report: EnqueueReport) -> None:
+            detail = (f"sent {report.sent + report.resent} skipped "
+                      f"{report.skipped_known + report.skipped_queued} rejected "
+                      f"{report.rejected}")
+            if report.queue_depth is not None:
+                detail += f" [yellow]waiting: {report.queue_depth} messages queued[/yellow]"
+            known = total[0]
+            progress.update(task, completed=report.read, detail=detail,
+                            total=max(known, report.read) if known is not None else None)
+
+        yield update
+        progress.update(task, total=progress.tasks[0].completed)
+
+
+@dataclass(frozen=True)
+class BatchPace:
+    """How fast a batch is finishing, from its ledger rows' timestamps."""
+
+    done: int
+    total: int
+    rate_per_s: float | None  # terminal items per second since the batch was enqueued
+    eta_s: float | None
+
+
+def batch_pace(engine: Engine, batch_id: str, counts: dict[str, int]) -> BatchPace:
+    """Rate and ETA of ``batch_id``: one aggregate query over its rows."""
+    done, total = _done(counts), sum(counts.values())
+    query = select(func.min(items.c.created_at), func.max(items.c.updated_at)).where(
+        items.c.batch_id == batch_id
+    )
+    with read_tx(engine, "batch_pace") as conn:
+        first, last = conn.execute(query).one()
+    if first is None or not done:
+        return BatchPace(done, total, None, None)
+    first, last = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (first, last))
+    # While items are still open, the clock runs until now; when all are done, until the last.
+    end = last if done >= total else datetime.now(UTC)
+    elapsed = max((end - first).total_seconds(), 1e-3)
+    rate = done / elapsed
+    return BatchPace(done, total, rate, (total - done) / rate if done < total else 0.0)
 
 
 def _done(counts: dict[str, int]) -> int:

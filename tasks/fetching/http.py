@@ -115,9 +115,14 @@ def _read_body(response: httpx.Response, url: str, max_bytes: int, deadline: flo
 
 
 def _hop(
-    url: httpx.URL, settings: FetchSettings, deadline: float
+    url: httpx.URL, settings: FetchSettings, deadline: float, gate: Gate | None
 ) -> tuple[httpx.Response, bytes | None]:
-    """One request: check and pin the host, send, return the response (body when final)."""
+    """One request: check and pin the host, send, return the response (body when final).
+
+    The politeness slot is taken last, right before the request goes out: DNS and client
+    set-up before it would add their own delay (tens of ms on a busy host) between the slot
+    and what the server sees, and two such requests would then arrive closer than allowed.
+    """
     if url.scheme not in {"http", "https"}:
         raise ForbiddenSource(f"{url}: only http and https URLs are fetched")
     host = url.host
@@ -125,6 +130,7 @@ def _hop(
     addresses = resolve_checked(host, port, settings.allow_private_hosts)
     backend = PinnedBackend(host, addresses)
     headers = {"User-Agent": settings.user_agent, "Accept": ", ".join(_CONTENT_TYPES)}
+    guard = gate(host) if gate is not None else contextlib.nullcontext()
     with (
         httpx.Client(
             transport=PinnedTransport(backend),
@@ -132,6 +138,7 @@ def _hop(
             follow_redirects=False,
             trust_env=False,  # an environment proxy would bypass the pinned address
         ) as client,
+        guard,
         client.stream("GET", url, headers=headers) as response,
     ):
         logger.debug("GET %s via %s -> %d", url, backend.dialled, response.status_code)
@@ -150,10 +157,8 @@ def fetch_url(url: str, settings: FetchSettings, *, gate: Gate | None = None) ->
         raise ForbiddenSource(f"{url!r} is not a valid URL ({exc})") from exc
     deadline = time.monotonic() + settings.timeout_s * (settings.max_redirects + 1)
     for _ in range(settings.max_redirects + 1):
-        guard = gate(current.host) if gate is not None else contextlib.nullcontext()
         try:
-            with guard:
-                response, body = _hop(current, settings, deadline)
+            response, body = _hop(current, settings, deadline, gate)
         except httpx.TimeoutException as exc:
             raise NetworkError(f"{current}: timed out ({exc})") from exc
         except httpx.HTTPError as exc:

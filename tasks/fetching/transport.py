@@ -15,15 +15,23 @@ import logging
 import ssl
 import typing
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 import httpcore
 import httpx
 
 from tasks.fetching.ssrf import IPAddress
 
-__all__ = ["PinnedBackend", "PinnedTransport"]
+__all__ = ["PinnedBackend", "PinnedTransport", "default_ssl_context"]
 
 logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def default_ssl_context() -> ssl.SSLContext:
+    """One verifying context per process: loading the CA bundle costs ~10 ms of CPU, and a
+    transport is made per request hop. Contexts are safe to share between connections."""
+    return ssl.create_default_context()
 
 
 class PinnedBackend(httpcore.SyncBackend):
@@ -83,7 +91,7 @@ class PinnedTransport(httpx.BaseTransport):
     def __init__(self, backend: PinnedBackend, ssl_context: ssl.SSLContext | None = None) -> None:
         self.backend = backend
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context or ssl.create_default_context(),
+            ssl_context=ssl_context or default_ssl_context(),
             network_backend=backend,
             max_connections=1,
             retries=0,

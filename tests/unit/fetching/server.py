@@ -29,6 +29,7 @@ class LocalServer:
     routes: dict[str, Answer | Callable[[], Answer]]
     hits: list[tuple[str, str]] = field(default_factory=list)  # (path, Host header)
     user_agents: list[str] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # time.monotonic() of each request
 
     def url(self, path: str, host: str | None = None) -> str:
         return f"http://{host or self.host}:{self.port}{path}"
@@ -37,6 +38,7 @@ class LocalServer:
 def _handler(server: LocalServer) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            server.arrived.append(time.monotonic())
             server.hits.append((self.path, self.headers.get("Host", "")))
             server.user_agents.append(self.headers.get("User-Agent", ""))
             route = server.routes.get(self.path)
