@@ -18,6 +18,7 @@ the worker process serves other domains meanwhile. Short waits are slept through
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,9 +30,11 @@ import redis
 from config.settings import FetchSettings
 from tasks.errors import NetworkError, RetryableError
 
-__all__ = ["DomainGate", "domain_gate", "redis_client"]
+__all__ = ["SLOT_MARGIN", "DomainGate", "domain_gate", "redis_client"]
 
 logger = logging.getLogger(__name__)
+
+SLOT_MARGIN = 1.1
 
 # KEYS[1] schedule key; ARGV: interval_ms, max_wait_ms. Returns wait_ms (>=0: slot taken,
 # sleep that long; <0: not taken, retry in -wait_ms).
@@ -75,7 +78,11 @@ class DomainGate:
     def __init__(self, client: redis.Redis, settings: FetchSettings) -> None:
         self.client = client
         self.prefix = settings.politeness_key_prefix
-        self.interval_ms = max(1, round(1000 / settings.per_domain_rate))
+        # Slots are spaced 10 % wider than 1/rate: the server sees a request a little after
+        # its slot (connect, TLS, send), and that jitter must not squeeze rate+1 requests
+        # into one second on its side. "2/s" then means never 3 in any second.
+        self.rate = settings.per_domain_rate
+        self.interval_ms = max(1, math.ceil(1000 * SLOT_MARGIN / settings.per_domain_rate))
         self.concurrency = settings.per_domain_concurrency
         self.max_wait_s = settings.politeness_max_wait_s
         # A lease outlives the longest request it can cover, then frees itself.
@@ -101,7 +108,7 @@ class DomainGate:
         wait_ms = int(self._rate(keys=[key], args=[self.interval_ms, self.max_wait_s * 1000]))
         if wait_ms < 0:
             raise RetryableError(
-                f"{domain}: rate limit ({1000 / self.interval_ms:g}/s) reached",
+                f"{domain}: rate limit ({self.rate:g}/s) reached",
                 reason="politeness",
                 retry_after_s=-wait_ms / 1000,
             )

@@ -21,11 +21,10 @@ pytestmark = pytest.mark.integration
 PAGE = "sh-042bb7b5fedab6ea"
 FILE_PAGE = "lg-en-vox-unemployment-insurance-congress"
 RATE = 2.0  # requests per second per domain
-# Slots are exactly 1/RATE apart on Redis's clock, so RATE + 1 requests span 1 s at the
+# Slots are 10 % wider than 1/RATE on Redis's clock, so RATE + 1 requests span 1.1 s at the
 # client; the server sees each a little after its slot (connect and send; the slot is taken
-# last, see tasks.fetching.http._hop), and a strict 1 s window can then hold one request
-# more by a few milliseconds. The limit is asserted on windows shorter by this allowance
-# for a descheduled worker on a loaded machine; a burst of unpaced requests fails it.
+# last, see tasks.fetching.http._hop). The strict 1 s window holds with that margin; the
+# shorter window below also allows for a descheduled worker on a loaded machine.
 JITTER_S = 0.15
 
 
@@ -126,5 +125,6 @@ def test_two_workers_keep_to_the_per_domain_rate(stack: dict[str, str],
           f"any 1 s window: {busiest(1.0)} (tightest {int(RATE) + 1} requests span "
           f"{tightest:.3f}s); in any {1 - JITTER_S:.2f} s window: {busiest(1 - JITTER_S)} "
           f"(limit {RATE:g}/s, 2 worker processes)")
+    assert busiest(1.0) <= RATE  # slots are 10 % wider than 1/RATE for this jitter
     assert busiest(1.0 - JITTER_S) <= RATE
     assert (len(arrived) - 1) / span <= RATE * 1.05

@@ -11,7 +11,7 @@ import redis
 
 from config.settings import FetchSettings
 from tasks.errors import NetworkError, RetryableError
-from tasks.fetching.politeness import DomainGate, domain_gate, redis_client
+from tasks.fetching.politeness import SLOT_MARGIN, DomainGate, domain_gate, redis_client
 
 REDIS_URL = os.environ.get("NEWSFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -60,7 +60,9 @@ def test_rate_limit_refuses_with_retry_after(prefix: str) -> None:
     with pytest.raises(RetryableError) as info, gate("news.example"):
         pass
     assert info.value.reason == "politeness"
-    assert info.value.retry_after_s is not None and 0 < info.value.retry_after_s <= 2.0
+    assert info.value.retry_after_s is not None
+    assert 0 < info.value.retry_after_s <= 2.0 * SLOT_MARGIN
+    assert "0.5/s" in str(info.value)
     with gate("other.example"):  # a different domain has its own schedule
         pass
 
