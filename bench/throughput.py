@@ -58,6 +58,7 @@ from bench.bench_support import (  # noqa: E402
     temporary_database,
     vm_hwm_mb,
 )
+from workers.embedded import stop_worker  # noqa: E402
 
 __all__ = ["RunResult", "main", "make_copies"]
 
@@ -328,11 +329,7 @@ def run_newsflow(
         }
         return result
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)  # warm shutdown, then the process group is killed
         engine.dispose()
 
 

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import CORPUS_DEV, SEEDS
 from tests.integration.services import require_redis, temporary_database
 from tests.seed_expectations import assert_ria_record, assert_rt_record, by_seed
+from workers.embedded import stop_worker
 
 pytestmark = pytest.mark.integration
 
@@ -59,11 +60,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         try:
             yield env
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop_worker(worker)  # warm shutdown, then the process group is killed
 
 
 def _export(env: dict[str, str]) -> list[dict[str, object]]:

@@ -18,6 +18,7 @@ import pytest
 from config.settings import load_settings
 from tests.conftest import SEEDS
 from tests.integration.services import free_port, require_redis, temporary_database
+from workers.embedded import stop_worker
 
 pytestmark = pytest.mark.integration
 
@@ -66,11 +67,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
                     time.sleep(0.5)
             yield env
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop_worker(worker)  # warm shutdown, then the process group is killed
 
 
 def test_status_live_and_metrics_follow_a_batch(live: dict[str, str]) -> None:
