@@ -20,35 +20,9 @@ import time
 import pytest
 
 from tests.integration.faults.conftest import MakeStack
-from tests.integration.faults.harness import REPO, FaultStack, article_batch, wait_for
+from tests.integration.faults.harness import REPO, Sweeper, article_batch, wait_for
 
 pytestmark = pytest.mark.integration
-
-STALL_S = 15.0
-
-
-class Sweeper:
-    """Runs `newsflow sweep` whenever the ledger has not moved for ``STALL_S`` seconds."""
-
-    def __init__(self, stack: FaultStack) -> None:
-        self.stack = stack
-        self.last: dict[str, int] = {}
-        self.changed = time.monotonic()
-        self.outputs: list[str] = []
-
-    def __call__(self) -> None:
-        counts = self.stack.counts()
-        now = time.monotonic()
-        if counts != self.last:
-            self.last, self.changed = counts, now
-            return
-        if now - self.changed < STALL_S:
-            return
-        done = self.stack.newsflow("sweep", "--older-than", str(int(STALL_S - 5)))
-        assert done.returncode == 0, done.stderr[-3000:]
-        self.outputs.append(done.stderr.strip().splitlines()[-1])
-        self.changed = time.monotonic()
-
 
 def test_4_redis_restarted_mid_run(make_stack: MakeStack) -> None:
     stack = make_stack()
