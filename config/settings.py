@@ -105,7 +105,11 @@ class ExtractSettings(BaseModel):
     )
     max_keywords: int = Field(10, ge=0)
     summary_sentences: int = Field(3, ge=1)
-    batch_size: int = Field(16, ge=1, description="texts per nlp.pipe call")
+    # NER memory grows with the tokens it sees at once (~16 KB each): texts go through
+    # spaCy in paragraph-aligned pieces of at most piece_chars, piece_chars to group_chars
+    # of text per call (tasks/nlp/pieces.py).
+    piece_chars: int = Field(3000, ge=200, description="longest text piece spaCy sees")
+    group_chars: int = Field(6000, ge=200, description="text per nlp.pipe minibatch")
     # NER labels not kept as entities (numbers are not things an article is "about")
     dropped_labels: list[str] = Field(
         default_factory=lambda: ["CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"]

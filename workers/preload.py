@@ -110,7 +110,7 @@ def _load_spacy(candidates: tuple[str, ...]) -> None:
 
 
 def _load_storage(settings: Settings) -> None:
-    import tasks.store  # noqa: F401  # sqlalchemy, datasketch
+    import tasks.store  # noqa: F401  # sqlalchemy, numpy
     from tasks.storage.dedup import signature
 
     signature(

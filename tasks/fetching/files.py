@@ -14,6 +14,7 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from tasks.errors import EmptyInput, ForbiddenSource, InputTooLarge, SourceNotFound
 
@@ -85,11 +86,22 @@ def read_local_file(source: str, allowed_roots: Sequence[Path], max_bytes: int) 
         opened = os.fstat(handle.fileno())
         if (opened.st_dev, opened.st_ino) != (checked.st_dev, checked.st_ino):
             raise ForbiddenSource(f"{source} changed between the check and the open")
-        # Size can grow after stat (or lie, e.g. /proc): the read itself is bounded.
-        data = handle.read(max_bytes + 1)
+        data = _read_bounded(handle, opened.st_size, max_bytes)
     if len(data) > max_bytes:
         raise InputTooLarge(f"{source} is over the {max_bytes}-byte limit")
     if not data:
         raise EmptyInput(f"{source} is empty (0 bytes)")
     logger.debug("read %d bytes from %s", len(data), path)
     return data
+
+
+def _read_bounded(handle: BinaryIO, expected: int, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes. The size can grow after stat (or lie, as in /proc),
+    so the read is bounded; it asks for what stat promised, not for the whole limit (one
+    ``read(max_bytes + 1)`` allocates a 10 MiB buffer for every 5 KB page)."""
+    chunks = [handle.read(min(expected, max_bytes) + 1)]
+    size = len(chunks[0])
+    while size <= max_bytes and chunks[-1]:
+        chunks.append(handle.read(min(1 << 16, max_bytes + 1 - size)))
+        size += len(chunks[-1])
+    return b"".join(chunks)

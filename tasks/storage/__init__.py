@@ -16,7 +16,7 @@ Import the submodules you need (nothing heavy happens at import time; engines ar
     duplicates; story; ledger row terminal in the same transaction), ``get_article``,
     ``iter_articles(engine, ArticleFilter)`` (export records, streamed), ``search``
     (FTS5 / tsvector), ``list_stories``, ``list_entities``.
-``dedup`` content hash, MinHash signatures and LSH bands (datasketch).
+``dedup`` content hash, MinHash signatures and LSH bands (``minhash``: numpy).
 ``stories`` story matching; ``entity_index`` canonical entities and story keys.
 ``schema`` SQLAlchemy tables; ``migrations/`` Alembic (``alembic.ini`` for the CLI).
 """

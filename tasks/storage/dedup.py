@@ -1,8 +1,9 @@
 """Exact and near-duplicate detection: content hash, MinHash signatures, LSH bands.
 
-datasketch computes the MinHash signatures and the LSH banding parameters; the bands are
-stored in the database (``lsh_bands``) instead of datasketch's in-memory index, so every
-worker process sees every article. A candidate found through a shared band is confirmed on
+``tasks.storage.minhash`` computes the MinHash signatures and the LSH banding parameters
+(datasketch's legacy scheme, checked value for value against it in the tests); the bands
+are stored in the database (``lsh_bands``) instead of an in-memory index, so every worker
+process sees every article. A candidate found through a shared band is confirmed on
 its signature: Jaccard similarity of word 3-gram shingles, or containment (most of the
 smaller text inside the larger one) for copies that dropped or added a paragraph.
 """
@@ -12,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
+
+from tasks.storage.minhash import band_parameters, signature_values
 
 __all__ = [
     "CANDIDATE_THRESHOLD",
@@ -75,24 +77,14 @@ class Signature:
 
 
 def signature(text: str, num_perm: int) -> Signature:
-    # Imported here: datasketch pulls in its optional backends, seconds of start-up time
-    # that the CLI should not pay when it never stores anything.
-    from datasketch import MinHash
-
     shingles = _shingles(text)
-    minhash = MinHash(num_perm=num_perm, seed=_SEED)
-    minhash.update_batch(list(shingles))
-    return Signature(np.asarray(minhash.hashvalues, dtype=np.uint64), len(shingles))
+    return Signature(signature_values(shingles, num_perm, _SEED), len(shingles))
 
 
-@lru_cache(maxsize=8)
 def _band_params(num_perm: int) -> tuple[int, int]:
     # Weighted towards recall: a missed candidate is a missed duplicate, while a false
     # candidate only costs one signature comparison.
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=num_perm, weights=(0.2, 0.8))
-    return int(lsh.b), int(lsh.r)
+    return band_parameters(CANDIDATE_THRESHOLD, num_perm, 0.2, 0.8)
 
 
 def band_hashes(sig: Signature) -> list[tuple[int, str]]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.errors import ForbiddenSource, SourceNotFound
+from tasks.errors import ForbiddenSource, InputTooLarge, SourceNotFound
 from tasks.fetching.files import check_allowed, read_local_file
 
 
@@ -48,3 +48,19 @@ def test_symlinked_directory_escape(tmp_path: Path) -> None:
 def test_directory_is_not_a_file(tmp_path: Path) -> None:
     with pytest.raises(SourceNotFound, match="directory"):
         read_local_file(str(tmp_path), [], 100)
+
+
+def test_read_returns_the_whole_file_and_stops_past_the_limit(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_bytes(b"<p>" + b"x" * 200_000 + b"</p>")
+    assert read_local_file(str(page), [tmp_path], 1_000_000) == page.read_bytes()
+    with pytest.raises(InputTooLarge):
+        read_local_file(str(page), [tmp_path], 100_000)
+
+
+def test_read_is_bounded_when_the_file_is_larger_than_stat_said() -> None:
+    # /proc files report size 0 and hold more: the read goes on in chunks up to the limit.
+    data = read_local_file("/proc/self/status", [Path("/proc")], 1_000_000)
+    assert data.startswith(b"Name:") and len(data) > 200
+    with pytest.raises(InputTooLarge):
+        read_local_file("/proc/self/status", [Path("/proc")], 100)
