@@ -11,7 +11,8 @@ checked to survive cleaning on one copy per page, so content hashes differ (page
 would not survive are counted and reported). The copies are still near-duplicates of each
 other: the store files copy 2+ of a page as ``duplicate`` of the first, in every mode alike.
 
-Modes, each on a fresh PostgreSQL database, all in this one run:
+Modes, each on a fresh PostgreSQL database, all in this one run (baseline x1, newsflow x1,
+baseline x2, newsflow x2, embedded: each ratio compares runs that follow each other):
 
 * ``baseline``: ``tasks.pipeline.run_inline_batch`` over micro-batches of
   ``pipeline.batch_size`` articles in a plain loop, 1 and 2 processes (``multiprocessing``,
@@ -436,11 +437,12 @@ def main(argv: list[str] | None = None) -> None:
         copies = make_copies(args.corpus, folder, args.articles)
         print(f"{args.articles} copies in {folder}: markers {copies}", flush=True)
         preload_models(get_settings())  # the baseline's children inherit them, like a worker's
+        # Each newsflow run follows its own baseline at once: this VM's speed drifts by
+        # several per cent over half an hour, and a ratio should compare neighbours.
         for n in process_counts:
             with temporary_database(args.postgres_admin_url, "nf_bench_base") as url:
                 results.append(run_baseline(folder, n, url, batch_size))
             print(_line(results[-1]), flush=True)
-        for n in process_counts:
             with temporary_database(args.postgres_admin_url, "nf_bench_flow") as url:
                 results.append(
                     run_newsflow(folder, n, url, args.redis_url, batch_size, workdir, args.timeout)
