@@ -171,12 +171,10 @@ class CeleryTuning(BaseModel):
 
 class PipelineSettings(BaseModel):
     queue_prefix: str = "newsflow"
-    # Articles per message. A 5-hop chain costs ~11 ms of CPU per message, and a prefork
-    # child waits ~10 ms between messages (ack, fetch, hand-over); carrying a micro-batch
-    # divides both. 16 rather than 8: +3.5 % throughput with 2 processes in a paired run
-    # of bench/throughput.py (800 articles), for ~10 MB more peak memory per process.
+    # Articles per message. A 5-hop chain costs ~11 ms of CPU per message; carrying a
+    # micro-batch divides that and lets spaCy's nlp.pipe work on several texts at once.
     # Outcomes stay per article (see workers.runtime).
-    batch_size: int = Field(16, ge=1, le=256)
+    batch_size: int = Field(8, ge=1, le=256)
     # The sweeper re-sends items with no progress for this long (lost with a Redis crash).
     stuck_after_s: float = Field(1800.0, gt=0)
     sweep_interval_s: float = Field(300.0, gt=0)
