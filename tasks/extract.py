@@ -182,8 +182,8 @@ def extract_batch(articles: list[Article], settings: ExtractSettings) -> list[Ar
         nlp = _pipeline(route)
         texts = [articles[i].text or "" for i in indices]
         # Every new word of a text would stay in the shared Vocab for the life of the
-        # process (a worker grew by ~75 MB over the dev corpus); the zone evicts them once
-        # the batch is turned into plain records. No Doc may outlive the block.
+        # process (spaCy's documented growth in long-running services); the zone evicts
+        # them once the batch is turned into plain records. No Doc may outlive the block.
         with nlp.memory_zone():
             try:
                 docs = pipe_bounded(nlp, texts, settings.piece_chars, settings.group_chars)
