@@ -109,7 +109,7 @@ class ExtractSettings(BaseModel):
     # spaCy in paragraph-aligned pieces of at most piece_chars, piece_chars to group_chars
     # of text per call (tasks/nlp/pieces.py).
     piece_chars: int = Field(3000, ge=200, description="longest text piece spaCy sees")
-    group_chars: int = Field(6000, ge=200, description="text per nlp.pipe minibatch")
+    group_chars: int = Field(3000, ge=200, description="text per nlp.pipe minibatch")
     # NER labels not kept as entities (numbers are not things an article is "about")
     dropped_labels: list[str] = Field(
         default_factory=lambda: ["CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"]
@@ -167,6 +167,9 @@ class CeleryTuning(BaseModel):
     retry_backoff_s: float = Field(2.0, gt=0)
     retry_backoff_max_s: float = Field(300.0, gt=0)
     prefetch_multiplier: int = Field(1, ge=1)
+    # glibc only: a fixed mmap threshold and malloc_trim after every message keep a pool
+    # process's RSS from ratcheting up with the largest page it has seen (workers/memory.py)
+    release_memory: bool = True
 
 
 class PipelineSettings(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery.signals import worker_init, worker_process_init
+from celery.signals import task_postrun, worker_init, worker_process_init
 
 from config.settings import get_settings
 from workers.logging_setup import configure_logging, mask_url
@@ -74,3 +74,13 @@ def _on_process_init(**_: Any) -> None:
     from tasks.storage.db import dispose_engines
 
     dispose_engines()
+
+
+@task_postrun.connect  # type: ignore[untyped-decorator]
+def _on_task_postrun(**_: Any) -> None:
+    # In the pool process, after every message: what the batch freed goes back to the OS, so
+    # the process's RSS is its models plus one batch, not the largest batch it ever ran.
+    if get_settings().celery.release_memory:
+        from workers.memory import release_free_memory
+
+        release_free_memory()
