@@ -167,8 +167,8 @@ class CeleryTuning(BaseModel):
     retry_backoff_s: float = Field(2.0, gt=0)
     retry_backoff_max_s: float = Field(300.0, gt=0)
     prefetch_multiplier: int = Field(1, ge=1)
-    # glibc only: a fixed mmap threshold and malloc_trim after every message keep a pool
-    # process's RSS from ratcheting up with the largest page it has seen (workers/memory.py)
+    # glibc only: malloc_trim after every message keeps a pool process's RSS from
+    # ratcheting up to the largest batch it has run (workers/memory.py)
     release_memory: bool = True
 
 

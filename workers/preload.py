@@ -132,10 +132,6 @@ def stages_consumed(sender: Any, settings: Settings) -> list[str]:
 @worker_init.connect  # type: ignore[untyped-decorator]
 def _on_worker_init(sender: Any = None, **_: Any) -> None:
     settings = get_settings()
-    if settings.celery.release_memory:
-        from workers.memory import tune_allocator
-
-        tune_allocator()  # before the models: their buffers follow the fixed threshold too
     stages = stages_consumed(sender, settings)
     preload_models(settings, stages)
     from workers.metrics import start_in_worker
