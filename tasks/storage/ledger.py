@@ -8,6 +8,7 @@ redelivery cannot undo a stored result.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,14 +19,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, field_validator
 from sqlalchemy import (
     Connection,
+    DateTime,
     Engine,
+    Text,
     and_,
     bindparam,
     case,
+    cast,
+    column,
     func,
     literal_column,
     null,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -104,26 +110,13 @@ _ROW_COLUMNS = ("id", "batch_id", "source", "source_kind", "item_key", "payload"
 _PROCESSED = ("payload", "created_at", "updated_at")
 
 
-def _enqueue_sql(conn: Connection, swept: bool) -> tuple[str, list[str] | None]:
-    """``INSERT .. ON CONFLICT (id) DO UPDATE`` compiled once per call, constants inlined.
-
-    Only the per-row columns are parameters, so the driver runs one executemany over the
-    chunk. Going through SQLAlchemy's per-row parameter processing cost three times the
-    insert itself (100,000 rows: ~12 s of the producer's time); here the only per-row work
-    is the JSON and datetime conversion done with the columns' own bind processors.
-    Returns the SQL and, for positional drivers, the parameter order.
-    """
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(items).values(
-        **{name: bindparam(name) for name in _ROW_COLUMNS},
-        state=literal_column("'queued'"), stage=null(), attempts=literal_column("0"),
-        sweeps=literal_column("0"), reason=null(), error=null(), article_id=null(),
-    )
+def _upsert(stmt: Any, swept: bool) -> Any:
+    """The ``ON CONFLICT (id) DO UPDATE`` of a fresh ``queued`` row, for either insert form."""
     restart: dict[str, Any] = (
         {"sweeps": items.c.sweeps + literal_column("1")} if swept
         else {"attempts": literal_column("0"), "sweeps": literal_column("0")}
     )
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["id"],
         set_={
             "state": literal_column("'queued'"), "stage": null(), **restart,
@@ -137,9 +130,74 @@ def _enqueue_sql(conn: Connection, swept: bool) -> tuple[str, list[str] | None]:
         where=and_(*(items.c.state != literal_column(f"'{state}'")
                      for state in sorted(DONE_STATES))),
     )
+
+
+# A fresh row's constant columns, in both insert forms.
+_FRESH: dict[str, Any] = {
+    "state": literal_column("'queued'"), "stage": null(), "attempts": literal_column("0"),
+    "sweeps": literal_column("0"), "reason": null(), "error": null(), "article_id": null(),
+}
+
+
+def _enqueue_sql(conn: Connection, swept: bool) -> tuple[str, list[str] | None]:
+    """``INSERT .. ON CONFLICT (id) DO UPDATE`` compiled once per call, constants inlined.
+
+    Only the per-row columns are parameters, so the driver runs one executemany over the
+    chunk. Going through SQLAlchemy's per-row parameter processing cost three times the
+    insert itself (100,000 rows: ~12 s of the producer's time); here the only per-row work
+    is the JSON and datetime conversion done with the columns' own bind processors.
+    Returns the SQL and, for positional drivers, the parameter order.
+    """
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = _upsert(
+        insert(items).values(**{name: bindparam(name) for name in _ROW_COLUMNS}, **_FRESH),
+        swept,
+    )
     compiled = stmt.compile(dialect=conn.dialect)
     order = list(compiled.positiontup) if compiled.positiontup is not None else None
     return str(compiled), order
+
+
+# Per-row columns, sent as one JSON document per chunk on PostgreSQL.
+_RECORD_COLUMNS = ("id", "batch_id", "source", "source_kind", "item_key", "payload")
+
+
+def _enqueue_recordset(swept: bool) -> Any:
+    """PostgreSQL: the whole chunk as one ``INSERT .. SELECT FROM json_to_recordset(rows)``.
+
+    An executemany of the row-at-a-time upsert costs the server a statement per row (100,000
+    items enqueued at ~3,600/s with the ledger on PostgreSQL against ~6,100/s on SQLite).
+    Arrays per column were no better: psycopg escapes every text array element in Python.
+    One JSON document, made by the json module's C encoder and parsed by the server, takes
+    the chunk in one round trip and one plan.
+    """
+    rows = (
+        func.json_to_recordset(cast(bindparam("rows", type_=Text), postgresql.JSON))
+        .table_valued(*(column(name, Text) for name in _RECORD_COLUMNS[:-1]),
+                      column("payload", postgresql.JSON), name="r")
+        .render_derived(with_types=True)
+    )
+    stamp = bindparam("stamp", type_=DateTime(timezone=True))
+    values = {**{name: rows.c[name] for name in _RECORD_COLUMNS},
+              "created_at": stamp, "updated_at": stamp, **_FRESH}
+    chosen = select(*(type_coerce(v, items.c[k].type) for k, v in values.items()))
+    return _upsert(postgresql.insert(items).from_select(list(values), chosen), swept)
+
+
+def _record_enqueued_pg(conn: Connection, payloads: Sequence[Mapping[str, Any]],
+                        keys: Sequence[str | None], swept: bool) -> int:
+    # ON CONFLICT may touch a row once per statement: the last payload of an id wins and an
+    # earlier key stands when a later one is missing, as in the executemany it replaces.
+    last: dict[str, tuple[Mapping[str, Any], str | None]] = {}
+    for payload, key in zip(payloads, keys, strict=True):
+        earlier = last.get(payload["id"])
+        last[payload["id"]] = (payload, key if key is not None or earlier is None else earlier[1])
+    rows = [{"id": p["id"], "batch_id": p.get("batch_id"), "source": p["source"],
+             "source_kind": p.get("source_kind", "file"), "item_key": key, "payload": p}
+            for p, key in last.values()]
+    params = {"rows": json.dumps(rows), "stamp": now()}
+    conn.execute(_enqueue_recordset(swept), params)
+    return len(rows)
 
 
 def record_enqueued(
@@ -162,6 +220,10 @@ def record_enqueued(
         raise TypeError("item_keys must be as long as articles")
     payloads = [a.to_payload() if isinstance(a, Article) else a for a in articles]
     with write_tx(engine, "record_enqueued") as conn:
+        if conn.dialect.name == "postgresql":
+            count = _record_enqueued_pg(conn, payloads, keys, swept)
+            logger.debug("ledger: %d items enqueued", count)
+            return
         dialect = conn.dialect
         convert = {name: items.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                    for name in _PROCESSED}

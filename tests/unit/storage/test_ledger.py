@@ -32,6 +32,29 @@ def test_enqueued_rows_are_queued_with_payload(engine: Engine) -> None:
     assert ledger.get_item(engine, "missing") is None
 
 
+def test_one_call_with_an_id_twice_keeps_the_last_payload(engine: Engine) -> None:
+    ledger.record_enqueued(
+        engine,
+        [article("a", "first text", batch_id="b1"), article("b", "other", batch_id="b1"),
+         article("a", "second text", batch_id="b2")],
+        item_keys=["key-1", "key-b", None],
+    )
+    row = ledger.get_item(engine, "a")
+    assert row is not None and row.payload is not None
+    assert (row.batch_id, row.payload["text"]) == ("b2", "second text")
+    assert row.item_key == "key-1"  # a later enqueue without a key keeps the earlier one
+    assert ledger.batch_counts(engine, "b1")["queued"] == 1
+
+
+def test_a_new_row_keeps_null_fields_and_unicode_payloads(engine: Engine) -> None:
+    ledger.record_enqueued(engine, [article("u", "Гpушко «сказал» \u00e9t\u00e9 \U0001f600")],
+                           item_keys=[None])
+    row = ledger.get_item(engine, "u")
+    assert row is not None and row.payload is not None
+    assert row.item_key is None
+    assert row.payload["text"] == "Гpушко «сказал» \u00e9t\u00e9 \U0001f600"
+
+
 def test_batch_counts_lists_every_state(engine: Engine) -> None:
     counts = ledger.batch_counts(engine)
     assert set(counts) == set(ledger.ALL_STATES)
