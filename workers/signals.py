@@ -10,6 +10,7 @@ from celery.signals import task_postrun, worker_init, worker_process_init
 
 from config.settings import get_settings
 from workers.logging_setup import configure_logging, mask_url
+from workers.memory import release_free_memory
 
 __all__ = ["BrokerAuthError", "check_broker_credentials"]
 
@@ -81,6 +82,4 @@ def _on_task_postrun(**_: Any) -> None:
     # In the pool process, after every message: what the batch freed goes back to the OS, so
     # the process's RSS is its models plus one batch, not the largest batch it ever ran.
     if get_settings().celery.release_memory:
-        from workers.memory import release_free_memory
-
         release_free_memory()

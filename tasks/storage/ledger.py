@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
@@ -158,10 +159,19 @@ def _enqueue_sql(conn: Connection, swept: bool) -> tuple[str, list[str] | None]:
     return str(compiled), order
 
 
-# Per-row columns, sent as one JSON document per chunk on PostgreSQL.
-_RECORD_COLUMNS = ("id", "batch_id", "source", "source_kind", "item_key", "payload")
+# Per-row columns without the timestamps (one value per chunk): one JSON document per
+# chunk on PostgreSQL.
+_RECORD_COLUMNS = tuple(name for name in _ROW_COLUMNS if name not in ("created_at", "updated_at"))
 
 
+def _record(payload: Mapping[str, Any], key: str | None) -> dict[str, Any]:
+    """A new ledger row's per-row values, the payload left as it is."""
+    return {"id": payload["id"], "batch_id": payload.get("batch_id"),
+            "source": payload["source"], "source_kind": payload.get("source_kind", "file"),
+            "item_key": key, "payload": payload}
+
+
+@lru_cache(maxsize=2)
 def _enqueue_recordset(swept: bool) -> Any:
     """PostgreSQL: the whole chunk as one ``INSERT .. SELECT FROM json_to_recordset(rows)``.
 
@@ -192,9 +202,7 @@ def _record_enqueued_pg(conn: Connection, payloads: Sequence[Mapping[str, Any]],
     for payload, key in zip(payloads, keys, strict=True):
         earlier = last.get(payload["id"])
         last[payload["id"]] = (payload, key if key is not None or earlier is None else earlier[1])
-    rows = [{"id": p["id"], "batch_id": p.get("batch_id"), "source": p["source"],
-             "source_kind": p.get("source_kind", "file"), "item_key": key, "payload": p}
-            for p, key in last.values()]
+    rows = [_record(payload, key) for payload, key in last.values()]
     params = {"rows": json.dumps(rows), "stamp": now()}
     conn.execute(_enqueue_recordset(swept), params)
     return len(rows)
@@ -232,9 +240,7 @@ def record_enqueued(
             stamp = convert["created_at"](stamp)
         to_json: Callable[[Any], Any] = convert["payload"] or (lambda value: value)
         rows = [
-            {"id": p["id"], "batch_id": p.get("batch_id"), "source": p["source"],
-             "source_kind": p.get("source_kind", "file"), "item_key": key,
-             "payload": to_json(p), "created_at": stamp, "updated_at": stamp}
+            {**_record(p, key), "payload": to_json(p), "created_at": stamp, "updated_at": stamp}
             for p, key in zip(payloads, keys, strict=True)
         ]
         sql, order = _enqueue_sql(conn, swept)

@@ -51,3 +51,27 @@ def test_release_returns_freed_heap_pages_to_the_os() -> None:
 
 def test_release_reports_that_it_ran_on_glibc() -> None:
     assert release_free_memory() is True
+
+
+def _released_after_a_task(monkeypatch: pytest.MonkeyPatch, enabled: bool) -> int:
+    from celery.signals import task_postrun
+
+    from config.settings import get_settings
+    from workers import signals
+
+    calls: list[bool] = []
+    monkeypatch.setattr(signals, "release_free_memory", lambda: calls.append(True) or True)
+    monkeypatch.setenv("NEWSFLOW_CELERY__RELEASE_MEMORY", str(enabled).lower())
+    get_settings.cache_clear()
+    try:
+        task_postrun.send(sender=None, task_id="t", task=None, args=(), kwargs={})
+    finally:
+        get_settings.cache_clear()
+    return len(calls)
+
+
+def test_every_finished_task_releases_memory_unless_turned_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _released_after_a_task(monkeypatch, enabled=True) == 1
+    assert _released_after_a_task(monkeypatch, enabled=False) == 0
