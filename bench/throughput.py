@@ -249,6 +249,7 @@ def run_newsflow(
     batch_size: int,
     logs: Path,
     timeout_s: float,
+    worker_env: dict[str, str] | None = None,
 ) -> RunResult:
     from config.settings import load_settings
     from tasks.storage import ledger
@@ -264,6 +265,7 @@ def run_newsflow(
         NEWSFLOW_PIPELINE__QUEUE_PREFIX=prefix,
         NEWSFLOW_PIPELINE__BATCH_SIZE=str(batch_size),
         NEWSFLOW_METRICS__PORT=str(port),
+        **(worker_env or {}),
     )
     settings = load_settings(
         broker_url=redis_url,
@@ -319,10 +321,10 @@ def run_newsflow(
         result.rss_mb = [vm_hwm_mb(pid) for pid in children]
         result.pss_mb = [pss_mb(pid) for pid in children]
         metrics = scrape_metrics(f"http://127.0.0.1:{port}/metrics")
-        batches = sum(
-            v for (name, _labels), v in metrics.items() if name == "newsflow_stage_batches_total"
+        messages = sum(
+            v for (name, _labels), v in metrics.items() if name == "newsflow_messages_total"
         )
-        result.messages = batches / report.sent if report.sent else None
+        result.messages = messages / report.sent if report.sent else None
         result.stage_ms = {
             dict(labels)["stage"]: 1000 * v / report.sent
             for (name, labels), v in metrics.items()
@@ -413,6 +415,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--skip-embedded", action="store_true")
     parser.add_argument(
+        "--worker-env",
+        action="append",
+        default=[],
+        metavar="NEWSFLOW_X=VALUE",
+        help="extra setting for the newsflow workers (experiments; repeatable)",
+    )
+    parser.add_argument(
         "--profile",
         type=int,
         default=0,
@@ -445,7 +454,8 @@ def main(argv: list[str] | None = None) -> None:
             print(_line(results[-1]), flush=True)
             with temporary_database(args.postgres_admin_url, "nf_bench_flow") as url:
                 results.append(
-                    run_newsflow(folder, n, url, args.redis_url, batch_size, workdir, args.timeout)
+                    run_newsflow(folder, n, url, args.redis_url, batch_size, workdir, args.timeout,
+                                 dict(kv.split("=", 1) for kv in args.worker_env))
                 )
             print(_line(results[-1]), flush=True)
         if not args.skip_embedded:

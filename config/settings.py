@@ -166,7 +166,7 @@ class CeleryTuning(BaseModel):
     max_retries: int = Field(5, ge=0)
     retry_backoff_s: float = Field(2.0, gt=0)
     retry_backoff_max_s: float = Field(300.0, gt=0)
-    prefetch_multiplier: int = Field(1, ge=1)
+    prefetch_multiplier: int = Field(2, ge=1)  # why 2: config/celeryconfig.py
     # glibc only: malloc_trim after every message keeps a pool process's RSS from
     # ratcheting up to the largest batch it has run (workers/memory.py)
     release_memory: bool = True
@@ -178,6 +178,10 @@ class PipelineSettings(BaseModel):
     # micro-batch divides that and lets spaCy's nlp.pipe work on several texts at once.
     # Outcomes stay per article (see workers.runtime).
     batch_size: int = Field(8, ge=1, le=256)
+    # Files and inline items are read inside their clean task (4 messages per micro-batch
+    # instead of 5, and no raw page through Redis); URLs always go through the fetch queue.
+    # Off: every article takes the fetch queue (a fetch worker on the host with the files).
+    local_fetch_in_clean: bool = True
     # The sweeper re-sends items with no progress for this long (lost with a Redis crash).
     stuck_after_s: float = Field(1800.0, gt=0)
     sweep_interval_s: float = Field(300.0, gt=0)

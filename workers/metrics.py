@@ -61,8 +61,14 @@ class StageMetrics:
         )
         self.batches = Counter(
             "newsflow_stage_batches",
-            "Stage calls: one per Celery message consumed",
+            "Stage calls on a micro-batch (a message that reads local files runs fetch too)",
             ["stage"],
+            registry=registry,
+        )
+        self.messages = Counter(
+            "newsflow_messages",
+            "Celery messages a pool process ran, by task",
+            ["task"],
             registry=registry,
         )
 
@@ -72,6 +78,10 @@ class StageMetrics:
         for item in event.articles:
             self.articles.labels(event.stage, item.outcome).inc()
             latency.observe(item.seconds)
+
+    def count_message(self, sender: Any = None, **_: Any) -> None:
+        """``task_prerun`` receiver: one per message a pool process runs."""
+        self.messages.labels(getattr(sender, "name", "unknown")).inc()
 
 
 class QueueDepthCollector:
@@ -148,5 +158,9 @@ def start_in_worker(settings: Settings, config: MetricsSettings | None = None) -
         return None
     env_folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     folder = enable_multiprocess(Path(env_folder) if env_folder else config.multiproc_dir)
-    add_observer(StageMetrics().observe)
+    from celery.signals import task_prerun
+
+    metrics = StageMetrics()
+    add_observer(metrics.observe)
+    task_prerun.connect(metrics.count_message, weak=False)
     return serve(settings, config, folder)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -27,12 +28,15 @@ from tasks.models import Article
 from tasks.sources import SourceItem
 
 __all__ = [
+    "LOCAL_SOURCE_KINDS",
+    "Hop",
     "Payload",
     "Publisher",
     "article_payload",
     "chain_from",
     "chunks",
     "payload_from",
+    "plan_hops",
     "publish_chain",
     "send_articles",
 ]
@@ -46,13 +50,44 @@ _PIPELINE_SAFE = {"retry_on_timeout": False}
 _PIPELINE_COMMANDS = 1000
 
 
+# Reading a local file or an inline item costs well under a millisecond, while carrying the
+# raw page through Redis costs its JSON + base64 three times over (the message, the unacked
+# copy, the pipe to the pool child). So a micro-batch made only of these runs fetch inside
+# its clean task (one hop less); URLs keep their own fetch queue (network waits, politeness).
+LOCAL_SOURCE_KINDS = frozenset({"file", "inline"})
+_DEFAULT_SOURCE_KIND = Article.model_fields["source_kind"].default
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One message of a chain: the task of ``stage``, running ``leading`` stages before it."""
+
+    stage: str
+    leading: tuple[str, ...] = ()
+
+    def signature(self, app: Celery, *args: Any) -> Signature:
+        kwargs = {"leading": list(self.leading)} if self.leading else {}
+        return app.signature(task_name(self.stage), args=args, kwargs=kwargs)
+
+
+def plan_hops(app: Celery, stage: str, payloads: list[dict[str, Any]]) -> list[Hop]:
+    """The messages that carry ``payloads`` from ``stage`` to the end of the chain."""
+    names = STAGE_NAMES[STAGE_NAMES.index(stage):]
+    if (
+        names[0] == "fetch"
+        and len(names) > 1
+        and app.conf.get("newsflow_local_fetch_in_clean", False)
+        and all(p.get("source_kind", _DEFAULT_SOURCE_KIND) in LOCAL_SOURCE_KINDS
+                for p in payloads)
+    ):
+        return [Hop(names[1], ("fetch",)), *(Hop(name) for name in names[2:])]
+    return [Hop(name) for name in names]
+
+
 def chain_from(app: Celery, stage: str, payloads: list[dict[str, Any]]) -> Signature:
     """The chain from ``stage`` to the end for one micro-batch, routed per stage by name."""
-    first, *rest = STAGE_NAMES[STAGE_NAMES.index(stage):]
-    return chain(
-        app.signature(task_name(first), args=(payloads,)),
-        *(app.signature(task_name(name)) for name in rest),
-    )
+    first, *rest = plan_hops(app, stage, payloads)
+    return chain(first.signature(app, payloads), *(hop.signature(app) for hop in rest))
 
 
 def publish_chain(
@@ -65,10 +100,12 @@ def publish_chain(
     this does what ``chain.run`` does: the first task's message carries the remaining
     signatures, last first, in its ``chain`` field, and each worker pops the next one.
     """
-    first, *rest = STAGE_NAMES[STAGE_NAMES.index(stage):]
-    remaining = [app.signature(task_name(name)) for name in reversed(rest)]
+    first, *rest = plan_hops(app, stage, payloads)
+    remaining = [hop.signature(app) for hop in reversed(rest)]
     app.send_task(
-        task_name(first), args=(payloads,), chain=remaining or None, producer=producer,
+        task_name(first.stage), args=(payloads,),
+        kwargs={"leading": list(first.leading)} if first.leading else None,
+        chain=remaining or None, producer=producer,
         # Celery would saferepr the whole payload for Flower: slow, and no use to anyone.
         argsrepr=f"[{len(payloads)} articles]", **options,
     )

@@ -9,7 +9,9 @@ is shared, but every article keeps its own fate. Typed errors decide it (``tasks
   ``max_retries`` it is dead-lettered.
 * anything else     -> dead-lettered with the error and logged with its traceback.
 
-Survivors continue down the chain; if none survive, the chain stops here.
+Survivors continue down the chain; if none survive, the chain stops here. A message may
+name ``leading`` stages to run first (``workers.publish.plan_hops``: a batch of local files
+is read inside its clean message); each stage keeps its own ledger attempts and fates.
 
 At-least-once delivery: a redelivered message (worker killed, hard time limit, Redis
 restored its unacked messages) finds its items' stage attempts counted in the ledger. Items
@@ -33,7 +35,7 @@ from celery import Task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 from pydantic import ValidationError
 
-from config.settings import Settings, get_settings
+from config.settings import STAGE_NAMES, Settings, get_settings
 from tasks.errors import NewsflowError, RetryableError
 from tasks.models import Article
 from tasks.pipeline import record_failure, run_stage_batch
@@ -73,17 +75,39 @@ def _parse(payloads: Any) -> list[Article]:
     return articles
 
 
+def _leading_stages(leading: Any, stage: str) -> tuple[str, ...]:
+    """The ``leading`` stages of a message that come before ``stage``, in chain order.
+
+    Anything else (an unknown name, a later stage, not a list) is ignored: a message can
+    only ask for the stages its task would have been chained after.
+    """
+    if not isinstance(leading, list | tuple):
+        return ()
+    return tuple(name for name in STAGE_NAMES[: STAGE_NAMES.index(stage)] if name in leading)
+
+
 class StageTask(Task):  # type: ignore[misc]
     """Shared behaviour of the five stage tasks; subclasses only name their stage."""
 
     acks_late = True
     reject_on_worker_lost = True
 
-    def run_stage(self, stage: str, payloads: Any) -> Payloads:
+    def run_stage(self, stage: str, payloads: Any, leading: Any = ()) -> Payloads:
+        """Run ``leading`` stages (a local read fused into clean), then ``stage``, per article."""
         settings = get_settings()
-        articles = self._admit(settings, stage, _parse(payloads))
+        articles = _parse(payloads)
+        for name in (*_leading_stages(leading, stage), stage):
+            articles = self._run_one(settings, name, articles)
+            if not articles:
+                raise Ignore()
+        log.info("%s: %d articles passed", stage, len(articles))
+        return [a.to_payload() for a in articles]
+
+    def _run_one(self, settings: Settings, stage: str, articles: list[Article]) -> list[Article]:
+        """One stage over the batch: the survivors; every other article got its fate here."""
+        articles = self._admit(settings, stage, articles)
         if not articles:
-            raise Ignore()
+            return []
         survivors: list[Article] = []
         try:
             results = run_stage_batch(stage, articles, settings)
@@ -91,7 +115,7 @@ class StageTask(Task):  # type: ignore[misc]
             # The batch ran out of time: the stage's work is lost for all of them, so each is
             # re-sent alone; the one that is slow on its own will then be dead-lettered.
             self._resend_singles(settings, stage, articles, exc)
-            raise Ignore() from exc
+            return []
         for article, result in zip(articles, results, strict=True):
             if isinstance(result, Article):
                 result.attempts = 0
@@ -112,10 +136,7 @@ class StageTask(Task):  # type: ignore[misc]
                 if not isinstance(result, NewsflowError):
                     log.error("article %s %s: unexpected error", article.id, stage,
                               exc_info=result)
-        if not survivors:
-            raise Ignore()
-        log.info("%s: %d of %d articles passed", stage, len(survivors), len(articles))
-        return [a.to_payload() for a in survivors]
+        return survivors
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any,
                    einfo: Any) -> None:
@@ -123,7 +144,9 @@ class StageTask(Task):  # type: ignore[misc]
         and its items would wait in 'processing' for the sweeper."""
         if not isinstance(exc, TimeLimitExceeded) or not args:
             return
-        stage = self.name.rsplit(".", 1)[-1]
+        # A fused message starts at its first leading stage: resend from there.
+        own = self.name.rsplit(".", 1)[-1]
+        stage = (*_leading_stages((kwargs or {}).get("leading"), own), own)[0]
         settings = get_settings()
         articles = _parse(args[0])
         log.error("%s: hard time limit killed a batch of %d: %s", stage, len(articles),

@@ -20,8 +20,10 @@ __all__ = ["STAGE_TASKS"]
 
 def _make_stage_task(stage: str) -> Task:
     @app.task(bind=True, base=StageTask, name=task_name(stage))  # type: ignore[untyped-decorator]
-    def stage_task(self: StageTask, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self.run_stage(stage, payloads)
+    def stage_task(
+        self: StageTask, payloads: list[dict[str, Any]], leading: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        return self.run_stage(stage, payloads, leading or ())
 
     return stage_task
 

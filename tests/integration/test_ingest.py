@@ -52,10 +52,12 @@ def idle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 
 
 def _queued_messages(env: dict[str, str]) -> list[dict[str, object]]:
+    """Messages waiting in the fetch queue, then in the clean queue (local-only batches)."""
     import redis
 
     client = redis.Redis.from_url(env["TEST_REDIS_URL"])
-    raw = client.lrange(f"{env['NEWSFLOW_PIPELINE__QUEUE_PREFIX']}.fetch", 0, -1)
+    prefix = env["NEWSFLOW_PIPELINE__QUEUE_PREFIX"]
+    raw = client.lrange(f"{prefix}.fetch", 0, -1) + client.lrange(f"{prefix}.clean", 0, -1)
     return [json.loads(m) for m in raw]
 
 
@@ -73,17 +75,21 @@ def test_the_seven_real_feeds_end_to_end_through_enqueue(idle: dict[str, str]) -
     status = json.loads(newsflow(idle, "status", batch_id, "--json").stdout)
     assert status["counts"]["queued"] == sent == status["in_flight"]
     messages = _queued_messages(idle)
-    headers = [m["headers"] for m in messages]
-    assert all(h["task"] == "newsflow.fetch" for h in headers)  # type: ignore[index]
-    articles, chains = [], []
+    articles = []
+    later = ["newsflow.store", "newsflow.extract", "newsflow.translate_check"]
     for message in messages:
-        args, _kwargs, embed = json.loads(base64.b64decode(str(message["body"])))
+        task = message["headers"]["task"]  # type: ignore[index]
+        args, kwargs, embed = json.loads(base64.b64decode(str(message["body"])))
         articles += args[0]
-        chains.append([step["task"] for step in embed["chain"]])
+        # The rest of the chain travels in the message, next stage last (Celery pops it).
+        chain = [step["task"] for step in embed["chain"]]
+        if task == "newsflow.fetch":  # a batch with a URL: every stage its own message
+            assert chain == [*later, "newsflow.clean"] and not kwargs
+            assert any(a.get("source_kind") == "url" for a in args[0])
+        else:  # feed entries with their content inline: read inside the clean message
+            assert (task, chain, kwargs) == ("newsflow.clean", later, {"leading": ["fetch"]})
+            assert all(a.get("source_kind") == "inline" for a in args[0])
     assert len(articles) == sent
-    # The rest of the chain travels in the message, next stage last (Celery pops it).
-    assert all(c == ["newsflow.store", "newsflow.extract", "newsflow.translate_check",
-                     "newsflow.clean"] for c in chains)
     assert all(a["batch_id"] == batch_id and a["hints"]["published"] for a in articles)
     assert sum(1 for a in articles if a["hints"].get("title")) >= sent - _entries(
         FEEDS / "sitemaps.org.sitemap.xml")
@@ -192,14 +198,16 @@ def test_backpressure_holds_the_producer_until_the_queues_drain(
     from workers.backpressure import depth_probe
 
     client = redis.Redis.from_url(idle["TEST_REDIS_URL"])
-    fetch_queue = f"{idle['NEWSFLOW_PIPELINE__QUEUE_PREFIX']}.fetch"
-    client.delete(fetch_queue)
+    # JSONL items carry their text inline: their first message goes to the clean queue.
+    prefix = idle["NEWSFLOW_PIPELINE__QUEUE_PREFIX"]
+    first_queue = f"{prefix}.clean"
+    client.delete(*(f"{prefix}.{stage}" for stage in ("fetch", "clean")))  # earlier tests
     dump = tmp_path / "many.jsonl"
     dump.write_text("".join(json.dumps({"text": f"backpressure article {i} " * 20}) + "\n"
                             for i in range(3000)))
     first = newsflow(idle, "enqueue", "--no-progress", "--no-skip-known", str(dump))
     assert first.returncode == 0, first.stderr
-    waiting = client.llen(fetch_queue)
+    waiting = client.llen(first_queue)
     settings = load_settings(broker_url=idle["TEST_REDIS_URL"], pipeline={
         "queue_prefix": idle["NEWSFLOW_PIPELINE__QUEUE_PREFIX"]})
     probe = depth_probe(settings)
@@ -213,10 +221,10 @@ def test_backpressure_holds_the_producer_until_the_queues_drain(
     try:
         time.sleep(8)  # long enough to have sent everything (the first run took less)
         assert producer.poll() is None, producer.communicate()
-        assert client.llen(fetch_queue) == waiting  # nothing more was pushed
+        assert client.llen(first_queue) == waiting  # nothing more was pushed
         status = json.loads(newsflow(idle, "status", "held-back", "--json").stdout)
         assert sum(status["counts"].values()) == 0  # not even a ledger row yet
-        client.delete(fetch_queue)  # what workers do: take the messages
+        client.delete(first_queue)  # what workers do: take the messages
         _out, err = producer.communicate(timeout=300)
     finally:
         if producer.poll() is None:
@@ -225,4 +233,4 @@ def test_backpressure_holds_the_producer_until_the_queues_drain(
     assert re.search(r"sent 3000, .*paused \d+s for queue room", err), err
     # Once the queues had room again it sent everything: the same 3000 items, as many
     # messages as the first run.
-    assert client.llen(fetch_queue) == waiting
+    assert client.llen(first_queue) == waiting

@@ -90,6 +90,11 @@ def test_status_live_and_metrics_follow_a_batch(live: dict[str, str]) -> None:
         assert _sample(body, "newsflow_stage_batches_total", stage=stage) >= 1
         queue = f"{live['NEWSFLOW_PIPELINE__QUEUE_PREFIX']}.{stage}"
         assert _sample(body, "newsflow_queue_depth", stage=stage, queue=queue) == 0
+    # The seeds are local files: each micro-batch's fetch ran inside its clean message, so
+    # four tasks ran a message and the fetch task none.
+    for stage in ("clean", "translate_check", "extract", "store"):
+        assert _sample(body, "newsflow_messages_total", task=f"newsflow.{stage}") >= 1
+    assert 'newsflow_messages_total{task="newsflow.fetch"}' not in body
 
 
 def test_queue_depth_shows_messages_nobody_consumes(live: dict[str, str]) -> None:
@@ -101,11 +106,12 @@ def test_queue_depth_shows_messages_nobody_consumes(live: dict[str, str]) -> Non
     settings = load_settings(broker_url=idle["NEWSFLOW_BROKER_URL"],
                              pipeline={"queue_prefix": idle["NEWSFLOW_PIPELINE__QUEUE_PREFIX"]})
     depths = queue_depths(settings)
-    assert depths["fetch"] == 1  # two seeds, one micro-batch message
+    # Two local seeds, one micro-batch message, read inside its clean message.
+    assert depths["clean"] == 1 and depths["fetch"] == 0
     assert depths["extract"] == 0
     status = _newsflow(idle, "status", "--json")
     assert status.returncode == 0 and json.loads(status.stdout)["in_flight"] >= 2
     import redis
 
     redis.Redis.from_url(idle["NEWSFLOW_BROKER_URL"]).delete(
-        f"{idle['NEWSFLOW_PIPELINE__QUEUE_PREFIX']}.fetch")
+        f"{idle['NEWSFLOW_PIPELINE__QUEUE_PREFIX']}.clean")

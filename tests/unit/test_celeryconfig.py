@@ -9,7 +9,7 @@ from config.settings import load_settings
 def test_delivery_options_are_at_least_once_and_json_only() -> None:
     config = celery_config(load_settings(broker_url="redis://127.0.0.1:6379/0"))
     assert config["task_acks_late"] and config["task_reject_on_worker_lost"]
-    assert config["worker_prefetch_multiplier"] == 1
+    assert config["worker_prefetch_multiplier"] == 2
     assert config["accept_content"] == ["json"] and config["task_serializer"] == "json"
     assert config["task_soft_time_limit"] < config["task_time_limit"] < config[
         "broker_transport_options"]["visibility_timeout"]

@@ -89,3 +89,13 @@ def test_endpoint_serves_stage_metrics_and_queue_depths() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_messages_are_counted_per_task() -> None:
+    registry = CollectorRegistry()
+    metrics = StageMetrics(registry)
+    clean_task = type("Task", (), {"name": "newsflow.clean"})()
+    metrics.count_message(sender=clean_task, task_id="1")
+    metrics.count_message(sender=clean_task, task_id="2")
+    assert registry.get_sample_value("newsflow_messages_total", {"task": "newsflow.clean"}) == 2
+    assert registry.get_sample_value("newsflow_messages_total", {"task": "newsflow.fetch"}) is None

@@ -37,7 +37,7 @@ def test_celery_is_json_only_late_ack_and_routed_per_stage() -> None:
     assert config["accept_content"] == ["json"]
     assert config["task_serializer"] == "json"
     assert config["task_acks_late"] and config["task_reject_on_worker_lost"]
-    assert config["worker_prefetch_multiplier"] == 1
+    assert config["worker_prefetch_multiplier"] == 2
     queues = {route["queue"] for route in config["task_routes"].values()}
     assert queues == {f"newsflow.{stage}" for stage in STAGE_NAMES}
     assert (config["task_soft_time_limit"] < config["task_time_limit"]

@@ -71,7 +71,7 @@ def test_2_kill_9_of_the_worker_main_process(make_stack: MakeStack) -> None:
     assert second.process.poll() is None
     assert audit.dead == 0
     # The visibility timeout did the recovery: the sweeper may only have re-sent what the
-    # killed process was receiving (prefetch: one message of batch_size articles per child).
+    # killed process was receiving (a message of batch_size articles per child in transit).
     assert sweeper.resent() <= 2 * 8, sweeper.outputs
 
 
