@@ -65,9 +65,12 @@ class Hop:
     stage: str
     leading: tuple[str, ...] = ()
 
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return {"leading": list(self.leading)} if self.leading else {}
+
     def signature(self, app: Celery, *args: Any) -> Signature:
-        kwargs = {"leading": list(self.leading)} if self.leading else {}
-        return app.signature(task_name(self.stage), args=args, kwargs=kwargs)
+        return app.signature(task_name(self.stage), args=args, kwargs=self.kwargs)
 
 
 def plan_hops(app: Celery, stage: str, payloads: list[dict[str, Any]]) -> list[Hop]:
@@ -103,8 +106,7 @@ def publish_chain(
     first, *rest = plan_hops(app, stage, payloads)
     remaining = [hop.signature(app) for hop in reversed(rest)]
     app.send_task(
-        task_name(first.stage), args=(payloads,),
-        kwargs={"leading": list(first.leading)} if first.leading else None,
+        task_name(first.stage), args=(payloads,), kwargs=first.kwargs or None,
         chain=remaining or None, producer=producer,
         # Celery would saferepr the whole payload for Flower: slow, and no use to anyone.
         argsrepr=f"[{len(payloads)} articles]", **options,
