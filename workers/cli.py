@@ -200,7 +200,7 @@ def status(
     import json
 
     from tasks.storage import ledger
-    from workers.progress import batch_pace, summary_table
+    from workers.progress import summary_table
 
     settings = _settings()
     engine = _engine(settings)
@@ -213,7 +213,7 @@ def status(
     in_flight = counts.get("queued", 0) + counts.get("processing", 0)
     broker = mask_url(settings.broker_url.get_secret_value())
     database = mask_url(settings.database_url.get_secret_value())
-    pace = batch_pace(engine, batch, counts) if batch is not None else None
+    pace = ledger.batch_pace(engine, batch, counts) if batch is not None else None
     if as_json:
         extra = ({"rate_per_s": pace.rate_per_s, "eta_s": pace.eta_s} if pace is not None
                  else {})

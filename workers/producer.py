@@ -41,8 +41,9 @@ from sqlalchemy.engine import Engine
 from config.settings import Settings
 from tasks.sources import SourceItem, SourceProblem
 from tasks.storage import ledger
-from workers.backpressure import DepthProbe, depth_probe, wait_for_room
+from workers.backpressure import wait_for_room
 from workers.publish import Publisher, chain_from, chunks, payload_from, send_articles
+from workers.queue_depth import DepthProbe, depth_probe
 
 __all__ = [
     "MAX_PROBLEMS_KEPT",
@@ -129,7 +130,7 @@ def _plan(
         row = rows.get(key)
         if row is None:
             plan.append(Planned(source))
-        elif row.state in ledger.DONE_STATES:
+        elif row.done:
             report.skipped_known += 1
         elif row.travelling and (
             row.batch_id == report.batch_id or (in_flight == "skip" and row.updated_at > stale)
@@ -162,7 +163,7 @@ def enqueue(
     report = EnqueueReport(batch_id=batch_id or new_batch_id())
     max_depth = settings.pipeline.max_queue_depth
     if max_depth and probe is None:
-        probe = depth_probe(settings)
+        probe = depth_probe(app, settings)
 
     def waiting(depth: int) -> None:
         report.queue_depth = depth
