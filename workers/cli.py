@@ -85,8 +85,8 @@ def run(
         worker = embedded.start_worker(local, env, concurrency)
         try:
             # The broker folder of an earlier run is gone: its unfinished items are re-sent.
-            report = producer.enqueue(celery_app, local, engine, iter_sources(paths),
-                                      in_flight="resend")
+            sources = iter_sources(paths, max_inline_bytes=local.fetch.max_bytes)
+            report = producer.enqueue(celery_app, local, engine, sources, in_flight="resend")
             for problem in report.problems:
                 console.print(f"[red]rejected[/red] {problem.source}: {problem.message}")
             if report.skipped_known:
@@ -163,8 +163,9 @@ def enqueue(
            else contextlib.nullcontext(None))
     try:
         with bar as on_progress:
+            sources = iter_sources(paths, max_inline_bytes=settings.fetch.max_bytes)
             report = producer.enqueue(
-                celery_app, settings, engine, iter_sources(paths), batch_id=batch_id,
+                celery_app, settings, engine, sources, batch_id=batch_id,
                 skip_known=skip_known, on_progress=on_progress,
             )
     except Exception as exc:

@@ -40,6 +40,7 @@ from sqlalchemy.engine import Engine
 
 from config.settings import Settings
 from tasks.sources import SourceItem, SourceProblem
+from tasks.sources.items import oversized
 from tasks.storage import ledger
 from workers.backpressure import wait_for_room
 from workers.publish import Publisher, chain_from, chunks, payload_from, send_articles
@@ -94,13 +95,19 @@ class Planned:
 
 
 def _record_problems(
-    engine: Engine, report: EnqueueReport, chunk: list[SourceItem | SourceProblem]
+    engine: Engine, report: EnqueueReport, chunk: list[SourceItem | SourceProblem],
+    max_bytes: int,
 ) -> list[SourceItem]:
+    """The chunk's items; a ``rejected`` row for each problem, and for each item carrying
+    more than ``max_bytes`` inline (``fetch.max_bytes``, whatever reader made it)."""
     sources: list[SourceItem] = []
     for entry in chunk:
         if isinstance(entry, SourceItem):
-            sources.append(entry)
-            continue
+            too_large = oversized(entry, max_bytes)
+            if too_large is None:
+                sources.append(entry)
+                continue
+            entry = too_large
         ledger.record_rejected_source(
             engine, report.batch_id, entry.source, entry.reason, entry.message
         )
@@ -179,7 +186,7 @@ def enqueue(
         try:
             for chunk in chunks(items, chunk_size):
                 report.read += len(chunk)
-                sources = _record_problems(engine, report, chunk)
+                sources = _record_problems(engine, report, chunk, settings.fetch.max_bytes)
                 plan = _plan(engine, settings, report, sources, skip_known=skip_known,
                              in_flight=in_flight)
                 if plan:
