@@ -307,7 +307,7 @@ def run_newsflow(
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             counts = ledger.batch_counts(engine, batch_id)
-            if counts.get("queued", 0) + counts.get("processing", 0) == 0:
+            if ledger.in_flight_count(counts) == 0:
                 break
             time.sleep(0.5)
         else:

@@ -211,7 +211,7 @@ def status(
         run_live(settings, engine, batch, out)
         return
     counts = ledger.batch_counts(engine, batch)
-    in_flight = counts.get("queued", 0) + counts.get("processing", 0)
+    in_flight = ledger.in_flight_count(counts)
     broker = mask_url(settings.broker_url.get_secret_value())
     database = mask_url(settings.database_url.get_secret_value())
     pace = ledger.batch_pace(engine, batch, counts) if batch is not None else None
@@ -232,7 +232,7 @@ def status(
 def _print_failures(engine, batch_id: str) -> None:  # type: ignore[no-untyped-def]
     from tasks.storage import ledger
 
-    for row in ledger.list_items(engine, states=("rejected", "dead"), batch_id=batch_id,
+    for row in ledger.list_items(engine, states=ledger.FAILED_STATES, batch_id=batch_id,
                                  limit=50):
         console.print(f"[yellow]{row.state}[/yellow] {row.source}: {row.reason}: {row.error}")
 

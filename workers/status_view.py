@@ -49,7 +49,7 @@ class Snapshot:
 
     @property
     def in_flight(self) -> int:
-        return sum(self.states.get(s, 0) for s in ledger.IN_FLIGHT_STATES)
+        return ledger.in_flight_count(self.states)
 
     @property
     def terminal(self) -> int:

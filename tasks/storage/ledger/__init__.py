@@ -13,82 +13,20 @@ Callers write ``from tasks.storage import ledger`` and ``ledger.<name>(...)``.
 
 from __future__ import annotations
 
-from tasks.storage.ledger.enqueue import record_enqueued
-from tasks.storage.ledger.keys import KeyRow, item_key_rows, known_item_keys
-from tasks.storage.ledger.readers import (
-    BatchPace,
-    batch_counts,
-    batch_pace,
-    counts_by_stage,
-    get_item,
-    item_ids_with_prefix,
-    items_for_replay,
-    list_items,
-    stuck_items,
-    terminal_count,
-)
-from tasks.storage.ledger.rows import ItemRow
-from tasks.storage.ledger.states import (
-    ALL_STATES,
-    DEAD,
-    DONE_STATES,
-    DUPLICATE,
-    FAILED_STATES,
-    IN_FLIGHT_STATES,
-    PROCESSING,
-    QUEUED,
-    REJECTED,
-    STORED,
-    TERMINAL_STATES,
-    DoneState,
-    ItemState,
-    now,
-)
-from tasks.storage.ledger.transitions import (
-    record_dead,
-    record_done,
-    record_rejected,
-    record_rejected_source,
-    record_sent_failure,
-    record_started,
-    record_started_many,
-)
+from tasks.storage.ledger import enqueue, keys, readers, rows, states, transitions
+from tasks.storage.ledger.enqueue import *  # noqa: F403
+from tasks.storage.ledger.keys import *  # noqa: F403
+from tasks.storage.ledger.readers import *  # noqa: F403
+from tasks.storage.ledger.rows import *  # noqa: F403
+from tasks.storage.ledger.states import *  # noqa: F403
+from tasks.storage.ledger.transitions import *  # noqa: F403
 
+# Each module's public names, and only those (not the modules themselves).
 __all__ = [
-    "ALL_STATES",
-    "DEAD",
-    "DONE_STATES",
-    "DUPLICATE",
-    "FAILED_STATES",
-    "IN_FLIGHT_STATES",
-    "PROCESSING",
-    "QUEUED",
-    "REJECTED",
-    "STORED",
-    "TERMINAL_STATES",
-    "BatchPace",
-    "DoneState",
-    "ItemRow",
-    "ItemState",
-    "KeyRow",
-    "batch_counts",
-    "batch_pace",
-    "counts_by_stage",
-    "get_item",
-    "item_ids_with_prefix",
-    "item_key_rows",
-    "items_for_replay",
-    "known_item_keys",
-    "list_items",
-    "now",
-    "record_dead",
-    "record_done",
-    "record_enqueued",
-    "record_rejected",
-    "record_rejected_source",
-    "record_sent_failure",
-    "record_started",
-    "record_started_many",
-    "stuck_items",
-    "terminal_count",
+    *states.__all__,
+    *rows.__all__,
+    *enqueue.__all__,
+    *transitions.__all__,
+    *readers.__all__,
+    *keys.__all__,
 ]

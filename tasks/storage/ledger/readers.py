@@ -26,6 +26,7 @@ __all__ = [
     "batch_pace",
     "counts_by_stage",
     "get_item",
+    "in_flight_count",
     "item_ids_with_prefix",
     "items_for_replay",
     "list_items",
@@ -60,6 +61,11 @@ def counts_by_stage(engine: Engine, batch_id: str | None = None) -> dict[tuple[s
 def terminal_count(counts: dict[str, int]) -> int:
     """Items of ``counts`` (``batch_counts``) that reached a terminal state."""
     return sum(counts.get(state, 0) for state in TERMINAL_STATES)
+
+
+def in_flight_count(counts: dict[str, int]) -> int:
+    """Items of ``counts`` (``batch_counts``) still queued or processing."""
+    return sum(counts.get(state, 0) for state in IN_FLIGHT_STATES)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, field_validator
 
 from tasks.storage.ledger.states import ItemState
 
-__all__ = ["ItemRow", "aware", "item_row"]
+__all__ = ["ItemRow"]
 
 
 def aware(value: datetime) -> datetime:
