@@ -5,6 +5,7 @@ test_status_metrics_live.py, test_embedded_run.py)."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from kombu import Queue
 
@@ -29,6 +30,22 @@ def test_depths_count_waiting_messages_per_stage() -> None:
     assert total_depth(app, settings.pipeline) == 3
     # The memory transport only sees this process's messages: the producer never waits on it.
     assert depth_probe(app, settings) is None
+
+
+def test_depths_on_the_filesystem_transport_of_newsflow_run(tmp_path: Path) -> None:
+    settings = load_settings(broker_url=f"filesystem://{tmp_path}/broker")
+    app = make_app(settings)
+    assert total_depth(app, settings.pipeline) == 0
+    clean, store = (settings.pipeline.queue_for(s) for s in ("clean", "store"))
+    with app.connection_for_write() as conn:
+        producer = conn.Producer()
+        for name, count in ((clean, 2), (store, 1)):
+            for n in range(count):
+                producer.publish({"n": n}, routing_key=name, declare=[Queue(name)])
+    depths = stage_depths(app, settings.pipeline)
+    assert (depths["clean"], depths["store"], depths["fetch"]) == (2, 1, 0)
+    probe = depth_probe(app, settings)  # another process's messages are seen: a probe
+    assert probe is not None and probe() == 3
 
 
 def test_an_unreachable_broker_gives_none_per_stage() -> None:
