@@ -124,7 +124,8 @@ def _child_producer(jsonl: Path, checkpoint: int) -> dict[str, Any]:
                                    "items_per_s": report.read / elapsed,
                                    "peak_rss_mib": _peak_rss_mib()}
 
-    report = enqueue(app, settings, engine, iter_sources([str(jsonl)]), on_progress=on_progress)
+    sources = iter_sources([str(jsonl)], max_inline_bytes=settings.fetch.max_bytes)
+    report = enqueue(app, settings, engine, sources, on_progress=on_progress)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started  # all threads of this process, user + system
     marks["end"] = {"items": report.read, "seconds": elapsed, "cpu_seconds": cpu,

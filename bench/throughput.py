@@ -307,7 +307,7 @@ def run_newsflow(
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             counts = ledger.batch_counts(engine, batch_id)
-            if counts.get("queued", 0) + counts.get("processing", 0) == 0:
+            if ledger.in_flight_count(counts) == 0:
                 break
             time.sleep(0.5)
         else:
@@ -351,7 +351,9 @@ _LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO \S+ tasks\
 
 
 def run_embedded(folder: Path, processes: int, workdir: Path, timeout_s: float) -> RunResult:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
+
+    from tasks.storage import ledger
 
     database = workdir / "embedded.db"
     log_path = workdir / f"embedded-{processes}.log"
@@ -378,10 +380,7 @@ def run_embedded(folder: Path, processes: int, workdir: Path, timeout_s: float) 
         )
     wall = time.perf_counter() - started
     engine = create_engine(f"sqlite:///{database}")
-    with engine.connect() as conn:
-        states: Counter[str] = Counter(
-            dict(conn.execute(text("SELECT state, count(*) FROM items GROUP BY state")).all())
-        )
+    states: Counter[str] = Counter({s: n for s, n in ledger.batch_counts(engine).items() if n})
     engine.dispose()
     stamps = [
         datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S,%f")

@@ -85,8 +85,8 @@ def run(
         worker = embedded.start_worker(local, env, concurrency)
         try:
             # The broker folder of an earlier run is gone: its unfinished items are re-sent.
-            report = producer.enqueue(celery_app, local, engine, iter_sources(paths),
-                                      in_flight="resend")
+            sources = iter_sources(paths, max_inline_bytes=local.fetch.max_bytes)
+            report = producer.enqueue(celery_app, local, engine, sources, in_flight="resend")
             for problem in report.problems:
                 console.print(f"[red]rejected[/red] {problem.source}: {problem.message}")
             if report.skipped_known:
@@ -163,8 +163,9 @@ def enqueue(
            else contextlib.nullcontext(None))
     try:
         with bar as on_progress:
+            sources = iter_sources(paths, max_inline_bytes=settings.fetch.max_bytes)
             report = producer.enqueue(
-                celery_app, settings, engine, iter_sources(paths), batch_id=batch_id,
+                celery_app, settings, engine, sources, batch_id=batch_id,
                 skip_known=skip_known, on_progress=on_progress,
             )
     except Exception as exc:
@@ -200,7 +201,7 @@ def status(
     import json
 
     from tasks.storage import ledger
-    from workers.progress import batch_pace, summary_table
+    from workers.progress import summary_table
 
     settings = _settings()
     engine = _engine(settings)
@@ -210,10 +211,10 @@ def status(
         run_live(settings, engine, batch, out)
         return
     counts = ledger.batch_counts(engine, batch)
-    in_flight = counts.get("queued", 0) + counts.get("processing", 0)
+    in_flight = ledger.in_flight_count(counts)
     broker = mask_url(settings.broker_url.get_secret_value())
     database = mask_url(settings.database_url.get_secret_value())
-    pace = batch_pace(engine, batch, counts) if batch is not None else None
+    pace = ledger.batch_pace(engine, batch, counts) if batch is not None else None
     if as_json:
         extra = ({"rate_per_s": pace.rate_per_s, "eta_s": pace.eta_s} if pace is not None
                  else {})
@@ -231,7 +232,7 @@ def status(
 def _print_failures(engine, batch_id: str) -> None:  # type: ignore[no-untyped-def]
     from tasks.storage import ledger
 
-    for row in ledger.list_items(engine, states=("rejected", "dead"), batch_id=batch_id,
+    for row in ledger.list_items(engine, states=ledger.FAILED_STATES, batch_id=batch_id,
                                  limit=50):
         console.print(f"[yellow]{row.state}[/yellow] {row.source}: {row.reason}: {row.error}")
 

@@ -171,7 +171,7 @@ def failed(
     from tasks.storage import ledger
 
     engine = _engine(_settings())
-    rows = ledger.list_items(engine, states=("rejected", "dead"), reason=reason,
+    rows = ledger.list_items(engine, states=ledger.FAILED_STATES, reason=reason,
                              batch_id=batch, limit=limit)
     if as_json:
         for row in rows:
@@ -202,7 +202,7 @@ def replay(
     if not (ids or reason or all_failed or unsent):
         raise typer.BadParameter("give item ids, --reason, --all or --unsent")
     engine = _engine(_settings())
-    states = ("queued",) if unsent else ("rejected", "dead")
+    states = (ledger.QUEUED,) if unsent else ledger.FAILED_STATES
     rows = ledger.items_for_replay(engine, ids=ids or None, reason=reason, states=states)
     if unsent:
         rows = [r for r in rows if (r.error or "").startswith("not sent")]

@@ -19,10 +19,14 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from config.settings import MetricsSettings, Settings
+from config.settings import MetricsSettings, PipelineSettings, Settings
 from tasks.pipeline import StageBatchEvent, add_observer
+from workers.queue_depth import stage_depths_or_none
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 __all__ = [
     "LATENCY_BUCKETS",
@@ -85,22 +89,22 @@ class StageMetrics:
 
 
 class QueueDepthCollector:
-    """``newsflow_queue_depth{stage,queue}``, asked from the broker at scrape time."""
+    """``newsflow_queue_depth{stage,queue}``, asked from the broker at scrape time through
+    the app given once (``workers.queue_depth``)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, app: Celery, pipeline: PipelineSettings) -> None:
+        self.app = app
+        self.pipeline = pipeline
 
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
 
-        from workers.status_view import queue_depths
-
         family = GaugeMetricFamily(
             "newsflow_queue_depth", "Messages waiting in a stage queue", labels=["stage", "queue"]
         )
-        for stage, depth in queue_depths(self.settings).items():
+        for stage, depth in stage_depths_or_none(self.app, self.pipeline).items():
             if depth is not None:
-                family.add_metric([stage, self.settings.pipeline.queue_for(stage)], depth)
+                family.add_metric([stage, self.pipeline.queue_for(stage)], depth)
         yield family
 
     def describe(self) -> list[Any]:
@@ -126,20 +130,28 @@ def enable_multiprocess(folder: Path | None) -> Path:
 
 
 def serve(
-    settings: Settings, config: MetricsSettings, multiproc_dir: Path | None, local: Any = None
+    settings: Settings, config: MetricsSettings, multiproc_dir: Path | None, local: Any = None,
+    app: Celery | None = None,
 ) -> Any:
-    """Serve ``/metrics`` on ``config.port``; returns the server, or None if the port is taken."""
+    """Serve ``/metrics`` on ``config.port``; returns the server, or None if the port is taken.
+
+    Queue depths are asked through ``app`` (default: one made from ``settings``, here, once).
+    """
     from prometheus_client import CollectorRegistry, start_http_server
     from prometheus_client.multiprocess import MultiProcessCollector
 
     if config.port is None:
         return None
+    if app is None:
+        from workers.app import make_app
+
+        app = make_app(settings)
     registry = CollectorRegistry()
     if multiproc_dir is not None:
         MultiProcessCollector(registry, path=str(multiproc_dir))  # type: ignore[no-untyped-call]
     elif local is not None:
         registry = local
-    registry.register(QueueDepthCollector(settings))
+    registry.register(QueueDepthCollector(app, settings.pipeline))
     try:
         server, _thread = start_http_server(config.port, config.address, registry=registry)
     except OSError as exc:

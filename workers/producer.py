@@ -40,9 +40,11 @@ from sqlalchemy.engine import Engine
 
 from config.settings import Settings
 from tasks.sources import SourceItem, SourceProblem
+from tasks.sources.items import oversized
 from tasks.storage import ledger
-from workers.backpressure import DepthProbe, depth_probe, wait_for_room
+from workers.backpressure import wait_for_room
 from workers.publish import Publisher, chain_from, chunks, payload_from, send_articles
+from workers.queue_depth import DepthProbe, depth_probe
 
 __all__ = [
     "MAX_PROBLEMS_KEPT",
@@ -93,13 +95,19 @@ class Planned:
 
 
 def _record_problems(
-    engine: Engine, report: EnqueueReport, chunk: list[SourceItem | SourceProblem]
+    engine: Engine, report: EnqueueReport, chunk: list[SourceItem | SourceProblem],
+    max_bytes: int,
 ) -> list[SourceItem]:
+    """The chunk's items; a ``rejected`` row for each problem, and for each item carrying
+    more than ``max_bytes`` inline (``fetch.max_bytes``, whatever reader made it)."""
     sources: list[SourceItem] = []
     for entry in chunk:
         if isinstance(entry, SourceItem):
-            sources.append(entry)
-            continue
+            too_large = oversized(entry, max_bytes)
+            if too_large is None:
+                sources.append(entry)
+                continue
+            entry = too_large
         ledger.record_rejected_source(
             engine, report.batch_id, entry.source, entry.reason, entry.message
         )
@@ -129,7 +137,7 @@ def _plan(
         row = rows.get(key)
         if row is None:
             plan.append(Planned(source))
-        elif row.state in ledger.DONE_STATES:
+        elif row.done:
             report.skipped_known += 1
         elif row.travelling and (
             row.batch_id == report.batch_id or (in_flight == "skip" and row.updated_at > stale)
@@ -162,7 +170,7 @@ def enqueue(
     report = EnqueueReport(batch_id=batch_id or new_batch_id())
     max_depth = settings.pipeline.max_queue_depth
     if max_depth and probe is None:
-        probe = depth_probe(settings)
+        probe = depth_probe(app, settings)
 
     def waiting(depth: int) -> None:
         report.queue_depth = depth
@@ -178,7 +186,7 @@ def enqueue(
         try:
             for chunk in chunks(items, chunk_size):
                 report.read += len(chunk)
-                sources = _record_problems(engine, report, chunk)
+                sources = _record_problems(engine, report, chunk, settings.fetch.max_bytes)
                 plan = _plan(engine, settings, report, sources, skip_known=skip_known,
                              in_flight=in_flight)
                 if plan:

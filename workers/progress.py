@@ -7,8 +7,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.progress import (
@@ -22,17 +20,12 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from tasks.storage import ledger
-from tasks.storage.db import read_tx
-from tasks.storage.schema import items
 from workers.producer import EnqueueReport
 
-__all__ = ["BatchPace", "batch_pace", "enqueue_progress", "follow_batch", "summary_table"]
-
-SUMMARY_STATES = ("stored", "duplicate", "rejected", "dead")
+__all__ = ["enqueue_progress", "follow_batch", "summary_table"]
 
 
 class RateColumn(ProgressColumn):
@@ -80,38 +73,6 @@ def enqueue_progress(
         progress.update(task, total=progress.tasks[0].completed)
 
 
-@dataclass(frozen=True)
-class BatchPace:
-    """How fast a batch is finishing, from its ledger rows' timestamps."""
-
-    done: int
-    total: int
-    rate_per_s: float | None  # terminal items per second since the batch was enqueued
-    eta_s: float | None
-
-
-def batch_pace(engine: Engine, batch_id: str, counts: dict[str, int]) -> BatchPace:
-    """Rate and ETA of ``batch_id``: one aggregate query over its rows."""
-    done, total = _done(counts), sum(counts.values())
-    query = select(func.min(items.c.created_at), func.max(items.c.updated_at)).where(
-        items.c.batch_id == batch_id
-    )
-    with read_tx(engine, "batch_pace") as conn:
-        first, last = conn.execute(query).one()
-    if first is None or not done:
-        return BatchPace(done, total, None, None)
-    first, last = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (first, last))
-    # While items are still open, the clock runs until now; when all are done, until the last.
-    end = last if done >= total else datetime.now(UTC)
-    elapsed = max((end - first).total_seconds(), 1e-3)
-    rate = done / elapsed
-    return BatchPace(done, total, rate, (total - done) / rate if done < total else 0.0)
-
-
-def _done(counts: dict[str, int]) -> int:
-    return sum(counts.get(state, 0) for state in ledger.TERMINAL_STATES)
-
-
 def follow_batch(
     engine: Engine,
     batch_id: str,
@@ -138,10 +99,11 @@ def follow_batch(
         while True:
             counts = ledger.batch_counts(engine, batch_id)
             total = sum(counts.values())
-            detail = " ".join(f"{s}={counts.get(s, 0)}" for s in SUMMARY_STATES)
-            progress.update(task, total=total, completed=_done(counts), detail=detail)
+            detail = " ".join(f"{s}={counts.get(s, 0)}" for s in ledger.TERMINAL_STATES)
+            done = ledger.terminal_count(counts)
+            progress.update(task, total=total, completed=done, detail=detail)
             # Rows are written before their messages are sent, so an empty batch is done.
-            if _done(counts) >= total:
+            if done >= total:
                 return counts
             if alive is not None and not alive():
                 raise RuntimeError("the worker stopped before the batch finished")
@@ -152,8 +114,8 @@ def follow_batch(
 
 def summary_table(batch_id: str, counts: dict[str, int]) -> Table:
     table = Table(title=f"batch {batch_id}")
-    for state in (*SUMMARY_STATES, "total"):
-        table.add_column("failed" if state == "dead" else state, justify="right")
-    values = [counts.get(state, 0) for state in SUMMARY_STATES]
+    for state in (*ledger.TERMINAL_STATES, "total"):
+        table.add_column("failed" if state == ledger.DEAD else state, justify="right")
+    values = [counts.get(state, 0) for state in ledger.TERMINAL_STATES]
     table.add_row(*(str(v) for v in values), str(sum(counts.values())))
     return table

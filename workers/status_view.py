@@ -13,52 +13,30 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from config.settings import STAGE_NAMES, Settings
+from tasks.storage import ledger
+from workers.queue_depth import stage_depths_or_none
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 __all__ = [
     "Snapshot",
     "items_passed",
-    "queue_depths",
     "render",
     "run_live",
     "take_snapshot",
 ]
 
 log = logging.getLogger(__name__)
-
-FAILED_STATES = ("rejected", "dead")
-DONE_STATES = ("stored", "duplicate")
-
-
-def queue_depths(settings: Settings) -> dict[str, int | None]:
-    """Messages waiting in each stage's queue; None when the broker cannot be asked."""
-    from kombu.exceptions import ChannelError
-
-    from workers.app import make_app
-
-    depths: dict[str, int | None] = dict.fromkeys(STAGE_NAMES)
-    try:
-        with make_app(settings).connection_for_read() as conn:
-            channel = conn.default_channel
-            for stage in STAGE_NAMES:
-                try:
-                    ok = channel.queue_declare(
-                        queue=settings.pipeline.queue_for(stage), passive=True
-                    )
-                    depths[stage] = int(ok.message_count)
-                except ChannelError:
-                    depths[stage] = 0  # never declared: nothing was ever sent to it
-    except Exception as exc:  # the view must keep running while the broker is away
-        log.warning("queue depths unavailable: %s", exc)
-    return depths
 
 
 @dataclass(frozen=True)
@@ -71,38 +49,27 @@ class Snapshot:
 
     @property
     def in_flight(self) -> int:
-        return self.states.get("queued", 0) + self.states.get("processing", 0)
+        return ledger.in_flight_count(self.states)
 
     @property
     def terminal(self) -> int:
-        return sum(self.states.get(s, 0) for s in (*DONE_STATES, *FAILED_STATES))
+        return ledger.terminal_count(self.states)
 
     @property
     def total(self) -> int:
         return sum(self.states.values())
 
 
-def _ledger_counts(engine: Engine, batch: str | None) -> dict[tuple[str, str], int]:
-    from tasks.storage.db import read_tx
-    from tasks.storage.schema import items
-
-    query = select(items.c.stage, items.c.state, func.count()).group_by(
-        items.c.stage, items.c.state
-    )
-    if batch is not None:
-        query = query.where(items.c.batch_id == batch)
-    with read_tx(engine, "status") as conn:
-        return {(stage or "", state): int(n) for stage, state, n in conn.execute(query)}
-
-
 def take_snapshot(
-    settings: Settings, engine: Engine, batch: str | None = None, *, with_queues: bool = True
+    settings: Settings, engine: Engine, batch: str | None = None, *, app: Celery | None = None
 ) -> Snapshot:
-    at_stage = _ledger_counts(engine, batch)
+    """The ledger by stage and state; the queue depths asked through ``app`` (none without)."""
+    at_stage = ledger.counts_by_stage(engine, batch)
     states: dict[str, int] = {}
     for (_stage, state), n in at_stage.items():
         states[state] = states.get(state, 0) + n
-    depths = queue_depths(settings) if with_queues else dict.fromkeys(STAGE_NAMES)
+    depths = (stage_depths_or_none(app, settings.pipeline) if app is not None
+              else dict.fromkeys(STAGE_NAMES))
     return Snapshot(time.monotonic(), depths, states, at_stage)
 
 
@@ -113,7 +80,7 @@ def items_passed(snapshot: Snapshot, stage: str) -> int:
     return sum(
         n
         for (at, state), n in snapshot.at_stage.items()
-        if at in later or (at == stage and state in DONE_STATES)
+        if at in later or (at == stage and state in ledger.DONE_STATES)
     )
 
 
@@ -132,24 +99,23 @@ def render(prev: Snapshot | None, cur: Snapshot, batch: str | None = None) -> Gr
     table = Table(title=f"newsflow - batch {batch or '(all)'}")
     # Short headers: the view must fit an 80-column terminal (and a captured, non-tty one).
     table.add_column("stage", no_wrap=True, min_width=len("translate_check"))
-    for column in ("queue msgs", "busy", "passed", "per s", "rejected", "dead"):
+    for column in ("queue msgs", "busy", "passed", "per s", *ledger.FAILED_STATES):
         table.add_column(column, justify="right", no_wrap=True)
     for stage in STAGE_NAMES:
         rate = _rate(prev, cur, partial(items_passed, stage=stage))
         table.add_row(
             stage,
             _fmt(cur.depths.get(stage)),
-            str(cur.at_stage.get((stage, "processing"), 0)),
+            str(cur.at_stage.get((stage, ledger.PROCESSING), 0)),
             str(items_passed(cur, stage)),
             _fmt(rate, ".1f"),
-            str(cur.at_stage.get((stage, "rejected"), 0)),
-            str(cur.at_stage.get((stage, "dead"), 0)),
+            *(str(cur.at_stage.get((stage, state), 0)) for state in ledger.FAILED_STATES),
         )
     done_rate = _rate(prev, cur, lambda s: s.terminal)
     eta = cur.in_flight / done_rate if done_rate else None
     summary = Text(
         f"items {cur.total}  in flight {cur.in_flight}  "
-        + "  ".join(f"{s} {cur.states.get(s, 0)}" for s in (*DONE_STATES, *FAILED_STATES))
+        + "  ".join(f"{s} {cur.states.get(s, 0)}" for s in ledger.TERMINAL_STATES)
         + f"\ndone/s {_fmt(done_rate, '.1f')}  ETA {_fmt(eta, '.0f')} s"
     )
     return Group(table, summary)
@@ -163,11 +129,19 @@ def run_live(
     *,
     interval_s: float = 1.0,
     max_updates: int | None = None,
+    app: Celery | None = None,
     **live_options: Any,
 ) -> Snapshot:
-    """Refresh the view until nothing is in flight and the queues are empty (or Ctrl-C)."""
+    """Refresh the view until nothing is in flight and the queues are empty (or Ctrl-C).
+
+    ``app`` asks the broker for queue depths (default: one made from ``settings``, once).
+    """
+    if app is None:
+        from workers.app import make_app
+
+        app = make_app(settings)
     prev: Snapshot | None = None
-    cur = take_snapshot(settings, engine, batch)
+    cur = take_snapshot(settings, engine, batch, app=app)
     updates = 1
     with Live(
         render(None, cur, batch), console=console, auto_refresh=False, **live_options
@@ -175,7 +149,7 @@ def run_live(
         try:
             while not _idle(cur) and (max_updates is None or updates < max_updates):
                 time.sleep(interval_s)
-                prev, cur = cur, take_snapshot(settings, engine, batch)
+                prev, cur = cur, take_snapshot(settings, engine, batch, app=app)
                 live.update(render(prev, cur, batch), refresh=True)
                 updates += 1
         except KeyboardInterrupt:

@@ -16,14 +16,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from celery import Celery
 from sqlalchemy.engine import Engine
 
-from config.settings import STAGE_NAMES, get_settings
+from config.settings import get_settings
 from tasks.models import Article
 from tasks.storage import ledger
 
-__all__ = ["SweepReport", "queued_messages", "sweep_stuck"]
+__all__ = ["SweepReport", "sweep_stuck"]
 
 log = logging.getLogger(__name__)
 
@@ -35,31 +34,14 @@ class SweepReport:
     backlog: int  # messages waiting in the stage queues (> 0: nothing was swept)
 
 
-def queued_messages(app: Celery) -> int:
-    """Messages waiting in the stage queues (not counting those a worker holds)."""
-    from kombu.exceptions import ChannelError
-
-    settings = get_settings()
-    total = 0
-    with app.connection_for_read() as conn:
-        channel = conn.default_channel
-        for stage in STAGE_NAMES:
-            try:
-                declared = channel.queue_declare(settings.pipeline.queue_for(stage),
-                                                 passive=True)
-            except ChannelError:
-                continue  # never declared, or empty on Redis (no key): nothing waits
-            total += int(declared.message_count)
-    return total
-
-
 def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000,
                 force: bool = False) -> SweepReport:
     from workers.app import app
     from workers.producer import send_articles
+    from workers.queue_depth import total_depth
 
     settings = get_settings()
-    backlog = queued_messages(app)
+    backlog = total_depth(app, settings.pipeline)
     if backlog and not force:
         log.info("sweep: %d messages still queued; stuck items may only be waiting", backlog)
         return SweepReport(0, 0, backlog)

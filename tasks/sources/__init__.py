@@ -7,10 +7,9 @@ Pure code, no Celery: the CLI iterates ``iter_sources`` and enqueues what it yie
 from __future__ import annotations
 
 from tasks.sources.items import JsonlFields, SourceItem, SourceProblem, normalise_url
-from tasks.sources.reader import DEFAULT_MAX_INLINE_BYTES, iter_sources
+from tasks.sources.reader import iter_sources
 
 __all__ = [
-    "DEFAULT_MAX_INLINE_BYTES",
     "JsonlFields",
     "SourceItem",
     "SourceProblem",

@@ -23,7 +23,14 @@ from urllib.parse import urljoin
 import feedparser
 
 from tasks.models import SourceHints
-from tasks.sources.items import SourceItem, SourceProblem, content_digest, normalise_url, url_key
+from tasks.sources.items import (
+    SourceItem,
+    SourceProblem,
+    content_digest,
+    inline_item,
+    normalise_url,
+    url_key,
+)
 
 __all__ = ["FULL_CONTENT_MIN_CHARS", "iter_feed"]
 
@@ -51,17 +58,16 @@ def _entry_item(
     content_type: Literal["html", "text"] = "html",
 ) -> Result:
     if content and len(_TAG_RE.sub("", content).strip()) >= FULL_CONTENT_MIN_CHARS:
-        size = len(content.encode("utf-8", errors="surrogatepass"))
-        if size > max_inline:
-            return SourceProblem(where, "too_large", f"{where}: entry content of {size} bytes")
         identity = normalise_url(link) if link else (entry_id or where)
-        return SourceItem(
+        return inline_item(
+            where=where,
             source=link or where,
-            source_kind="inline",
             item_key=f"feed:{identity}:{content_digest(content)}",
+            content=content,
+            content_type=content_type,
             hints=hints,
-            inline_content=content,
-            inline_content_type=content_type,
+            max_inline=max_inline,
+            what="entry content",
         )
     if link and link.lower().startswith(("http://", "https://")):
         return SourceItem(source=link, source_kind="url", item_key=url_key(link), hints=hints)

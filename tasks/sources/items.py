@@ -22,14 +22,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from tasks.models import SourceHints, SourceKind
 
 __all__ = [
+    "MAX_BYTES_SETTING",
     "JsonlFields",
     "SourceItem",
     "SourceProblem",
     "content_digest",
     "file_key",
+    "inline_item",
     "normalise_url",
+    "oversized",
+    "too_large",
     "url_key",
 ]
+
+# The one limit on an input's bytes, for files, downloads and inline content alike.
+MAX_BYTES_SETTING = "NEWSFLOW_FETCH__MAX_BYTES"
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -95,3 +102,44 @@ def file_key(resolved: str, size: int, mtime_ns: int) -> str:
 def content_digest(data: str | bytes) -> str:
     raw = data.encode("utf-8", errors="surrogatepass") if isinstance(data, str) else data
     return hashlib.sha1(raw).hexdigest()[:16]
+
+
+def too_large(where: str, what: str, size: int | None, limit: int) -> SourceProblem:
+    """``what`` at ``where`` is over ``limit`` bytes (``size`` when known): the message names
+    the limit and the setting that moves it."""
+    amount = f"{size} bytes" if size is not None else "more bytes"
+    return SourceProblem(where, "too_large", f"{where}: {what} has {amount}, over the "
+                                             f"{limit}-byte limit ({MAX_BYTES_SETTING})")
+
+
+def _utf8_size(content: str) -> int:
+    return len(content.encode("utf-8", errors="surrogatepass"))
+
+
+def inline_item(
+    *,
+    where: str,
+    source: str,
+    item_key: str,
+    content: str,
+    content_type: Literal["html", "text"],
+    hints: SourceHints,
+    max_inline: int,
+    what: str = "inline content",
+) -> SourceItem | SourceProblem:
+    """An item carrying ``content`` inline, or a ``too_large`` problem over ``max_inline``."""
+    size = _utf8_size(content)
+    if size > max_inline:
+        return too_large(where, what, size, max_inline)
+    return SourceItem(source=source, source_kind="inline", item_key=item_key, hints=hints,
+                      inline_content=content, inline_content_type=content_type)
+
+
+def oversized(item: SourceItem, max_bytes: int) -> SourceProblem | None:
+    """A ``too_large`` problem if ``item`` carries more than ``max_bytes`` inline, else None."""
+    content = item.inline_content
+    # UTF-8 takes at most 4 bytes a character: most items need no encoding to be cleared.
+    if content is None or len(content) * 4 <= max_bytes:
+        return None
+    size = _utf8_size(content)
+    return too_large(item.source, "inline content", size, max_bytes) if size > max_bytes else None

@@ -20,6 +20,7 @@ from tasks.sources.items import (
     SourceItem,
     SourceProblem,
     content_digest,
+    inline_item,
     url_key,
 )
 
@@ -55,16 +56,15 @@ def _line_result(
     for key, kind in ((fields.html, "html"), (fields.text, "text")):
         content = obj.get(key)
         if isinstance(content, str) and content.strip():
-            size = len(content.encode("utf-8", errors="surrogatepass"))
-            if size > max_inline:
-                return SourceProblem(where, "too_large", f"{where}: {size} bytes of {key}")
-            return SourceItem(
+            return inline_item(
+                where=where,
                 source=where,
-                source_kind="inline",
                 item_key=f"jsonl:{label}#{number}:{content_digest(line)}",
+                content=content,
+                content_type=kind,
                 hints=hints,
-                inline_content=content,
-                inline_content_type=kind,
+                max_inline=max_inline,
+                what=f"field {key!r}",
             )
     if url and url.lower().startswith(("http://", "https://")):
         return SourceItem(source=url, source_kind="url", item_key=url_key(url), hints=hints)

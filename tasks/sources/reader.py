@@ -18,15 +18,17 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from config.settings import FetchSettings
 from tasks.sources.items import JsonlFields, SourceItem, SourceProblem, file_key, url_key
 from tasks.sources.local import InputKind, classify, has_glob, iter_folder, iter_glob
 
-__all__ = ["DEFAULT_MAX_INLINE_BYTES", "Result", "iter_sources"]
+__all__ = ["Result", "iter_sources"]
 
 logger = logging.getLogger(__name__)
 
 Result = SourceItem | SourceProblem
-DEFAULT_MAX_INLINE_BYTES = 10 * 1024 * 1024
+# The setting's own default (NEWSFLOW_FETCH__MAX_BYTES); callers pass settings.fetch.max_bytes.
+_DEFAULT_MAX_BYTES: int = FetchSettings.model_fields["max_bytes"].default
 
 
 def _file_item(path: Path) -> Result:
@@ -169,9 +171,13 @@ def iter_sources(
     *,
     jsonl_fields: JsonlFields | None = None,
     stdin: TextIO | None = None,
-    max_inline_bytes: int = DEFAULT_MAX_INLINE_BYTES,
+    max_inline_bytes: int = _DEFAULT_MAX_BYTES,
 ) -> Iterator[SourceItem | SourceProblem]:
-    """Yield one SourceItem per article found in ``specs`` and a SourceProblem per failure."""
+    """Yield one SourceItem per article found in ``specs`` and a SourceProblem per failure.
+
+    ``max_inline_bytes`` bounds inline content (JSONL fields, feed entries, WARC records):
+    pass ``settings.fetch.max_bytes``, the limit files and downloads have.
+    """
     fields = jsonl_fields or JsonlFields()
     for spec in specs:
         if spec == "-":

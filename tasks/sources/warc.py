@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from tasks.errors import PermanentError
 from tasks.fetching.decode import decode_bytes
 from tasks.models import SourceHints
-from tasks.sources.items import SourceItem, SourceProblem
+from tasks.sources.items import SourceItem, SourceProblem, too_large
 
 __all__ = ["iter_warc"]
 
@@ -49,7 +49,7 @@ def iter_warc(path: Path, max_inline: int) -> Iterator[SourceItem | SourceProble
             record_id = record.rec_headers.get_header("WARC-Record-ID") or url
             payload = record.content_stream().read(max_inline + 1)
             if len(payload) > max_inline:
-                yield SourceProblem(url, "too_large", f"{url} in {path}: over {max_inline} bytes")
+                yield too_large(url, f"the record in {path}", None, max_inline)
                 continue
             try:
                 text, _encoding, _how = decode_bytes(payload, _charset(content_type))

@@ -7,10 +7,14 @@ Import the submodules you need (nothing heavy happens at import time; engines ar
     ``BEGIN IMMEDIATE`` for writes), ``migrate(url)`` (alembic upgrade head; idempotent and
     safe when processes start together). Lock/connection errors raise ``DatabaseBusy``.
 ``ledger``
-    one row per enqueued item: ``record_enqueued``, ``record_sent_failure``,
-    ``record_started``, ``record_rejected``, ``record_dead``, ``record_rejected_source``,
-    ``batch_counts``, ``get_item``, ``list_items``, ``items_for_replay``, ``stuck_items``,
-    ``known_item_keys``; ``ItemRow``, ``ItemState``, ``TERMINAL_STATES``, ``DONE_STATES``.
+    the only door to the ``items`` table, one row per enqueued item (a package split by
+    role: ``states``, ``enqueue``, ``transitions``, ``readers``, ``keys``): the named
+    transitions ``record_enqueued``, ``record_started_many``, ``record_sent_failure``,
+    ``record_rejected``, ``record_dead``, ``record_rejected_source``, ``record_done`` (on the
+    store's open transaction); the readers ``batch_counts``, ``counts_by_stage``,
+    ``batch_pace``, ``get_item``, ``item_ids_with_prefix``, ``list_items``,
+    ``items_for_replay``, ``stuck_items``, ``item_key_rows``; the states
+    (``TERMINAL_STATES``, ``DONE_STATES`` ...).
 ``repository``
     ``store_article(engine, article, settings) -> Article`` (idempotent; exact and near
     duplicates; story; ledger row terminal in the same transaction), ``get_article``,

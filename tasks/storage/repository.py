@@ -1,7 +1,7 @@
 """Storing an article, once, whatever the number of deliveries and workers.
 
 ``store_article`` is idempotent (keyed by the item id) and decides the outcome in one write
-transaction that also moves the ledger row to its terminal state:
+transaction that also moves the ledger row to its terminal state (``ledger.record_done``):
 
 * the same item id again -> nothing written, the first outcome returned;
 * a text whose content hash an original already has -> ``duplicate`` of it; a unique index
@@ -15,7 +15,7 @@ transaction that also moves the ledger row to its terminal state:
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,14 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from config.settings import StoreSettings
 from tasks.errors import DatabaseBusy, EmptyInput
 from tasks.models import Article
-from tasks.storage import dedup
+from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.db import write_tx
-from tasks.storage.dialect import advisory_locks, insert_ignore, upsert
+from tasks.storage.dialect import advisory_locks, insert_ignore
 from tasks.storage.entity_index import date_keys, entity_keys, index_entities
-from tasks.storage.ledger import now
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
-from tasks.storage.schema import article_keys, articles, items, lsh_bands, quotes
+from tasks.storage.schema import article_keys, articles, lsh_bands, quotes
 from tasks.storage.search import search
 from tasks.storage.stories import StoryEvidence, assign_story, content_words, refresh_story
 
@@ -71,7 +70,7 @@ def _apply(article: Article, row: dict[str, object]) -> Article:
         update={
             "content_hash": row["content_hash"],
             "duplicate_of": row["duplicate_of"],
-            "outcome": "duplicate" if row["duplicate_of"] else "stored",
+            "outcome": ledger.DUPLICATE if row["duplicate_of"] else ledger.STORED,
             "story_id": row["story_id"],
         }
     )
@@ -113,32 +112,6 @@ def _near_original(
     return best[1] if best else None
 
 
-def _write_ledger(conn: Connection, article: Article, outcome: str, stamp: datetime) -> None:
-    # Upsert: an article stored without going through the producer still gets its row.
-    row = {
-        "id": article.id,
-        "batch_id": article.batch_id,
-        "source": article.source,
-        "source_kind": article.source_kind,
-        "state": outcome,
-        "stage": "store",
-        "attempts": 1,
-        "article_id": article.id,
-        "payload": article.to_payload(),
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
-    update_values = {
-        "state": outcome,
-        "stage": "store",
-        "reason": None,
-        "error": None,
-        "article_id": article.id,
-        "updated_at": stamp,
-    }
-    conn.execute(upsert(conn, items, [row], index=["id"], update=update_values))
-
-
 def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> Article:
     text = article.text or ""
     digest = dedup.content_hash(text)
@@ -164,7 +137,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
         logger.info("store: article %s was already stored; redelivery ignored", article.id)
         return _apply(article, existing)
 
-    stamp = now()
+    stamp = ledger.now()
     duplicate_of = conn.execute(
         select(articles.c.id).where(
             articles.c.content_hash == digest, articles.c.duplicate_of.is_(None)
@@ -189,7 +162,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
         update={
             "content_hash": digest,
             "duplicate_of": duplicate_of,
-            "outcome": "duplicate" if duplicate_of else "stored",
+            "outcome": ledger.DUPLICATE if duplicate_of else ledger.STORED,
             "story_id": story_id,
         }
     )
@@ -249,7 +222,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
             )
         if story_id is not None:
             refresh_story(conn, story_id, stamp)
-    _write_ledger(conn, article, stored.outcome or "stored", stamp)
+    ledger.record_done(conn, article, stored.outcome or ledger.STORED, stamp)
     return stored
 
 

@@ -195,7 +195,8 @@ def test_backpressure_holds_the_producer_until_the_queues_drain(
     import redis
 
     from config.settings import load_settings
-    from workers.backpressure import depth_probe
+    from workers.app import make_app
+    from workers.queue_depth import depth_probe
 
     client = redis.Redis.from_url(idle["TEST_REDIS_URL"])
     # JSONL items carry their text inline: their first message goes to the clean queue.
@@ -210,7 +211,7 @@ def test_backpressure_holds_the_producer_until_the_queues_drain(
     waiting = client.llen(first_queue)
     settings = load_settings(broker_url=idle["TEST_REDIS_URL"], pipeline={
         "queue_prefix": idle["NEWSFLOW_PIPELINE__QUEUE_PREFIX"]})
-    probe = depth_probe(settings)
+    probe = depth_probe(make_app(settings), settings)
     assert probe is not None and probe() == waiting > 0
 
     env = dict(idle, NEWSFLOW_PIPELINE__MAX_QUEUE_DEPTH=str(waiting))

@@ -98,14 +98,15 @@ def test_status_live_and_metrics_follow_a_batch(live: dict[str, str]) -> None:
 
 
 def test_queue_depth_shows_messages_nobody_consumes(live: dict[str, str]) -> None:
-    from workers.status_view import queue_depths
+    from workers.app import make_app
+    from workers.queue_depth import stage_depths
 
     idle = dict(live, NEWSFLOW_PIPELINE__QUEUE_PREFIX=f"nf-idle-{uuid.uuid4().hex[:8]}")
     done = _newsflow(idle, "enqueue", "--no-skip-known", str(SEEDS))  # nobody consumes
     assert done.returncode == 0, done.stderr
     settings = load_settings(broker_url=idle["NEWSFLOW_BROKER_URL"],
                              pipeline={"queue_prefix": idle["NEWSFLOW_PIPELINE__QUEUE_PREFIX"]})
-    depths = queue_depths(settings)
+    depths = stage_depths(make_app(settings), settings.pipeline)
     # Two local seeds, one micro-batch message, read inside its clean message.
     assert depths["clean"] == 1 and depths["fetch"] == 0
     assert depths["extract"] == 0

@@ -173,3 +173,34 @@ def test_wait_for_room_does_not_poll_without_a_limit() -> None:
     calls: list[float] = []
     assert wait_for_room(lambda: 10**6, 0, sleep=calls.append) == 0.0
     assert calls == []
+
+
+def test_inline_items_are_bounded_by_the_fetch_max_bytes_setting(
+    settings: Settings, engine: Engine, sent: Sent
+) -> None:
+    # NEWSFLOW_FETCH__MAX_BYTES bounds inline content (JSONL, WARC, feed entries) as it
+    # bounds files and downloads: an oversized item is rejected before it is sent.
+    limited = settings.model_copy(update={"fetch": settings.fetch.model_copy(
+        update={"max_bytes": 1000})})
+    big = SourceItem(source="in#big", source_kind="inline", item_key="k:big",
+                     inline_content="é" * 501, inline_content_type="text")  # 1002 bytes
+    report = _enqueue(limited, engine, [big, *_items("a")])
+    assert (report.sent, report.rejected) == (1, 1)
+    assert [p["source"] for p in sent.payloads] == ["in#a"]
+    (problem,) = report.problems
+    assert problem.reason == "too_large"
+    assert "1002 bytes" in problem.message and "1000-byte limit" in problem.message
+    assert "NEWSFLOW_FETCH__MAX_BYTES" in problem.message
+    (row,) = ledger.list_items(engine, states=["rejected"])
+    assert (row.source, row.reason, row.error) == ("in#big", "too_large", problem.message)
+
+
+def test_the_setting_also_lifts_the_readers_bound(tmp_path: Path) -> None:
+    from tasks.sources import iter_sources
+
+    path = tmp_path / "one.jsonl"
+    path.write_text('{"text": "' + "x" * 2000 + '"}\n')
+    (small,) = iter_sources([str(path)], max_inline_bytes=1000)
+    assert isinstance(small, SourceProblem) and "NEWSFLOW_FETCH__MAX_BYTES" in small.message
+    (item,) = iter_sources([str(path)], max_inline_bytes=4000)
+    assert isinstance(item, SourceItem)

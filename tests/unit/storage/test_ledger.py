@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import get_args
 
 from sqlalchemy import Engine, update
 
 from config.settings import StoreSettings
 from tasks.storage import ledger
+from tasks.storage.db import write_tx
 from tasks.storage.repository import store_article
 from tasks.storage.schema import items
 from tests.unit.storage.factories import article
@@ -59,6 +61,13 @@ def test_batch_counts_lists_every_state(engine: Engine) -> None:
     counts = ledger.batch_counts(engine)
     assert set(counts) == set(ledger.ALL_STATES)
     assert sum(counts.values()) == 0
+
+
+def test_one_set_of_states() -> None:
+    assert set(get_args(ledger.ItemState)) == set(ledger.ALL_STATES)
+    assert (*ledger.DONE_STATES, *ledger.FAILED_STATES) == ledger.TERMINAL_STATES
+    assert (*ledger.IN_FLIGHT_STATES, *ledger.TERMINAL_STATES) == ledger.ALL_STATES
+    assert set(get_args(ledger.DoneState)) == set(ledger.DONE_STATES)
 
 
 def test_started_counts_attempts_and_sets_stage(engine: Engine) -> None:
@@ -167,3 +176,63 @@ def test_stuck_items_are_old_unfinished_rows(engine: Engine) -> None:
     stuck = ledger.stuck_items(engine, older_than=timedelta(hours=1))
     assert [r.id for r in stuck] == ["old"]
     assert ledger.stuck_items(engine, older_than=timedelta(hours=3)) == []
+
+
+def test_item_ids_with_prefix_finds_unique_prefixes(engine: Engine) -> None:
+    _enqueue(engine, "13617e60aa", "13617e61bb", "2f00cc", "ab_c", "abxc", "a%z", "aQz")
+    assert ledger.item_ids_with_prefix(engine, "13617e60") == ["13617e60aa"]
+    assert ledger.item_ids_with_prefix(engine, "13617e6") == ["13617e60aa", "13617e61bb"]
+    assert ledger.item_ids_with_prefix(engine, "13617e6", limit=1) == ["13617e60aa"]
+    assert ledger.item_ids_with_prefix(engine, "ffff") == []
+    # LIKE wildcards in the prefix are matched literally ...
+    assert ledger.item_ids_with_prefix(engine, "ab_") == ["ab_c"]
+    assert ledger.item_ids_with_prefix(engine, "a%") == ["a%z"]
+    # ... and case matters on both backends (SQLite's LIKE alone would not care).
+    assert ledger.item_ids_with_prefix(engine, "AB") == []
+    assert ledger.item_ids_with_prefix(engine, "aq") == []
+    assert ledger.item_ids_with_prefix(engine, "aQ") == ["aQz"]
+    # A rejected source's row (an id the producer made) is found like any other.
+    rejected = ledger.record_rejected_source(engine, "b1", "/nope", "not_found", "gone")
+    assert ledger.item_ids_with_prefix(engine, rejected[:12]) == [rejected]
+
+
+def test_counts_by_stage_and_batch_pace(engine: Engine) -> None:
+    _enqueue(engine, "a", "b", "c")
+    _enqueue(engine, "other", batch="b2")
+    ledger.record_started_many(engine, ["a", "b"], "clean")
+    ledger.record_rejected(engine, "b", "clean", "empty", "no text")
+    assert ledger.counts_by_stage(engine, "b1") == {
+        ("", "queued"): 1, ("clean", "processing"): 1, ("clean", "rejected"): 1}
+    assert sum(ledger.counts_by_stage(engine).values()) == 4
+    counts = ledger.batch_counts(engine, "b1")
+    assert ledger.terminal_count(counts) == 1
+    pace = ledger.batch_pace(engine, "b1", counts)
+    assert (pace.done, pace.total) == (1, 3)
+    assert pace.rate_per_s is not None and pace.rate_per_s > 0
+    assert pace.eta_s is not None and pace.eta_s > 0
+    # Nothing terminal yet: no rate to speak of.
+    assert ledger.batch_pace(engine, "b2", ledger.batch_counts(engine, "b2")).rate_per_s is None
+    for item_id in ("a", "c"):
+        ledger.record_dead(engine, item_id, "clean", "boom")
+    done = ledger.batch_pace(engine, "b1", ledger.batch_counts(engine, "b1"))
+    assert (done.done, done.total, done.eta_s) == (3, 3, 0.0)
+
+
+def test_done_is_written_on_the_callers_transaction(engine: Engine) -> None:
+    _enqueue(engine, "a")
+    stamp = ledger.now()
+    try:
+        with write_tx(engine, "test") as conn:
+            ledger.record_done(conn, article("a", "text of a", batch_id="b1"), "stored", stamp)
+            raise RuntimeError("the store failed after the ledger write")
+    except RuntimeError:
+        pass
+    row = ledger.get_item(engine, "a")
+    assert row is not None and row.state == "queued"  # rolled back with the store
+    with write_tx(engine, "test") as conn:
+        ledger.record_done(conn, article("a", "text of a", batch_id="b1"), "duplicate", stamp)
+        ledger.record_done(conn, article("new", "text", batch_id="b1"), "stored", stamp)
+    row, new = ledger.get_item(engine, "a"), ledger.get_item(engine, "new")
+    assert row is not None and (row.state, row.stage, row.article_id) == ("duplicate", "store", "a")
+    assert new is not None and (new.state, new.batch_id) == ("stored", "b1")  # upserted
+    assert ledger.batch_counts(engine, "b1")["duplicate"] == 1

@@ -1,0 +1,187 @@
+"""The ``enqueued`` transition: a ``queued`` row per item, written before its message is sent.
+
+The producer's hot path (``bench/enqueue.py`` measures it), hence two hand-tuned forms: on
+SQLite one ``executemany`` of a statement compiled once per call, on PostgreSQL the whole
+chunk as one ``INSERT .. SELECT FROM json_to_recordset``. Re-enqueueing an id resets a row
+that is not done; a stored result is never undone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tasks.models import Article
+from tasks.storage.db import write_tx
+from tasks.storage.ledger.states import DONE_STATES, QUEUED, now
+from tasks.storage.schema import items
+
+__all__ = ["record_enqueued"]
+
+logger = logging.getLogger(__name__)
+
+# Columns a new row takes from the caller; the rest are constants of a fresh ``queued`` row.
+_ROW_COLUMNS = ("id", "batch_id", "source", "source_kind", "item_key", "payload",
+                "created_at", "updated_at")
+_PROCESSED = ("payload", "created_at", "updated_at")
+# Per-row columns without the timestamps (one value per chunk): one JSON document per
+# chunk on PostgreSQL.
+_RECORD_COLUMNS = tuple(name for name in _ROW_COLUMNS if name not in ("created_at", "updated_at"))
+
+# A fresh row's constant columns, in both insert forms.
+_FRESH: dict[str, Any] = {
+    "state": literal_column(f"'{QUEUED}'"), "stage": null(), "attempts": literal_column("0"),
+    "sweeps": literal_column("0"), "reason": null(), "error": null(), "article_id": null(),
+}
+
+
+def _upsert(stmt: Any, swept: bool) -> Any:
+    """The ``ON CONFLICT (id) DO UPDATE`` of a fresh ``queued`` row, for either insert form."""
+    restart: dict[str, Any] = (
+        {"sweeps": items.c.sweeps + literal_column("1")} if swept
+        else {"attempts": literal_column("0"), "sweeps": literal_column("0")}
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["id"],
+        set_={
+            "state": literal_column(f"'{QUEUED}'"), "stage": null(), **restart,
+            "reason": null(), "error": null(),
+            **{name: stmt.excluded[name] for name in ("batch_id", "source", "source_kind",
+                                                       "payload", "updated_at")},
+            # A re-enqueue that gives no key keeps the row's key.
+            "item_key": func.coalesce(stmt.excluded.item_key, items.c.item_key),
+        },
+        # A stored result is never undone by a late re-enqueue.
+        where=and_(*(items.c.state != literal_column(f"'{state}'")
+                     for state in sorted(DONE_STATES))),
+    )
+
+
+def _enqueue_sql(conn: Connection, swept: bool) -> tuple[str, list[str] | None]:
+    """``INSERT .. ON CONFLICT (id) DO UPDATE`` compiled once per call, constants inlined.
+
+    Only the per-row columns are parameters, so the driver runs one executemany over the
+    chunk. Going through SQLAlchemy's per-row parameter processing cost three times the
+    insert itself (100,000 rows: ~12 s of the producer's time); here the only per-row work
+    is the JSON and datetime conversion done with the columns' own bind processors.
+    Returns the SQL and, for positional drivers, the parameter order.
+    """
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = _upsert(
+        insert(items).values(**{name: bindparam(name) for name in _ROW_COLUMNS}, **_FRESH),
+        swept,
+    )
+    compiled = stmt.compile(dialect=conn.dialect)
+    order = list(compiled.positiontup) if compiled.positiontup is not None else None
+    return str(compiled), order
+
+
+def _record(payload: Mapping[str, Any], key: str | None) -> dict[str, Any]:
+    """A new ledger row's per-row values, the payload left as it is."""
+    return {"id": payload["id"], "batch_id": payload.get("batch_id"),
+            "source": payload["source"], "source_kind": payload.get("source_kind", "file"),
+            "item_key": key, "payload": payload}
+
+
+@lru_cache(maxsize=2)
+def _enqueue_recordset(swept: bool) -> Any:
+    """PostgreSQL: the whole chunk as one ``INSERT .. SELECT FROM json_to_recordset(rows)``.
+
+    An executemany of the row-at-a-time upsert costs the server a statement per row (100,000
+    items enqueued at ~3,600/s with the ledger on PostgreSQL against ~6,100/s on SQLite).
+    Arrays per column were no better: psycopg escapes every text array element in Python.
+    One JSON document, made by the json module's C encoder and parsed by the server, takes
+    the chunk in one round trip and one plan.
+    """
+    rows = (
+        func.json_to_recordset(cast(bindparam("rows", type_=Text), postgresql.JSON))
+        .table_valued(*(column(name, Text) for name in _RECORD_COLUMNS[:-1]),
+                      column("payload", postgresql.JSON), name="r")
+        .render_derived(with_types=True)
+    )
+    stamp = bindparam("stamp", type_=DateTime(timezone=True))
+    values = {**{name: rows.c[name] for name in _RECORD_COLUMNS},
+              "created_at": stamp, "updated_at": stamp, **_FRESH}
+    chosen = select(*(type_coerce(v, items.c[k].type) for k, v in values.items()))
+    return _upsert(postgresql.insert(items).from_select(list(values), chosen), swept)
+
+
+def _record_enqueued_pg(conn: Connection, payloads: Sequence[Mapping[str, Any]],
+                        keys: Sequence[str | None], swept: bool) -> int:
+    # ON CONFLICT may touch a row once per statement: the last payload of an id wins and an
+    # earlier key stands when a later one is missing, as in the executemany it replaces.
+    last: dict[str, tuple[Mapping[str, Any], str | None]] = {}
+    for payload, key in zip(payloads, keys, strict=True):
+        earlier = last.get(payload["id"])
+        last[payload["id"]] = (payload, key if key is not None or earlier is None else earlier[1])
+    rows = [_record(payload, key) for payload, key in last.values()]
+    params = {"rows": json.dumps(rows), "stamp": now()}
+    conn.execute(_enqueue_recordset(swept), params)
+    return len(rows)
+
+
+def _record_enqueued_sqlite(conn: Connection, payloads: Sequence[Mapping[str, Any]],
+                            keys: Sequence[str | None], swept: bool) -> int:
+    dialect = conn.dialect
+    convert = {name: items.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+               for name in _PROCESSED}
+    stamp: Any = now()
+    if convert["created_at"] is not None:
+        stamp = convert["created_at"](stamp)
+    to_json: Callable[[Any], Any] = convert["payload"] or (lambda value: value)
+    rows = [
+        {**_record(p, key), "payload": to_json(p), "created_at": stamp, "updated_at": stamp}
+        for p, key in zip(payloads, keys, strict=True)
+    ]
+    sql, order = _enqueue_sql(conn, swept)
+    params: list[Any] = (
+        [tuple(row[name] for name in order) for row in rows] if order is not None else rows
+    )
+    conn.exec_driver_sql(sql, params)
+    return len(rows)
+
+
+def record_enqueued(
+    engine: Engine,
+    articles: Sequence[Article | Mapping[str, Any]],
+    item_keys: Sequence[str | None] | None = None,
+    swept: bool = False,
+) -> None:
+    """Insert a ``queued`` row per article; re-enqueueing an id resets a not-done row.
+
+    ``articles`` are Articles or their payloads (the producer builds the JSON it sends and
+    hands the same dicts here). ``swept=True`` (the sweeper's re-send) counts a sweep
+    instead of starting afresh, so an item that keeps getting lost runs out of sweeps. A
+    new row's ``item_key`` is kept when the re-enqueue gives none. One transaction for all.
+    """
+    if not articles:
+        return
+    keys = list(item_keys) if item_keys is not None else [None] * len(articles)
+    if len(keys) != len(articles):
+        raise TypeError("item_keys must be as long as articles")
+    payloads = [a.to_payload() if isinstance(a, Article) else a for a in articles]
+    with write_tx(engine, "record_enqueued") as conn:
+        write = (_record_enqueued_pg if conn.dialect.name == "postgresql"
+                 else _record_enqueued_sqlite)
+        count = write(conn, payloads, keys, swept)
+    logger.debug("ledger: %d items enqueued", count)
