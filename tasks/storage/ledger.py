@@ -50,6 +50,7 @@ __all__ = [
     "KeyRow",
     "batch_counts",
     "get_item",
+    "item_ids_with_prefix",
     "item_key_rows",
     "items_for_replay",
     "known_item_keys",
@@ -499,3 +500,19 @@ def item_key_rows(engine: Engine, keys: Sequence[str]) -> dict[str, KeyRow]:
 def known_item_keys(engine: Engine, keys: Sequence[str]) -> set[str]:
     """The keys among ``keys`` whose item is already stored (or a duplicate)."""
     return {k for k, row in item_key_rows(engine, keys).items() if row.state in DONE_STATES}
+
+
+def item_ids_with_prefix(engine: Engine, prefix: str, limit: int = 10) -> list[str]:
+    """Item ids starting with ``prefix`` (case-sensitive), sorted, at most ``limit``.
+
+    ``substr`` rather than ``LIKE``: SQLite's LIKE ignores case and both treat ``_`` and
+    ``%`` as wildcards, and an id may hold any of them.
+    """
+    query = (
+        select(items.c.id)
+        .where(func.substr(items.c.id, 1, len(prefix)) == prefix)
+        .order_by(items.c.id)
+        .limit(limit)
+    )
+    with read_tx(engine, "item_ids_with_prefix") as conn:
+        return [str(item_id) for item_id in conn.execute(query).scalars()]
