@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
 
 from tasks.errors import DatabaseBusy
 
@@ -225,11 +226,17 @@ class SchemaState:
         return not self.known
 
 
+def _sqlite_has_data(database: str | None) -> bool:
+    if not database or database == ":memory:":
+        return False
+    path = Path(database)
+    return path.is_file() and path.stat().st_size > 0
+
+
 def schema_state(url: str) -> SchemaState:
     """Read the database's schema revision; creates and changes nothing.
 
-    A SQLite file that does not exist (or is empty) is not opened: opening would create it
-    (and set WAL mode on it).
+    A SQLite file that does not exist (or is empty) is not opened: opening would create it.
     """
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
@@ -237,16 +244,19 @@ def schema_state(url: str) -> SchemaState:
 
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     heads = tuple(sorted(script.get_heads()))
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if not database or database == ":memory:" or not Path(database).is_file() or (
-            Path(database).stat().st_size == 0
-        ):
-            return SchemaState(current=(), heads=heads, has_tables=False, known=True)
-    with busy_errors("schema_state"), get_engine(url).connect() as conn:
-        current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
-        has_tables = bool(inspect(conn).get_table_names())
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    if sqlite and not _sqlite_has_data(make_url(url).database):
+        return SchemaState(current=(), heads=heads, has_tables=False, known=True)
+    # SQLite: a plain connection, since the WAL pragma of ``get_engine``'s would rewrite the
+    # header of a file that is not newsflow's.
+    engine = create_engine(url, poolclass=NullPool) if sqlite else get_engine(url)
+    try:
+        with busy_errors("schema_state"), engine.connect() as conn:
+            current = tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+            has_tables = bool(inspect(conn).get_table_names())
+    finally:
+        if sqlite:
+            engine.dispose()
     try:
         known = all(script.get_revision(rev) is not None for rev in current)
     except CommandError:

@@ -17,7 +17,8 @@ from workers.cli.context import out
 
 __all__ = ["Column", "emit", "print_json_lines", "print_rows"]
 
-# A header and how to get the cell's text from a row; ``width`` caps it on a terminal only.
+ID_HEADERS = frozenset({"id", "item", "story"})
+# A header and how to get the cell's text from a row.
 Column = tuple[str, Callable[[Any], str]]
 
 
@@ -32,20 +33,23 @@ def _cell(value: str) -> str:
 
 def print_rows(columns: Sequence[Column], rows: Iterable[Any],
                terminal_widths: Mapping[str, int] | None = None) -> None:
-    """Rows as a table on a terminal (ids never cut), else tab-separated whole values."""
+    """Rows as a table on a terminal (ids never cut), else tab-separated whole values.
+
+    ``terminal_widths`` caps a column on a terminal only (a long error message)."""
     if not out.is_terminal:
         for row in rows:
             print("\t".join(_cell(get(row)) for _, get in columns))
         return
     widths = terminal_widths or {}
+    cells = [[get(row) for _, get in columns] for row in rows]
+    cells = [[cell[: widths[h]] if h in widths else cell
+              for (h, _), cell in zip(columns, line, strict=True)] for line in cells]
     table = Table()
     for header, _ in columns:
-        # Ids are what people copy: never shortened (other columns give way).
-        table.add_column(header, no_wrap=header in ("id", "item", "story"))
-    for row in rows:
-        cells = [get(row) for _, get in columns]
-        table.add_row(*(cell[: widths[h]] if h in widths else cell
-                        for (h, _), cell in zip(columns, cells, strict=True)))
+        # An id is folded onto a second line when the terminal is narrow, never cut short.
+        table.add_column(header, overflow="fold" if header in ID_HEADERS else "ellipsis")
+    for line in cells:
+        table.add_row(*line)
     out.print(table)
 
 
