@@ -10,12 +10,13 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy import Column, Engine, Select, exists, false, func, or_, select
 
+from tasks.storage.db import read_tx
 from tasks.storage.entity_index import norm_name
 from tasks.storage.schema import article_entities, articles, entities, entity_aliases
 
-__all__ = ["ARTICLE_COLUMNS", "ArticleFilter", "article_select"]
+__all__ = ["ARTICLE_COLUMNS", "ArticleFilter", "article_select", "ids_with_prefix"]
 
 
 class ArticleFilter(BaseModel):
@@ -82,3 +83,20 @@ def article_select(filters: ArticleFilter) -> Select[Any]:
         )
         stmt = stmt.where(articles.c.id.in_(named))
     return stmt
+
+
+def ids_with_prefix(engine: Engine, id_column: Column[Any], prefix: str, limit: int) -> list[str]:
+    """Values of ``id_column`` starting with ``prefix`` (case-sensitive), sorted, at most
+    ``limit``: what a unique id prefix (``newsflow show 1361``) resolves against.
+
+    ``substr`` rather than ``LIKE``: SQLite's LIKE ignores case, and ``_``/``%`` in an id
+    would be wildcards.
+    """
+    stmt = (
+        select(id_column)
+        .where(func.substr(id_column, 1, len(prefix)) == prefix)
+        .order_by(id_column)
+        .limit(limit)
+    )
+    with read_tx(engine, f"{id_column.table.name} ids with prefix") as conn:
+        return [str(value) for value in conn.execute(stmt).scalars()]

@@ -503,16 +503,7 @@ def known_item_keys(engine: Engine, keys: Sequence[str]) -> set[str]:
 
 
 def item_ids_with_prefix(engine: Engine, prefix: str, limit: int = 10) -> list[str]:
-    """Item ids starting with ``prefix`` (case-sensitive), sorted, at most ``limit``.
+    """Item ids starting with ``prefix`` (case-sensitive), sorted, at most ``limit``."""
+    from tasks.storage.filters import ids_with_prefix
 
-    ``substr`` rather than ``LIKE``: SQLite's LIKE ignores case and both treat ``_`` and
-    ``%`` as wildcards, and an id may hold any of them.
-    """
-    query = (
-        select(items.c.id)
-        .where(func.substr(items.c.id, 1, len(prefix)) == prefix)
-        .order_by(items.c.id)
-        .limit(limit)
-    )
-    with read_tx(engine, "item_ids_with_prefix") as conn:
-        return [str(item_id) for item_id in conn.execute(query).scalars()]
+    return ids_with_prefix(engine, items.c.id, prefix, limit)

@@ -9,11 +9,16 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from tasks.storage.db import busy_errors
 from tasks.storage.export_record import EXPORT_FIELDS, ExportRecord
-from tasks.storage.filters import ARTICLE_COLUMNS, ArticleFilter, article_select
+from tasks.storage.filters import (
+    ARTICLE_COLUMNS,
+    ArticleFilter,
+    article_select,
+    ids_with_prefix,
+)
 from tasks.storage.schema import articles
 from tasks.storage.search import search
 
@@ -45,19 +50,8 @@ def get_article(engine: Engine, article_id: str) -> dict[str, Any] | None:
 
 
 def article_ids_with_prefix(engine: Engine, prefix: str, limit: int = 10) -> list[str]:
-    """Stored article ids starting with ``prefix`` (case-sensitive), sorted, at most ``limit``.
-
-    ``substr`` rather than ``LIKE``: SQLite's LIKE ignores case, and ``_``/``%`` in an id
-    would be wildcards.
-    """
-    stmt = (
-        select(articles.c.id)
-        .where(func.substr(articles.c.id, 1, len(prefix)) == prefix)
-        .order_by(articles.c.id)
-        .limit(limit)
-    )
-    with busy_errors("article_ids_with_prefix"), engine.connect() as conn:
-        return [str(article_id) for article_id in conn.execute(stmt).scalars()]
+    """Stored article ids starting with ``prefix``, sorted, at most ``limit``."""
+    return ids_with_prefix(engine, articles.c.id, prefix, limit)
 
 
 def iter_articles(engine: Engine, filters: ArticleFilter) -> Iterator[dict[str, Any]]:

@@ -9,13 +9,16 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from workers.cli.context import console, out, read_engine, settings_for
-from workers.cli.ids import resolve_id
+from workers.cli.ids import resolve_id, resolve_story
 from workers.cli.output import Column, emit
+
+if TYPE_CHECKING:
+    from tasks.storage.filters import ArticleFilter
 
 __all__ = ["entities", "export", "search", "show", "stories"]
 
@@ -24,14 +27,14 @@ LanguageOpt = Annotated[str | None, typer.Option(help="ISO 639-1 language")]
 PublisherOpt = Annotated[str | None, typer.Option()]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="published on/after YYYY-MM-DD")]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="published on/before YYYY-MM-DD")]
-StoryOpt = Annotated[str | None, typer.Option(help="story id")]
+StoryOpt = Annotated[str | None, typer.Option(help="story id (or a unique prefix)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="one JSON object a line, for scripts")]
 
 
 def _filters(query: str | None = None, entity: str | None = None, language: str | None = None,
              publisher: str | None = None, since: str | None = None, until: str | None = None,
              story: str | None = None, include_duplicates: bool = False,
-             limit: int | None = None) -> Any:
+             limit: int | None = None) -> ArticleFilter:
     from tasks.storage.filters import ArticleFilter
 
     try:
@@ -83,6 +86,7 @@ def export(
     filters = _filters(None, entity, language, publisher, since, until, story,
                        include_duplicates)
     engine = read_engine(settings_for(reads_only=True), "export")
+    filters.story_id = resolve_story(engine, filters.story_id)
     records = iter_articles(engine, filters)
     if output is None:
         count = write_export(records, fmt, sys.stdout)  # type: ignore[arg-type]
@@ -111,6 +115,7 @@ def search(
 
     filters = _filters(query, entity, language, publisher, since, until, story, limit=limit)
     engine = read_engine(settings_for(reads_only=True), "search")
+    filters.story_id = resolve_story(engine, filters.story_id)
     hits = search_articles(engine, filters)
     emit(hits, SEARCH_COLUMNS, as_json, lambda hit: {k: hit.get(k) for k in SEARCH_KEYS})
     if not as_json:

@@ -6,24 +6,13 @@ from sqlalchemy import Engine
 
 from workers.cli.context import fail
 
-__all__ = ["resolve_id"]
+__all__ = ["resolve_id", "resolve_story"]
 
 CANDIDATES = 10
 
 
-def resolve_id(engine: Engine, given: str, *, articles: bool = True) -> str:
-    """The one article or item id equal to ``given`` or starting with it.
-
-    Unknown or ambiguous: a usage error (exit 2) naming the candidates. ``articles=False``
-    looks in the item ledger only (``replay``).
-    """
-    from tasks.storage import ledger
-    from tasks.storage.queries import article_ids_with_prefix
-
-    found = set(ledger.item_ids_with_prefix(engine, given, limit=CANDIDATES + 1))
-    if articles:
-        found |= set(article_ids_with_prefix(engine, given, limit=CANDIDATES + 1))
-    what = "article or item" if articles else "item"
+def _one(given: str, what: str, found: set[str]) -> str:
+    """``given`` itself, or the one id it starts; else a usage error (exit 2)."""
     if given in found:
         return given
     if not given or not found:
@@ -34,3 +23,26 @@ def resolve_id(engine: Engine, given: str, *, articles: bool = True) -> str:
     listed = "\n  ".join(candidates[:CANDIDATES])
     more = "\n  ..." if len(candidates) > CANDIDATES else ""
     fail(f"{given!r} is ambiguous: {what} ids starting with it:\n  {listed}{more}")
+
+
+def resolve_id(engine: Engine, given: str, *, articles: bool = True) -> str:
+    """The one article or item id equal to ``given`` or starting with it.
+
+    ``articles=False`` looks in the item ledger only (``replay``).
+    """
+    from tasks.storage import ledger
+    from tasks.storage.queries import article_ids_with_prefix
+
+    found = set(ledger.item_ids_with_prefix(engine, given, limit=CANDIDATES + 1))
+    if articles:
+        found |= set(article_ids_with_prefix(engine, given, limit=CANDIDATES + 1))
+    return _one(given, "article or item" if articles else "item", found)
+
+
+def resolve_story(engine: Engine, given: str | None) -> str | None:
+    """The story id of a ``--story`` filter (None stays None)."""
+    from tasks.storage.catalog import story_ids_with_prefix
+
+    if given is None:
+        return None
+    return _one(given, "story", set(story_ids_with_prefix(engine, given, CANDIDATES + 1)))

@@ -106,3 +106,17 @@ def test_replay_resolves_prefixes_in_the_ledger(
     done = cli("replay", OTHER[:6])
     assert done.exit_code == 0, done.output
     assert sent == [OTHER] and "replayed 1 items" in done.stderr
+
+
+def test_story_filters_take_a_unique_prefix(cli: Cli, stored: Engine) -> None:
+    from tasks.storage.catalog import list_stories
+
+    story_ids = sorted(str(s["id"]) for s in list_stories(stored))
+    assert story_ids
+    story = story_ids[0]
+    whole = cli("export", "--story", story).stdout
+    assert whole and cli("export", "--story", story[:-5]).stdout == whole
+    found = cli("search", "harbour", "--story", story[:-5], "--json").stdout.splitlines()
+    assert found and all(json.loads(line)["story_id"] == story for line in found)
+    unknown = cli("export", "--story", "no-such-story")
+    assert unknown.exit_code == 2 and "no story with id 'no-such-story'" in unknown.stderr
