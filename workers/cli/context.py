@@ -70,7 +70,7 @@ def write_engine(settings: Settings) -> Engine:
 
 def schema_problem(url: str) -> str | None:
     """Why a read command cannot run against this database (None: it can)."""
-    from tasks.storage.db import schema_state
+    from tasks.storage.schema_version import schema_state
 
     state = schema_state(url)
     where = mask_url(url)

@@ -14,7 +14,7 @@ db_app = typer.Typer(name="db", help="The database schema: upgrade, current, che
 
 
 def _revisions(url: str) -> tuple[str, str]:
-    from tasks.storage.db import schema_state
+    from tasks.storage.schema_version import schema_state
 
     state = schema_state(url)
     return ", ".join(state.current) or "(none)", ", ".join(state.heads)

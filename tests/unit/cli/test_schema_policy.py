@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from tasks.storage import db
+from tasks.storage.schema_version import schema_state
 from tests.unit.cli.conftest import Cli
+
+HEAD = ", ".join(schema_state("sqlite:///").heads)  # the newest revision the code carries
 
 READS = [
     ["show", "abc"], ["search", "word"], ["export", "--format", "jsonl"], ["stories"],
@@ -20,7 +23,7 @@ READS = [
 
 NEXT_MIGRATION = '''"""a later migration this database has not had"""
 revision = "9001"
-down_revision = "0001"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -83,14 +86,14 @@ def test_a_database_one_migration_behind(
 ) -> None:
     newer = tmp_path / "migrations"
     shutil.copytree(db.MIGRATIONS_DIR, newer, ignore=shutil.ignore_patterns("__pycache__"))
-    (newer / "versions" / "v9001_later.py").write_text(NEXT_MIGRATION)
+    (newer / "versions" / "v9001_later.py").write_text(NEXT_MIGRATION.format(head=HEAD))
     monkeypatch.setattr(db, "MIGRATIONS_DIR", newer)
     db.dispose_engines()
     before = _fingerprint(db_path)
-    assert before[2] == ["0001"]
+    assert before[2] == [HEAD]
     done = cli(*args)
     assert done.exit_code == 2, done.output
-    assert "schema revision 0001, behind this newsflow's 9001" in done.stderr
+    assert f"schema revision {HEAD}, behind this newsflow's 9001" in done.stderr
     assert "run `newsflow db upgrade`" in done.stderr and done.stdout == ""
     assert _fingerprint(db_path) == before
     # The named command does the upgrade; the read then runs.
@@ -107,7 +110,7 @@ def test_a_database_migrated_by_a_newer_newsflow(cli: Cli, db_path: Path, migrat
     conn.close()
     done = cli("search", "word")
     assert done.exit_code == 2, done.output
-    assert "7777, newer than this newsflow knows (0001): upgrade newsflow" in done.stderr
+    assert f"7777, newer than this newsflow knows ({HEAD}): upgrade newsflow" in done.stderr
 
 
 def test_db_upgrade_current_and_check(cli: Cli, db_path: Path) -> None:
@@ -117,10 +120,10 @@ def test_db_upgrade_current_and_check(cli: Cli, db_path: Path) -> None:
     assert "current  (none)" in cli("db", "current").stdout
     done = cli("db", "upgrade")
     assert done.exit_code == 0, done.output
-    assert "at schema revision 0001 (newest)" in done.stderr
+    assert f"at schema revision {HEAD} (newest)" in done.stderr
     assert cli("db", "upgrade").exit_code == 0  # idempotent
     assert cli("db", "check").exit_code == 0
-    assert "current  0001\nnewest   0001" in cli("db", "current").stdout
+    assert f"current  {HEAD}\nnewest   {HEAD}" in cli("db", "current").stdout
     assert cli("stories").exit_code == 0
 
 
@@ -142,4 +145,4 @@ def test_write_commands_migrate_a_fresh_database(cli: Cli, db_path: Path) -> Non
     done = cli("replay", "--unsent")
     assert done.exit_code == 0, done.output
     assert "replayed 0 items" in done.stderr
-    assert _fingerprint(db_path)[2] == ["0001"]
+    assert _fingerprint(db_path)[2] == [HEAD]
