@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workers.cli.context import console, out, read_engine, settings_for
+from workers.cli.context import console, fail, out, read_engine, settings_for
 from workers.cli.ids import resolve_id, resolve_story
 from workers.cli.output import Column, emit
 
@@ -62,7 +62,8 @@ def show(article_id: Annotated[str, typer.Argument(help="article or item id, or 
     record = get_article(engine, found)
     if record is None:
         item = ledger.get_item(engine, found)
-        assert item is not None  # resolve_id found it in the one table or the other
+        if item is None:  # deleted since resolve_id found it
+            fail(f"no article or item with id {found!r}")
         record = item.model_dump(mode="json", exclude={"payload"})
     out.print_json(json.dumps(record, ensure_ascii=False, default=str))
 
