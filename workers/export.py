@@ -1,54 +1,51 @@
 """Export stored articles as JSONL, CSV or Parquet, streamed from the database.
 
-Columns (CSV and Parquet; JSONL carries the same keys as JSON values):
-``id, item_id, source, title, publisher, author, published, canonical_url, language, text,
-summary, content_hash, duplicate_of, story_id, stored_at`` as strings, and the structured
-fields ``removed, translation, entities, quotes, keywords, dates, provenance`` as JSON text.
-Entities, quotes and dates carry their own ``provenance``; the ``provenance`` column maps
-each metadata and extract field to the component or rule that produced it.
+The record and its columns are ``tasks.storage.export_record.ExportRecord``'s: JSONL carries
+its fields as JSON values; CSV and Parquet have ``EXPORT_COLUMNS``, the scalar fields as
+strings first, then the structured ones (``removed``, ``translation``, ``entities`` ...) as
+JSON text.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import IO, Any, Literal
+
+from tasks.storage.export_record import (
+    EXPORT_COLUMNS,
+    STRUCTURED_COLUMNS,
+    ExportRecord,
+    flat_row,
+)
 
 __all__ = ["EXPORT_COLUMNS", "STRUCTURED_COLUMNS", "ExportFormat", "flat_row", "write_export"]
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
-
-SCALAR_COLUMNS = (
-    "id", "item_id", "source", "title", "publisher", "author", "published", "canonical_url",
-    "language", "text", "summary", "content_hash", "duplicate_of", "story_id", "stored_at",
-)
-STRUCTURED_COLUMNS = (
-    "removed", "translation", "entities", "quotes", "keywords", "dates", "provenance",
-)
-EXPORT_COLUMNS = SCALAR_COLUMNS + STRUCTURED_COLUMNS
+Record = ExportRecord | Mapping[str, Any]
 
 
-def flat_row(record: dict[str, Any]) -> dict[str, str | None]:
-    row: dict[str, str | None] = {}
-    for column in SCALAR_COLUMNS:
-        value = record.get(column)
-        row[column] = None if value is None else str(value)
-    for column in STRUCTURED_COLUMNS:
-        row[column] = json.dumps(record.get(column), ensure_ascii=False)
-    return row
+def _as_json(records: Iterable[Record]) -> Iterator[Mapping[str, Any]]:
+    for record in records:
+        yield record.json_dict() if isinstance(record, ExportRecord) else record
 
 
-def _batches(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+def _batches(
+    records: Iterable[Mapping[str, Any]], size: int
+) -> Iterator[list[Mapping[str, Any]]]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
         yield batch
 
 
-def write_export(records: Iterable[dict[str, Any]], fmt: ExportFormat, stream: IO[Any]) -> int:
-    """Write every record; returns the count. Parquet needs a binary stream."""
+def write_export(records: Iterable[Record], fmt: ExportFormat, stream: IO[Any]) -> int:
+    """Write every record (an ``ExportRecord`` or its JSON); returns the count.
+
+    Parquet needs a binary stream."""
     count = 0
+    records = _as_json(records)
     if fmt == "jsonl":
         for record in records:
             stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from tasks.storage.db import read_tx
+from tasks.storage.filters import ids_with_prefix
 from tasks.storage.schema import article_entities, articles, entities, entity_aliases, stories
 
-__all__ = ["list_entities", "list_stories"]
+__all__ = ["list_entities", "list_stories", "story_ids_with_prefix"]
 
 
 def _iso(value: Any) -> str | None:
@@ -109,3 +110,8 @@ def list_entities(
         }
         for r in rows
     ]
+
+
+def story_ids_with_prefix(engine: Engine, prefix: str, limit: int = 10) -> list[str]:
+    """Story ids starting with ``prefix``, sorted, at most ``limit`` (``--story 3fa``)."""
+    return ids_with_prefix(engine, stories.c.id, prefix, limit)

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnClause, Engine, column, func, literal_column, table
 
 from tasks.storage.db import busy_errors, is_postgres
-from tasks.storage.queries import ArticleFilter, article_select, export_record
+from tasks.storage.export_record import ExportRecord
+from tasks.storage.filters import ArticleFilter, article_select
 from tasks.storage.schema import articles
 
 __all__ = ["query_words", "search"]
@@ -58,4 +59,4 @@ def search(engine: Engine, filters: ArticleFilter) -> list[dict[str, Any]]:
     with busy_errors("search"), engine.connect() as conn:
         rows = conn.execute(stmt).mappings().all()
     logger.debug("search %r: %d hits", filters.query, len(rows))
-    return [{**export_record(row), "rank": float(row["rank"])} for row in rows]
+    return [{**ExportRecord.from_row(row).json_dict(), "rank": float(row["rank"])} for row in rows]

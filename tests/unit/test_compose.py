@@ -34,9 +34,6 @@ def _argv(service: dict[str, Any]) -> list[str]:
 
 def _cli() -> Any:
     """The click command tree typer builds (typer may vendor its own click)."""
-    from workers import cli_query  # registers the query commands
-
-    del cli_query
     return typer.main.get_command(cli_app)
 
 

@@ -1,51 +1,32 @@
-"""The ``newsflow`` command: run, worker, enqueue, status (queries live in ``cli_query``)."""
+"""The commands that bring items in: run (embedded), worker, enqueue. They write, so they
+bring the schema up to date first (the worker does in each process, ``workers.signals``)."""
 
 from __future__ import annotations
 
-import logging
-import sys
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from sqlalchemy import Engine
 
-from config.settings import STAGE_NAMES, Settings, SettingsError, get_settings, load_settings
-from workers.logging_setup import configure_logging, mask_url
-
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="newsflow",
-    help="Turn news articles into clean, checked, structured records.",
-    no_args_is_help=True,
-    add_completion=False,
+from config.settings import STAGE_NAMES, load_settings
+from workers.cli.context import (
+    EXIT_ITEMS_FAILED,
+    EXIT_USAGE,
+    console,
+    out,
+    settings_for,
+    write_engine,
 )
-console = Console(stderr=True)
-out = Console()
+from workers.logging_setup import mask_url
+
+__all__ = ["enqueue", "run", "worker"]
 
 PathsArg = Annotated[
     list[str],
     typer.Argument(help="files, folders, globs, @lists, JSONL, feeds, sitemaps, WARC, URLs, -"),
 ]
-
-
-def _settings() -> Settings:
-    settings = get_settings()
-    configure_logging(settings)
-    # The CLI talks to people: library chatter (alembic's plugin list, kombu's filesystem
-    # transport having no host name) is noise at INFO.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
-    return settings
-
-
-def _engine(settings: Settings):  # type: ignore[no-untyped-def]
-    from tasks.storage.db import get_engine, migrate
-
-    url = settings.database_url.get_secret_value()
-    migrate(url)
-    return get_engine(url)
 
 
 def _roots(paths: list[str]) -> list[Path]:
@@ -64,7 +45,20 @@ def _roots(paths: list[str]) -> list[Path]:
     return sorted(roots)
 
 
-@app.command()
+def _finish(engine: Engine, batch_id: str, counts: dict[str, int]) -> None:
+    """The batch's failures and summary; exit 1 when items of it died (rejected inputs are
+    reported, not a failure of the run: the summary counts them)."""
+    from tasks.storage import ledger
+    from workers.progress import summary_table
+
+    for row in ledger.list_items(engine, states=ledger.FAILED_STATES, batch_id=batch_id,
+                                 limit=50):
+        console.print(f"[yellow]{row.state}[/yellow] {row.source}: {row.reason}: {row.error}")
+    out.print(summary_table(batch_id, counts))
+    if counts.get(ledger.DEAD, 0):
+        raise typer.Exit(EXIT_ITEMS_FAILED)
+
+
 def run(
     paths: PathsArg,
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = 2,
@@ -74,10 +68,10 @@ def run(
     from tasks.sources import iter_sources
     from workers import embedded, producer
     from workers.app import make_app
-    from workers.progress import follow_batch, summary_table
+    from workers.progress import follow_batch
 
-    settings = _settings()
-    engine = _engine(settings)
+    settings = settings_for(reads_only=False)
+    engine = write_engine(settings)
     with embedded.broker_folder() as broker_dir:
         env = embedded.embedded_environment(settings, broker_dir, _roots(paths))
         local = load_settings(broker_url=env["NEWSFLOW_BROKER_URL"])
@@ -100,14 +94,12 @@ def run(
             console.print(f"[red]{exc}[/red] (worker exit code {worker.poll()}); unfinished "
                           f"items stay in the ledger: `newsflow status {report.batch_id}`, "
                           "then `newsflow sweep` with a worker running.")
-            raise typer.Exit(1) from exc
+            raise typer.Exit(EXIT_ITEMS_FAILED) from exc
         finally:
             embedded.stop_worker(worker)
-    _print_failures(engine, report.batch_id)
-    out.print(summary_table(report.batch_id, counts))
+    _finish(engine, report.batch_id, counts)
 
 
-@app.command()
 def worker(
     queues: Annotated[
         str, typer.Option(help=f"comma-separated stages to consume: {','.join(STAGE_NAMES)}")
@@ -118,7 +110,7 @@ def worker(
     hostname: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Start a Celery worker against the configured broker (NEWSFLOW_BROKER_URL)."""
-    settings = _settings()
+    settings = settings_for(reads_only=False)
     stages = [s.strip() for s in queues.split(",") if s.strip()]
     unknown = sorted(set(stages) - set(STAGE_NAMES))
     if unknown:
@@ -135,7 +127,6 @@ def worker(
     celery_app.worker_main(argv)
 
 
-@app.command()
 def enqueue(
     paths: PathsArg,
     wait: Annotated[bool, typer.Option(help="follow the batch to the end")] = False,
@@ -147,15 +138,13 @@ def enqueue(
     timeout: Annotated[float, typer.Option(help="with --wait: give up after N s")] = 3600,
 ) -> None:
     """Send articles to the configured broker; workers elsewhere process them."""
-    import contextlib
-
     from tasks.sources import iter_sources
     from workers import producer
     from workers.app import app as celery_app
-    from workers.progress import enqueue_progress, follow_batch, summary_table
+    from workers.progress import enqueue_progress, follow_batch
 
-    settings = _settings()
-    engine = _engine(settings)
+    settings = settings_for(reads_only=False)
+    engine = write_engine(settings)
     batch_id = batch or producer.new_batch_id()
     console.print(f"batch {batch_id} (follow it with `newsflow status {batch_id}`)",
                   soft_wrap=True)
@@ -172,7 +161,7 @@ def enqueue(
         console.print(f"[red]enqueue failed:[/red] {exc}\nitems written to the ledger but not "
                       "sent stay 'queued'; re-running the same enqueue (or `newsflow replay "
                       "--unsent`) sends them again.")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_USAGE) from exc
     for problem in report.problems:
         console.print(f"[red]rejected[/red] {problem.source}: {problem.message}")
     if report.rejected > len(report.problems):
@@ -186,63 +175,10 @@ def enqueue(
         soft_wrap=True,  # one line that scripts can read, however narrow the terminal
     )
     if wait:
-        counts = follow_batch(engine, report.batch_id, console, timeout_s=timeout)
-        _print_failures(engine, report.batch_id)
-        out.print(summary_table(report.batch_id, counts))
-
-
-@app.command()
-def status(
-    batch: Annotated[str | None, typer.Argument(help="a batch id")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
-    live: Annotated[bool, typer.Option(help="queue depths, stage rates, ETA until idle")] = False,
-) -> None:
-    """Item counts by state (of one batch, or of everything), and the configuration in use."""
-    import json
-
-    from tasks.storage import ledger
-    from workers.progress import summary_table
-
-    settings = _settings()
-    engine = _engine(settings)
-    if live:
-        from workers.status_view import run_live
-
-        run_live(settings, engine, batch, out)
-        return
-    counts = ledger.batch_counts(engine, batch)
-    in_flight = ledger.in_flight_count(counts)
-    broker = mask_url(settings.broker_url.get_secret_value())
-    database = mask_url(settings.database_url.get_secret_value())
-    pace = ledger.batch_pace(engine, batch, counts) if batch is not None else None
-    if as_json:
-        extra = ({"rate_per_s": pace.rate_per_s, "eta_s": pace.eta_s} if pace is not None
-                 else {})
-        out.print_json(json.dumps({"batch": batch, "broker": broker, "database": database,
-                                   "counts": counts, "in_flight": in_flight, **extra}))
-        return
-    console.print(f"broker   {broker}\ndatabase {database}")
-    out.print(summary_table(batch or "(all)", counts))
-    out.print(f"in flight: {in_flight}")
-    if pace is not None and pace.rate_per_s is not None:
-        eta = f", about {pace.eta_s:.0f}s to go" if pace.eta_s else ""
-        out.print(f"rate: {pace.rate_per_s:.1f} items/s{eta}")
-
-
-def _print_failures(engine, batch_id: str) -> None:  # type: ignore[no-untyped-def]
-    from tasks.storage import ledger
-
-    for row in ledger.list_items(engine, states=ledger.FAILED_STATES, batch_id=batch_id,
-                                 limit=50):
-        console.print(f"[yellow]{row.state}[/yellow] {row.source}: {row.reason}: {row.error}")
-
-
-def main() -> None:
-    from workers import cli_query  # registers the query commands on `app`
-
-    del cli_query
-    try:
-        app()
-    except SettingsError as exc:
-        console.print(f"[red]{exc}[/red]")
-        sys.exit(2)
+        try:
+            counts = follow_batch(engine, report.batch_id, console, timeout_s=timeout)
+        except TimeoutError as exc:
+            console.print(f"[red]{exc}[/red]; unfinished items stay in the ledger: "
+                          f"`newsflow status {report.batch_id}`")
+            raise typer.Exit(EXIT_ITEMS_FAILED) from exc
+        _finish(engine, report.batch_id, counts)
