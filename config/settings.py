@@ -160,8 +160,9 @@ class StoreSettings(BaseModel):
 
 
 class CeleryTuning(BaseModel):
-    soft_time_limit_s: int = Field(120, gt=0)
-    hard_time_limit_s: int = Field(180, gt=0)
+    # Seconds; fractions allowed (Celery takes floats; tests run with tiny limits).
+    soft_time_limit_s: float = Field(120, gt=0)
+    hard_time_limit_s: float = Field(180, gt=0)
     visibility_timeout_s: int = Field(3600, gt=0)
     max_retries: int = Field(5, ge=0)
     retry_backoff_s: float = Field(2.0, gt=0)

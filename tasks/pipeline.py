@@ -11,7 +11,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from functools import partial
+from typing import Literal, TypeVar
 
 from config.settings import STAGE_NAMES, Settings
 from tasks.errors import PermanentError, RetryableError
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 StageFn = Callable[[Article, Settings], Article]
 
@@ -189,25 +191,55 @@ def _report(
             log.exception("stage observer %r failed", observer)
 
 
-def run_stage_batch(stage: str, articles: list[Article], settings: Settings) -> list[StageResult]:
-    """Run one stage over a micro-batch; a failing article never fails the others.
+def _attempt(call: Callable[[], T], let_through: tuple[type[BaseException], ...]) -> T | Exception:
+    """The one place that catches a stage's errors: what it raised becomes its result.
 
-    Batch stages (``nlp.pipe``) cannot time one article; each gets the batch's mean.
+    ``let_through`` are the exceptions that belong to the caller's runtime, not to the
+    article (Celery's soft time limit is an ordinary ``Exception``); they, and every
+    ``BaseException``, propagate.
     """
-    started = time.perf_counter()
+    try:
+        return call()
+    except let_through:
+        raise
+    except Exception as exc:
+        return exc
+
+
+def _one_by_one(
+    stage: str, articles: list[Article], settings: Settings,
+    let_through: tuple[type[BaseException], ...],
+) -> tuple[list[StageResult], list[float]]:
     results: list[StageResult] = []
     seconds: list[float] = []
+    for article in articles:
+        begun = time.perf_counter()
+        results.append(_attempt(partial(run_stage, stage, article, settings), let_through))
+        seconds.append(time.perf_counter() - begun)
+    return results, seconds
+
+
+def run_stage_batch(
+    stage: str, articles: list[Article], settings: Settings,
+    *, let_through: tuple[type[BaseException], ...] = (),
+) -> list[StageResult]:
+    """Run one stage over a micro-batch; a failing article never fails the others.
+
+    Batch stages (``nlp.pipe``) cannot time one article; each gets the batch's mean. A batch
+    function that raises (one poisonous text) is redone one article at a time.
+    """
+    started = time.perf_counter()
     if stage in BATCH_STAGES and len(articles) > 1:
-        results = BATCH_STAGES[stage](articles, settings)
-        seconds = [(time.perf_counter() - started) / len(articles)] * len(articles)
+        batch = _attempt(partial(BATCH_STAGES[stage], articles, settings), let_through)
+        if isinstance(batch, Exception):
+            log.error("stage %s failed on a batch of %d; one by one", stage, len(articles),
+                      exc_info=batch)
+            results, seconds = _one_by_one(stage, articles, settings, let_through)
+        else:
+            results = batch
+            seconds = [(time.perf_counter() - started) / len(articles)] * len(articles)
     else:
-        for article in articles:
-            begun = time.perf_counter()
-            try:
-                results.append(run_stage(stage, article, settings))
-            except Exception as exc:
-                results.append(exc)
-            seconds.append(time.perf_counter() - begun)
+        results, seconds = _one_by_one(stage, articles, settings, let_through)
     _report(stage, articles, results, seconds, time.perf_counter() - started)
     return results
 

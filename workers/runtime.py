@@ -110,10 +110,13 @@ class StageTask(Task):  # type: ignore[misc]
             return []
         survivors: list[Article] = []
         try:
-            results = run_stage_batch(stage, articles, settings)
+            results = run_stage_batch(stage, articles, settings,
+                                      let_through=(SoftTimeLimitExceeded,))
         except SoftTimeLimitExceeded as exc:
-            # The batch ran out of time: the stage's work is lost for all of them, so each is
-            # re-sent alone; the one that is slow on its own will then be dead-lettered.
+            # The limit is per message: the batch ran out of time, and the article that held
+            # the clock is not necessarily the slow one. The stage's work is lost for all of
+            # them, so each is re-sent alone with the full limit; the one that is slow on
+            # its own will then be dead-lettered.
             self._resend_singles(settings, stage, articles, exc)
             return []
         for article, result in zip(articles, results, strict=True):
@@ -122,13 +125,6 @@ class StageTask(Task):  # type: ignore[misc]
                 survivors.append(result)
             elif isinstance(result, RetryableError):
                 self._retry_alone(settings, stage, article, result)
-            elif isinstance(result, SoftTimeLimitExceeded) and len(articles) > 1:
-                # The limit is per message: the whole batch ran out of time and this article
-                # merely held the clock. Alone it gets the full limit (and is dead-lettered
-                # if it is the slow one).
-                log.warning("article %s %s: batch hit the soft time limit; re-sent alone",
-                            article.id, stage)
-                self._send_from(stage, [article], countdown=0, singles=True)
             else:
                 if not isinstance(result, Exception):  # pragma: no cover - contract check
                     result = TypeError(f"stage {stage} returned {type(result).__name__}")
@@ -197,6 +193,8 @@ class StageTask(Task):  # type: ignore[misc]
         if len(articles) == 1:
             record_failure(settings, articles[0].id, stage, exc)
             return
+        log.warning("%s: a batch of %d ran out of time (%s); re-sent one by one", stage,
+                    len(articles), type(exc).__name__)
         self._send_from(stage, articles, countdown=0, singles=True)
 
     def _send_from(self, stage: str, articles: list[Article], *, countdown: float,

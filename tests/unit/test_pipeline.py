@@ -79,3 +79,42 @@ def test_store_outcome_is_the_stores_verdict() -> None:
     stored = _article(0).model_copy(update={"outcome": "duplicate"})
     assert pipeline.outcome_of(stored) == "duplicate"
     assert pipeline.outcome_of(_article(0)) == "ok"
+
+
+class _OutOfTime(Exception):
+    """Stands for Celery's SoftTimeLimitExceeded, an ordinary Exception (tasks/ never
+    imports Celery)."""
+
+
+def test_what_the_runtime_lets_through_stops_the_batch(
+    events: list[StageBatchEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[str] = []
+
+    def slow_clean(article: Article, _settings: Settings) -> Article:
+        ran.append(article.id)
+        if article.id == "a1":
+            raise _OutOfTime()
+        return article
+
+    monkeypatch.setitem(pipeline.STAGES, "clean", slow_clean)
+    with pytest.raises(_OutOfTime):
+        run_stage_batch("clean", [_article(n) for n in range(3)], Settings(),
+                        let_through=(_OutOfTime,))
+    assert ran == ["a0", "a1"]
+    assert events == []  # no outcome is reported for a batch that never finished
+
+
+def test_a_batch_function_that_raises_is_redone_one_by_one(
+    events: list[StageBatchEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def poisoned_batch(_articles: list[Article], _settings: Settings) -> list[object]:
+        raise ValueError("one poisonous text")
+
+    monkeypatch.setitem(pipeline.BATCH_STAGES, "clean", poisoned_batch)
+    results = run_stage_batch("clean", [_article(n) for n in range(4)], Settings())
+    assert isinstance(results[0], Article)
+    assert [type(r).__name__ for r in results[1:]] == ["NotAnArticle", "RetryableError",
+                                                       "KeyError"]
+    (event,) = events
+    assert [a.outcome for a in event.articles] == ["ok", "rejected", "retry", "error"]
