@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
-    "STAGE_NAMES",
     "CeleryTuning",
     "CleanSettings",
     "ExtractSettings",
@@ -29,11 +28,6 @@ __all__ = [
     "get_settings",
     "load_settings",
 ]
-
-# The chain order, declared once. Each name is a stage function in ``tasks`` and a Celery
-# task plus a queue in ``workers``.
-STAGE_NAMES: tuple[str, ...] = ("fetch", "clean", "translate_check", "extract", "store")
-
 
 class SettingsError(RuntimeError):
     """Raised at start-up when the environment holds an invalid setting."""
@@ -171,6 +165,22 @@ class CeleryTuning(BaseModel):
     # glibc only: malloc_trim after every message keeps a pool process's RSS from
     # ratcheting up to the largest batch it has run (workers/memory.py)
     release_memory: bool = True
+
+    @model_validator(mode="after")
+    def _limits_increase(self) -> CeleryTuning:
+        # A stuck stage first gets the soft limit, then is killed at the hard one; Redis
+        # redelivers an unacked message after the visibility timeout, which must exceed both
+        # and the longest retry backoff (a retry waiting for its countdown is unacked).
+        if self.hard_time_limit_s <= self.soft_time_limit_s:
+            raise ValueError("NEWSFLOW_CELERY__HARD_TIME_LIMIT_S must exceed "
+                             "NEWSFLOW_CELERY__SOFT_TIME_LIMIT_S")
+        if self.visibility_timeout_s <= self.hard_time_limit_s:
+            raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed "
+                             "NEWSFLOW_CELERY__HARD_TIME_LIMIT_S")
+        if self.visibility_timeout_s <= self.retry_backoff_max_s:
+            raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed "
+                             "NEWSFLOW_CELERY__RETRY_BACKOFF_MAX_S")
+        return self
 
 
 class PipelineSettings(BaseModel):

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from config.settings import ExtractSettings
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-__all__ = ["extract", "extract_batch", "extract_many"]
+__all__ = ["extract", "extract_batch", "extract_many", "warm_ups"]
 
 log = logging.getLogger(__name__)
 
@@ -207,3 +209,17 @@ def extract_many(articles: list[Article], settings: ExtractSettings) -> list[Art
         _failed(article, result) if isinstance(result, Exception) else result
         for article, result in zip(articles, extract_batch(articles, settings), strict=True)
     ]
+
+
+def warm_ups(settings: ExtractSettings) -> list[tuple[str, Callable[[], object]]]:
+    """The spaCy pipelines to load before the worker forks, one per language."""
+    return [(f"spacy_{language}", partial(_load_first_installed, tuple(candidates)))
+            for language, candidates in settings.models.items()]
+
+
+def _load_first_installed(candidates: tuple[str, ...]) -> None:
+    package = resolve_package(candidates)
+    if package is None:
+        log.warning("no installed spaCy package among %s: nothing preloaded", candidates)
+        return
+    load_pipeline(package)("warm up")

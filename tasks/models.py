@@ -1,7 +1,8 @@
 """The payload of every message: one ``Article`` and the records the stages attach to it.
 
 Each stage fills its own fields and leaves the others alone, so the model doubles as the
-contract between stages. It travels as JSON (``model_dump(mode="json")``), never pickle.
+contract between stages. It travels as JSON (``tasks.codec``), never pickle; transport
+state (a message's stages, its retry count) travels beside it, in the message.
 """
 
 from __future__ import annotations
@@ -146,7 +147,6 @@ class Article(BaseModel):
     inline_content: str | None = Field(None, description="content given by the producer")
     inline_content_type: Literal["html", "text"] | None = None
     enqueued_at: datetime | None = None
-    attempts: int = 0
 
     # fetch
     raw: RawDocument | None = None
@@ -185,10 +185,3 @@ class Article(BaseModel):
         if not self.text:
             return []
         return [p for p in self.text.split("\n\n") if p.strip()]
-
-    def to_payload(self) -> dict[str, object]:
-        return self.model_dump(mode="json", exclude_none=False)
-
-    @classmethod
-    def from_payload(cls, payload: object) -> Article:
-        return cls.model_validate(payload)

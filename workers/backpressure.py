@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from config.settings import STAGE_NAMES, Settings
+from config.settings import Settings
+from tasks.stages import STAGE_NAMES
 
 __all__ = ["DepthProbe", "depth_probe", "wait_for_room"]
 

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from config.settings import STAGE_NAMES, Settings, SettingsError, get_settings, load_settings
+from config.settings import Settings, SettingsError, get_settings, load_settings
+from tasks.stages import STAGE_NAMES
 from workers.logging_setup import configure_logging, mask_url
 
 __all__ = ["app", "main"]

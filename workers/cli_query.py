@@ -194,22 +194,23 @@ def replay(
     unsent: Annotated[bool, typer.Option(help="queued items the broker never got")] = False,
 ) -> None:
     """Send failed (or never sent) items through the chain again, under their own ids."""
-    from tasks.models import Article
+    from tasks.codec import decode
     from tasks.storage import ledger
     from workers.app import app as celery_app
     from workers.producer import send_articles
 
     if not (ids or reason or all_failed or unsent):
         raise typer.BadParameter("give item ids, --reason, --all or --unsent")
-    engine = _engine(_settings())
+    settings = _settings()
+    engine = _engine(settings)
     states = ("queued",) if unsent else ("rejected", "dead")
     rows = ledger.items_for_replay(engine, ids=ids or None, reason=reason, states=states)
     if unsent:
         rows = [r for r in rows if (r.error or "").startswith("not sent")]
     replayable = [r for r in rows if r.payload]
-    articles = [Article.from_payload(r.payload) for r in replayable]
+    articles = [decode(r.payload) for r in replayable]
     ledger.record_enqueued(engine, articles, [r.item_key for r in replayable])
-    send_articles(celery_app, articles)
+    send_articles(celery_app, settings, articles)
     skipped = len(rows) - len(replayable)
     console.print(f"replayed {len(articles)} items" + (f", {skipped} without payload (producer-side"
                                                        " rejections: fix the source)" if skipped

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 
 from rich.console import Console
 from rich.progress import (
@@ -25,6 +25,7 @@ from rich.text import Text
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from tasks.common import utc_now
 from tasks.storage import ledger
 from tasks.storage.db import read_tx
 from tasks.storage.schema import items
@@ -102,7 +103,7 @@ def batch_pace(engine: Engine, batch_id: str, counts: dict[str, int]) -> BatchPa
         return BatchPace(done, total, None, None)
     first, last = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (first, last))
     # While items are still open, the clock runs until now; when all are done, until the last.
-    end = last if done >= total else datetime.now(UTC)
+    end = last if done >= total else utc_now()
     elapsed = max((end - first).total_seconds(), 1e-3)
     rate = done / elapsed
     return BatchPace(done, total, rate, (total - done) / rate if done < total else 0.0)

@@ -21,7 +21,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine, func, select
 
-from config.settings import STAGE_NAMES, Settings
+from config.settings import Settings
+from tasks.stages import STAGE_NAMES
 
 __all__ = [
     "Snapshot",

@@ -19,8 +19,10 @@ from datetime import timedelta
 from celery import Celery
 from sqlalchemy.engine import Engine
 
-from config.settings import STAGE_NAMES, get_settings
+from config.settings import Settings, get_settings
+from tasks.codec import decode
 from tasks.models import Article
+from tasks.stages import STAGE_NAMES
 from tasks.storage import ledger
 
 __all__ = ["SweepReport", "queued_messages", "sweep_stuck"]
@@ -35,11 +37,10 @@ class SweepReport:
     backlog: int  # messages waiting in the stage queues (> 0: nothing was swept)
 
 
-def queued_messages(app: Celery) -> int:
+def queued_messages(app: Celery, settings: Settings) -> int:
     """Messages waiting in the stage queues (not counting those a worker holds)."""
     from kombu.exceptions import ChannelError
 
-    settings = get_settings()
     total = 0
     with app.connection_for_read() as conn:
         channel = conn.default_channel
@@ -54,12 +55,12 @@ def queued_messages(app: Celery) -> int:
 
 
 def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000,
-                force: bool = False) -> SweepReport:
+                force: bool = False, settings: Settings | None = None) -> SweepReport:
     from workers.app import app
     from workers.producer import send_articles
 
-    settings = get_settings()
-    backlog = queued_messages(app)
+    settings = settings or get_settings()
+    backlog = queued_messages(app, settings)
     if backlog and not force:
         log.info("sweep: %d messages still queued; stuck items may only be waiting", backlog)
         return SweepReport(0, 0, backlog)
@@ -72,9 +73,9 @@ def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000,
                                reason="stuck")
             dead += 1
             continue
-        resend.append(Article.from_payload(row.payload))
+        resend.append(decode(row.payload))
     if resend:
         ledger.record_enqueued(engine, resend, swept=True)
-        send_articles(app, resend)
+        send_articles(app, settings, resend)
     log.info("sweep: re-sent %d, dead-lettered %d", len(resend), dead)
     return SweepReport(len(resend), dead, backlog)

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import BindParameter
 
+from tasks.codec import encode
 from tasks.models import Article
 from tasks.storage.db import read_tx, write_tx
 from tasks.storage.schema import items
@@ -226,7 +227,7 @@ def record_enqueued(
     keys = list(item_keys) if item_keys is not None else [None] * len(articles)
     if len(keys) != len(articles):
         raise TypeError("item_keys must be as long as articles")
-    payloads = [a.to_payload() if isinstance(a, Article) else a for a in articles]
+    payloads = [encode(a) if isinstance(a, Article) else a for a in articles]
     with write_tx(engine, "record_enqueued") as conn:
         if conn.dialect.name == "postgresql":
             count = _record_enqueued_pg(conn, payloads, keys, swept)

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from config.settings import StoreSettings
+from tasks.codec import encode_record
 from tasks.errors import DatabaseBusy, EmptyInput
 from tasks.models import Article
 from tasks.storage import dedup
@@ -124,7 +125,7 @@ def _write_ledger(conn: Connection, article: Article, outcome: str, stamp: datet
         "stage": "store",
         "attempts": 1,
         "article_id": article.id,
-        "payload": article.to_payload(),
+        "payload": encode_record(article),
         "created_at": stamp,
         "updated_at": stamp,
     }
@@ -211,7 +212,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
             story_id=story_id,
             shingle_count=sig.shingle_count,
             minhash=sig.to_bytes(),
-            payload=stored.to_payload(),
+            payload=encode_record(stored),
             stored_at=stamp,
         )
     )

@@ -122,9 +122,9 @@ def _measure() -> None:
     """Seconds per stage for the long article, run in this process."""
     from config.settings import Settings
     from tasks.models import Article
-    from tasks.pipeline import run_stage
+    from tasks.pipeline import InlineResources, run_stage
 
-    settings = Settings(database_url="sqlite://")
+    settings = InlineResources(Settings(database_url="sqlite://"))
     article = Article(id="long", source="long", source_kind="inline", inline_content=long_text(),
                       inline_content_type="text")
     run_stage("extract", article.model_copy(update={"text": "warm up"}), settings)

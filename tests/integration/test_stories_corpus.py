@@ -20,10 +20,11 @@ from typing import Any
 
 import pytest
 
-from config.settings import STAGE_NAMES, ExtractSettings, Settings, StoreSettings
+from config.settings import ExtractSettings, Settings, StoreSettings
 from tasks.extract import extract_batch
 from tasks.models import Article, Translation
 from tasks.pipeline import run_inline_batch
+from tasks.stages import STAGE_NAMES
 from tasks.storage.db import get_engine
 from tasks.storage.repository import list_stories, store_article
 from tests.unit.storage.factories import CORPUS, SEEDS, article, corpus_texts, day

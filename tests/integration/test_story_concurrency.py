@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete
 
-from config.settings import STAGE_NAMES, Settings, StoreSettings
+from config.settings import Settings, StoreSettings
 from tasks.models import Article
 from tasks.pipeline import run_inline_batch
+from tasks.stages import STAGE_NAMES
 from tasks.storage.db import get_engine
 from tasks.storage.repository import list_stories, store_article
 from tasks.storage.schema import metadata

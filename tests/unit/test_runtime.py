@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -10,12 +12,12 @@ from celery.exceptions import Ignore, SoftTimeLimitExceeded
 from sqlalchemy import Engine
 
 from config.settings import ExtractSettings, get_settings, load_settings
-from tasks import pipeline
+from tasks import stages
 from tasks.models import Article
 from tasks.storage import ledger
 from tasks.storage.db import get_engine, migrate
 from workers.logging_setup import mask_url
-from workers.runtime import StageTask, backoff_seconds
+from workers.runtime import backoff_seconds
 
 
 def test_backoff_grows_is_jittered_and_capped() -> None:
@@ -53,7 +55,11 @@ def ledger_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engi
     monkeypatch.setenv("NEWSFLOW_BROKER_URL", "memory://")
     get_settings.cache_clear()
     migrate(url)
+    from workers.stage_tasks import STAGE_TASKS
+
+    STAGE_TASKS["clean"].forget_resources()  # the task caches them per process
     yield get_engine(url)
+    STAGE_TASKS["clean"].forget_resources()
     get_settings.cache_clear()
     get_engine(url).dispose()
 
@@ -73,14 +79,23 @@ def _payloads(ids: list[str]) -> list[dict[str, Any]]:
              "inline_content": "x", "inline_content_type": "text"} for i in ids]
 
 
-def _capture_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str], bool]]:
-    sent: list[tuple[str, list[str], bool]] = []
+def _soft_limited(monkeypatch: pytest.MonkeyPatch, ran: list[str]) -> None:
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"],
+                                                        function=_soft_limited_clean(ran)))
 
-    def send_from(self: StageTask, stage: str, articles: list[Article], *, countdown: float,
-                  singles: bool) -> None:
-        sent.append((stage, [a.id for a in articles], singles))
 
-    monkeypatch.setattr(StageTask, "_send_from", send_from)
+def _capture_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
+    """The chains the task sends: (first stage, article ids) each."""
+    import workers.publish
+
+    sent: list[tuple[str, list[str]]] = []
+
+    def chain_from(_app: Any, stage: str, payloads: list[dict[str, Any]],
+                   **_options: Any) -> Any:
+        sent.append((stage, [p["id"] for p in payloads]))
+        return SimpleNamespace(apply_async=lambda **_: None)
+
+    monkeypatch.setattr(workers.publish, "chain_from", chain_from)
     return sent
 
 
@@ -90,15 +105,15 @@ def test_the_soft_limit_sends_every_article_of_the_batch_alone(
     from workers.stage_tasks import STAGE_TASKS
 
     ran: list[str] = []
-    monkeypatch.setitem(pipeline.STAGES, "clean", _soft_limited_clean(ran))
+    _soft_limited(monkeypatch, ran)
     sent = _capture_sends(monkeypatch)
     ledger.record_enqueued(ledger_env, _payloads(SOFT_LIMITED))
 
     with pytest.raises(Ignore):  # nobody survives: the chain stops in this message
-        STAGE_TASKS["clean"].run_stage("clean", _payloads(SOFT_LIMITED))
+        STAGE_TASKS["clean"].run_stages("clean", _payloads(SOFT_LIMITED))
 
     assert ran == ["fast1", "slow"]  # nothing runs once the clock has run out
-    assert sent == [("clean", SOFT_LIMITED, True)]  # the whole batch, one by one
+    assert sent == [("clean", [i]) for i in SOFT_LIMITED]  # the whole batch, one by one
     for item_id in SOFT_LIMITED:
         row = ledger.get_item(ledger_env, item_id)
         assert row is not None and (row.state, row.stage) == ("processing", "clean")
@@ -110,12 +125,12 @@ def test_the_soft_limit_on_a_single_article_dead_letters_it(
     from workers.stage_tasks import STAGE_TASKS
 
     ran: list[str] = []
-    monkeypatch.setitem(pipeline.STAGES, "clean", _soft_limited_clean(ran))
+    _soft_limited(monkeypatch, ran)
     sent = _capture_sends(monkeypatch)
     ledger.record_enqueued(ledger_env, _payloads(["slow"]))
 
     with pytest.raises(Ignore):
-        STAGE_TASKS["clean"].run_stage("clean", _payloads(["slow"]))
+        STAGE_TASKS["clean"].run_stages("clean", _payloads(["slow"]))
 
     row = ledger.get_item(ledger_env, "slow")
     assert row is not None and (row.state, row.stage) == ("dead", "clean")
