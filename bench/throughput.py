@@ -171,7 +171,7 @@ def _baseline_chunk(payloads: list[dict[str, Any]]) -> tuple[list[str], dict[str
     articles = [decode(p) for p in payloads]
     results = run_inline_batch(articles, _BASELINE["settings"])
     outcomes: list[str] = [
-        r.state if isinstance(r, TerminalFailure) else (r.outcome or "ok") for r in results
+        r.state if isinstance(r, TerminalFailure) else (r.verdict or "ok") for r in results
     ]
     spent: dict[str, float] = dict(_BASELINE["stage_s"])
     _BASELINE["stage_s"].clear()

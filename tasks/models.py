@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 __all__ = [
     "Article",
@@ -175,7 +175,9 @@ class Article(BaseModel):
 
     # store
     content_hash: str | None = None
-    outcome: Literal["stored", "duplicate"] | None = None
+    # The store's verdict on this article; read as "outcome" from rows stored before.
+    verdict: Literal["stored", "duplicate"] | None = Field(
+        None, validation_alias=AliasChoices("verdict", "outcome"))
     duplicate_of: str | None = None
     story_id: str | None = None
 

@@ -97,7 +97,7 @@ def remove_observer(observer: StageObserver) -> None:
 def fate_of(result: StageResult) -> Fate:
     """The one map from a stage's result to a fate (scrapy's outcome map, for articles)."""
     if isinstance(result, Article):
-        return result.outcome or "ok"
+        return result.verdict or "ok"
     if isinstance(result, PermanentError):
         return "rejected"
     if isinstance(result, RetryableError):

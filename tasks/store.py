@@ -23,10 +23,10 @@ logger = logging.getLogger(__name__)
 
 
 def store(article: Article, settings: StoreSettings, engine: Engine) -> Article:
-    """Store ``article``; returns it with ``content_hash``, ``outcome``, ``duplicate_of`` and
-    ``story_id`` set. Idempotent: a redelivered item returns its first outcome."""
+    """Store ``article``; returns it with ``content_hash``, ``verdict``, ``duplicate_of`` and
+    ``story_id`` set. Idempotent: a redelivered item returns its first verdict."""
     stored = store_article(engine, article, settings)
-    logger.debug("store stage done for article %s: %s", article.id, stored.outcome)
+    logger.debug("store stage done for article %s: %s", article.id, stored.verdict)
     return stored
 
 

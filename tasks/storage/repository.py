@@ -72,7 +72,7 @@ def _apply(article: Article, row: dict[str, object]) -> Article:
         update={
             "content_hash": row["content_hash"],
             "duplicate_of": row["duplicate_of"],
-            "outcome": "duplicate" if row["duplicate_of"] else "stored",
+            "verdict": "duplicate" if row["duplicate_of"] else "stored",
             "story_id": row["story_id"],
         }
     )
@@ -190,7 +190,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
         update={
             "content_hash": digest,
             "duplicate_of": duplicate_of,
-            "outcome": "duplicate" if duplicate_of else "stored",
+            "verdict": "duplicate" if duplicate_of else "stored",
             "story_id": story_id,
         }
     )
@@ -250,7 +250,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
             )
         if story_id is not None:
             refresh_story(conn, story_id, stamp)
-    _write_ledger(conn, article, stored.outcome or "stored", stamp)
+    _write_ledger(conn, article, stored.verdict or "stored", stamp)
     return stored
 
 
@@ -272,7 +272,7 @@ def store_article(engine: Engine, article: Article, settings: StoreSettings) -> 
         logger.info(
             "store: article %s %s%s",
             article.id,
-            stored.outcome,
+            stored.verdict,
             f" of {stored.duplicate_of}" if stored.duplicate_of else "",
         )
         return stored

@@ -81,7 +81,7 @@ def test_seeds_make_one_story_with_canonical_entities(
     seeds: tuple[Engine, dict[str, Article]],
 ) -> None:
     engine, stored = seeds
-    assert {a.outcome for a in stored.values()} == {"stored"}
+    assert {a.verdict for a in stored.values()} == {"stored"}
     assert stored[RIA].story_id == stored[RT].story_id is not None
     assert stored[RIA].published is None and stored[RT].published is None
     story = list_stories(engine, story_id=stored[RIA].story_id)[0]

@@ -84,7 +84,7 @@ def test_seeds_are_one_story_and_corpus_articles_stay_apart(
     story_of = {}
     for item in extracted:
         stored = store_article(engine, item, settings)
-        assert stored.outcome == "stored"
+        assert stored.verdict == "stored"
         story_of[item.id] = stored.story_id
 
     assert story_of["seed-ria"] == story_of["seed-rt"]

@@ -59,7 +59,7 @@ def test_concurrent_stores_of_one_event_make_one_story(
         _empty(engine)
         results, errors = _race(engine, settings, extracted)
         assert errors == [], f"round {round_no}"
-        assert {a.outcome for a in results.values()} == {"stored"}
+        assert {a.verdict for a in results.values()} == {"stored"}
         assert len({a.story_id for a in results.values()}) == 1, f"round {round_no}"
         stories = list_stories(engine)
         assert [s["article_count"] for s in stories] == [2], f"round {round_no}"

@@ -86,7 +86,7 @@ def test_a_failing_observer_does_not_fail_the_stage(events: list[StageBatchEvent
 
 
 def test_store_outcome_is_the_stores_verdict() -> None:
-    stored = _article(0).model_copy(update={"outcome": "duplicate"})
+    stored = _article(0).model_copy(update={"verdict": "duplicate"})
     assert pipeline.fate_of(stored) == "duplicate"
     assert pipeline.fate_of(_article(0)) == "ok"
 
