@@ -99,9 +99,9 @@ class ExtractSettings(BaseModel):
     )
     max_keywords: int = Field(10, ge=0)
     summary_sentences: int = Field(3, ge=1)
-    # NER memory grows with the tokens it sees at once (~16 KB each): texts go through
-    # spaCy in paragraph-aligned pieces of at most piece_chars, piece_chars to group_chars
-    # of text per call (tasks/nlp/pieces.py).
+    # NER memory grows with the tokens it sees at once (~16 KB each, measured as
+    # tasks/nlp/pieces.py says): texts go through spaCy in paragraph-aligned pieces of at
+    # most piece_chars, piece_chars to group_chars of text per call.
     piece_chars: int = Field(3000, ge=200, description="longest text piece spaCy sees")
     group_chars: int = Field(3000, ge=200, description="text per nlp.pipe minibatch")
     # NER labels not kept as entities (numbers are not things an article is "about")
@@ -138,7 +138,8 @@ class ExtractSettings(BaseModel):
 
 class StoreSettings(BaseModel):
     # Measured on the dev corpus (word 3-gram shingles, 128 permutations): lightly edited
-    # copies score >= 0.68, distinct articles <= 0.35.
+    # copies score >= 0.68, distinct articles <= 0.35 (tests/integration/test_dedup_corpus.py
+    # checks the recall this threshold gives).
     near_duplicate_threshold: float = Field(
         0.6,
         gt=0,
@@ -185,9 +186,10 @@ class CeleryTuning(BaseModel):
 
 class PipelineSettings(BaseModel):
     queue_prefix: str = "newsflow"
-    # Articles per message. A 5-hop chain costs ~11 ms of CPU per message; carrying a
-    # micro-batch divides that and lets spaCy's nlp.pipe work on several texts at once.
-    # Outcomes stay per article (see workers.runtime).
+    # Articles per message. A 5-hop chain costs ~11 ms of CPU per message (what Celery adds
+    # is re-measured by bench/throughput.py: newsflow against the in-process baseline,
+    # docs/performance.md); carrying a micro-batch divides that and lets spaCy's nlp.pipe
+    # work on several texts at once. Fates stay per article (see workers.runtime).
     batch_size: int = Field(8, ge=1, le=256)
     # Files and inline items are read inside their clean task (4 messages per micro-batch
     # instead of 5, and no raw page through Redis); URLs always go through the fetch queue.

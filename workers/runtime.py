@@ -1,7 +1,8 @@
 """The base class of every stage task: a micro-batch in, its stages, per-article fates out.
 
-A message carries a few articles (``pipeline.batch_size``) so the ~11 ms a Celery chain costs
-is shared, but every article keeps its own fate (``tasks.pipeline.fate_of``):
+A message carries a few articles (``pipeline.batch_size``: why, in config/settings.py) so the
+cost of a Celery chain is shared, but every article keeps its own fate
+(``tasks.pipeline.fate_of``):
 
 * ``rejected`` (a ``PermanentError``) -> rejected at once with its reason; it leaves the batch.
 * ``retry`` (a ``RetryableError``) -> it leaves the batch and is re-sent alone, from this
