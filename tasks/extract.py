@@ -53,7 +53,7 @@ class _Route:
 
 
 def _route(article: Article, settings: ExtractSettings) -> _Route:
-    tr = article.translation
+    tr = article.language_check
     if tr is None:
         return _Route("xx", None, "skipped: no language check on this article")
     language = tr.model_language or tr.language or "xx"

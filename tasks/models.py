@@ -18,6 +18,7 @@ __all__ = [
     "Entity",
     "ForeignParagraph",
     "Keyword",
+    "LanguageCheck",
     "Mention",
     "NormalizedDate",
     "Provenance",
@@ -26,7 +27,6 @@ __all__ = [
     "RemovedLine",
     "SourceHints",
     "SourceKind",
-    "Translation",
 ]
 
 SourceKind = Literal["file", "url", "inline"]
@@ -77,7 +77,10 @@ class ForeignParagraph(BaseModel):
     in_text: bool = Field(True, description="False when clean removed it (e.g. a disclaimer)")
 
 
-class Translation(BaseModel):
+class LanguageCheck(BaseModel):
+    """What translate_check found: languages, foreign paragraphs, machine-translation evidence
+    and the decision; filled for every article, translated or not."""
+
     language: str | None = Field(description="ISO 639-1 document language, None if unknown")
     confidence: float = 0.0
     paragraph_languages: list[str | None] = Field(
@@ -163,7 +166,9 @@ class Article(BaseModel):
     metadata_provenance: dict[str, Provenance] = Field(default_factory=dict)
 
     # translate-check
-    translation: Translation | None = None
+    # Read as "translation" from payloads written before the rename.
+    language_check: LanguageCheck | None = Field(
+        None, validation_alias=AliasChoices("language_check", "translation"))
 
     # extract
     entities: list[Entity] = Field(default_factory=list)

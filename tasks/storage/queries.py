@@ -86,7 +86,7 @@ def export_record(row: Mapping[Any, Any]) -> dict[str, Any]:
         "language": row["language"],
         "text": row["text"],
         "removed": payload.get("removed") or [],
-        "translation": payload.get("translation"),
+        "translation": payload.get("language_check", payload.get("translation")),
         "entities": [
             {
                 "name": e["name"],

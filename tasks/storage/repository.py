@@ -61,8 +61,8 @@ def _published_date(value: str | None) -> date | None:
 
 
 def _language(article: Article) -> str | None:
-    if article.translation is not None and article.translation.language:
-        return article.translation.language
+    if article.language_check is not None and article.language_check.language:
+        return article.language_check.language
     return article.hints.language
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from config.settings import ExtractSettings, Settings, StoreSettings
 from tasks.extract import extract_batch
-from tasks.models import Article, Translation
+from tasks.models import Article, LanguageCheck
 from tasks.pipeline import run_inline_batch
 from tasks.stages import STAGE_NAMES
 from tasks.storage.db import get_engine
@@ -68,8 +68,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> list[Article]:
         meta: dict[str, Any] = json.loads((CORPUS / f"{name}.json").read_text(encoding="utf-8"))
         if meta["lang"] != "en":
             continue
-        english = Translation(language="en", confidence=1.0, model_language="en")
-        corpus.append(article(name, text, published=EVENT_DAY, translation=english))
+        english = LanguageCheck(language="en", confidence=1.0, model_language="en")
+        corpus.append(article(name, text, published=EVENT_DAY, language_check=english))
     for item in extract_batch(corpus, ExtractSettings()):
         assert isinstance(item, Article)
         result.append(item.model_copy(update={"dates": [*item.dates, day(EVENT_DAY)]}))
