@@ -70,12 +70,13 @@ def write_jsonl(path: Path, count: int, text_chars: int) -> int:
 def _child_baselines(jsonl: Path, prefix: str, batch_size: int) -> dict[str, Any]:
     import redis
 
+    from tasks.codec import encode_source
+    from tasks.common import batched
     from tasks.sources import SourceItem, iter_sources
-    from workers.publish import chunks, payload_from
 
     started = time.perf_counter()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-    payloads = [payload_from(item, "bench", uuid.uuid4().hex, stamp)
+    payloads = [encode_source(item, "bench", uuid.uuid4().hex, stamp)
                 for item in iter_sources([str(jsonl)]) if isinstance(item, SourceItem)]
     read_s = time.perf_counter() - started
     started = time.perf_counter()
@@ -86,7 +87,7 @@ def _child_baselines(jsonl: Path, prefix: str, batch_size: int) -> dict[str, Any
     key = f"{prefix}.baseline"
     started = time.perf_counter()
     pipe = client.pipeline(transaction=False)
-    for number, group in enumerate(chunks(payloads, batch_size), start=1):
+    for number, group in enumerate(batched(payloads, batch_size), start=1):
         pipe.lpush(key, json.dumps(group))
         if number % 500 == 0:
             pipe.execute()

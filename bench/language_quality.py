@@ -96,8 +96,8 @@ def document_accuracy(pages: list[dict[str, object]], settings: TranslateSetting
         )
         article, seconds = run(article, settings)
         cpu.append(seconds)
-        got = article.translation.language if article.translation else None
-        rows.append((meta, got, article.translation))
+        got = article.language_check.language if article.language_check else None
+        rows.append((meta, got, article.language_check))
     ok = [m["lang"] == g for m, g, _ in rows]
     print(f"  document language accuracy: {sum(ok)}/{len(ok)} = {sum(ok) / len(ok):.4f}")
     for prefix in ("sh-", "lg-", "tf-"):
@@ -151,7 +151,7 @@ def mixed_test(pages: list[dict[str, object]], settings: TranslateSettings, case
         )
         found = {
             f.index: f
-            for f in (article.translation.foreign_paragraphs if article.translation else [])
+            for f in (article.language_check.foreign_paragraphs if article.language_check else [])
             if f.in_text and len(f.text) >= MIN_FOREIGN
         }
         if position in found:

@@ -35,7 +35,6 @@ import argparse
 import multiprocessing
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,8 +42,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,38 +57,15 @@ from bench.bench_support import (  # noqa: E402
     temporary_database,
     vm_hwm_mb,
 )
+from bench.throughput_report import RunResult, readme_block, render_report  # noqa: E402
+from tasks.common import utc_now  # noqa: E402
 from workers.embedded import stop_worker  # noqa: E402
 
-__all__ = ["RunResult", "main", "make_copies"]
+__all__ = ["main", "make_copies"]
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "dev"
 REPORT = REPO / "docs" / "performance.md"
 MARKER = " (bench copy {k})"
-
-
-@dataclass
-class RunResult:
-    mode: str
-    processes: int
-    articles: int
-    seconds: float
-    outcomes: Counter[str] = field(default_factory=Counter)
-    latencies: list[float] = field(default_factory=list)
-    rss_mb: list[float] = field(default_factory=list)  # peak (VmHWM), shared pages included
-    pss_mb: list[float] = field(default_factory=list)  # at the end, shared pages divided
-    messages: float | None = None
-    stage_ms: dict[str, float] = field(default_factory=dict)
-    note: str = ""
-    span_rate: float | None = None  # embedded: articles/s over its processing span
-
-    @property
-    def rate(self) -> float:
-        return self.articles / self.seconds if self.seconds else 0.0
-
-    def percentile(self, q: float) -> float | None:
-        if len(self.latencies) < 2:
-            return None
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(q) - 1]
 
 
 # ---------------------------------------------------------------------------------- inputs
@@ -190,13 +165,13 @@ def _baseline_child_init() -> None:
 
 
 def _baseline_chunk(payloads: list[dict[str, Any]]) -> tuple[list[str], dict[str, float]]:
-    from tasks.models import Article
-    from tasks.pipeline import FailureOutcome, run_inline_batch
+    from tasks.codec import decode
+    from tasks.pipeline import TerminalFailure, run_inline_batch
 
-    articles = [Article.from_payload(p) for p in payloads]
+    articles = [decode(p) for p in payloads]
     results = run_inline_batch(articles, _BASELINE["settings"])
     outcomes: list[str] = [
-        r.state if isinstance(r, FailureOutcome) else (r.outcome or "ok") for r in results
+        r.state if isinstance(r, TerminalFailure) else (r.verdict or "ok") for r in results
     ]
     spent: dict[str, float] = dict(_BASELINE["stage_s"])
     _BASELINE["stage_s"].clear()
@@ -211,10 +186,10 @@ def run_baseline(folder: Path, processes: int, database_url: str, batch_size: in
     migrate(database_url)
     _BASELINE["settings"] = settings
     articles = _articles(folder, f"baseline-{processes}")
-    chunks = [
-        [a.to_payload() for a in articles[i : i + batch_size]]
-        for i in range(0, len(articles), batch_size)
-    ]
+    from tasks.codec import encode
+    from tasks.common import batched
+
+    chunks = [[encode(a) for a in group] for group in batched(articles, batch_size)]
     result = RunResult("baseline", processes, len(articles), 0.0)
     stage_s: Counter[str] = Counter()
     context = multiprocessing.get_context("fork")  # children share the preloaded models
@@ -298,7 +273,7 @@ def run_newsflow(
     try:
         _wait_ready(app, hostname, worker, timeout_s=300)
         batch_id = producer.new_batch_id()
-        started = datetime.now(UTC)
+        started = utc_now()
         from tasks.sources import iter_sources
 
         report = producer.enqueue(
@@ -431,7 +406,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write", action="store_true", help=f"write {REPORT}")
     args = parser.parse_args(argv)
 
-    from bench.throughput_report import readme_block, render_report
     from config.settings import get_settings
     from workers.preload import preload_models
 

@@ -4,21 +4,48 @@ from __future__ import annotations
 
 import os
 import platform
-from datetime import UTC, datetime
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from config.settings import STAGE_NAMES
+from tasks.common import utc_now
+from tasks.stages import STAGE_NAMES
 
 if TYPE_CHECKING:
     from bench.profile_hot_path import Profile
-    from bench.throughput import RunResult
 
-__all__ = ["readme_block", "render_report", "targets"]
+__all__ = ["RunResult", "readme_block", "render_report", "targets"]
 
 TARGET_RATIO = 0.90
 TARGET_SCALING = 0.95
 TARGET_RSS_MB = 400.0
 TARGET_EMBEDDED = 0.85
+
+
+@dataclass
+class RunResult:
+    mode: str
+    processes: int
+    articles: int
+    seconds: float
+    outcomes: Counter[str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)  # peak (VmHWM), shared pages included
+    pss_mb: list[float] = field(default_factory=list)  # at the end, shared pages divided
+    messages: float | None = None
+    stage_ms: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+    span_rate: float | None = None  # embedded: articles/s over its processing span
+
+    @property
+    def rate(self) -> float:
+        return self.articles / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float | None:
+        if len(self.latencies) < 2:
+            return None
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(q) - 1]
 
 
 def _find(results: list[RunResult], mode: str, processes: int) -> RunResult | None:
@@ -116,7 +143,7 @@ def render_report(
     copies: dict[str, Any],
     command: str,
 ) -> str:
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = utc_now().strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Performance",
         "",

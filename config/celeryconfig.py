@@ -11,12 +11,13 @@ system of record, and every stage is idempotent):
   message first waited for the ack, a broker poll and the pipe (py-spy on a pool process:
   3.9 % of its time idle between messages). More would only leave more messages waiting for
   the visibility timeout when a whole host dies (a killed pool process is requeued at once).
-* soft time limit < hard time limit < visibility timeout: a stuck stage first gets
-  ``SoftTimeLimitExceeded`` (dead-lettered with that error), then is killed (the item is
-  dead-lettered with ``TimeLimitExceeded`` by ``StageTask.on_failure``); Redis only
-  redelivers unacked messages after the visibility timeout, which must exceed both, and
-  must exceed the longest retry backoff too (a retry waiting for its countdown is an unacked
-  message, and would otherwise be delivered twice).
+* soft time limit < hard time limit < visibility timeout (checked at start-up by
+  ``config.settings.CeleryTuning``): a stuck stage first gets ``SoftTimeLimitExceeded`` (a
+  batch is re-sent one article per message, a single article dead-lettered with that
+  error), then is killed (``StageTask.on_failure`` does the same with
+  ``TimeLimitExceeded``); Redis only redelivers unacked messages after the visibility
+  timeout, which must exceed both, and must exceed the longest retry backoff too (a retry
+  waiting for its countdown is an unacked message, and would otherwise be delivered twice).
 * bounded redelivery: Redis keeps no delivery count, so ``workers.runtime`` counts the
   deliveries of each item's stage in the ledger and dead-letters after ``max_retries``.
 * JSON only (``accept_content=["json"]``): a pickle payload pushed into a queue is refused
@@ -41,7 +42,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from config.settings import STAGE_NAMES, Settings
+from config.settings import Settings
+from tasks.stages import STAGE_NAMES
 
 __all__ = ["celery_config", "filesystem_broker_folders", "task_name"]
 
@@ -71,14 +73,7 @@ def filesystem_broker_folders(root: Path) -> dict[str, Any]:
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     broker_url = settings.broker_url.get_secret_value()
-    tuning = settings.celery
-    if tuning.hard_time_limit_s <= tuning.soft_time_limit_s:
-        raise ValueError("NEWSFLOW_CELERY__HARD_TIME_LIMIT_S must exceed the soft time limit")
-    if tuning.visibility_timeout_s <= tuning.hard_time_limit_s:
-        raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed the hard time limit")
-    if tuning.visibility_timeout_s <= tuning.retry_backoff_max_s:
-        raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed "
-                         "NEWSFLOW_CELERY__RETRY_BACKOFF_MAX_S")
+    tuning = settings.celery  # the order of the limits is checked by CeleryTuning itself
 
     config: dict[str, Any] = {
         "broker_url": broker_url,
@@ -111,9 +106,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_soft_shutdown_timeout": float(min(tuning.soft_time_limit_s, 30)),
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
-        # Read by workers.producer.send_articles (replay, sweeper) to group articles.
-        "newsflow_batch_size": settings.pipeline.batch_size,
-        "newsflow_local_fetch_in_clean": settings.pipeline.local_fetch_in_clean,
         # `celery beat` (compose service `beat`) runs the sweeper on this schedule.
         "beat_schedule": {
             "sweep-stuck-items": {

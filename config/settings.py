@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
-    "STAGE_NAMES",
     "CeleryTuning",
     "CleanSettings",
     "ExtractSettings",
@@ -29,11 +28,6 @@ __all__ = [
     "get_settings",
     "load_settings",
 ]
-
-# The chain order, declared once. Each name is a stage function in ``tasks`` and a Celery
-# task plus a queue in ``workers``.
-STAGE_NAMES: tuple[str, ...] = ("fetch", "clean", "translate_check", "extract", "store")
-
 
 class SettingsError(RuntimeError):
     """Raised at start-up when the environment holds an invalid setting."""
@@ -105,9 +99,9 @@ class ExtractSettings(BaseModel):
     )
     max_keywords: int = Field(10, ge=0)
     summary_sentences: int = Field(3, ge=1)
-    # NER memory grows with the tokens it sees at once (~16 KB each): texts go through
-    # spaCy in paragraph-aligned pieces of at most piece_chars, piece_chars to group_chars
-    # of text per call (tasks/nlp/pieces.py).
+    # NER memory grows with the tokens it sees at once (~16 KB each, measured as
+    # tasks/nlp/pieces.py says): texts go through spaCy in paragraph-aligned pieces of at
+    # most piece_chars, piece_chars to group_chars of text per call.
     piece_chars: int = Field(3000, ge=200, description="longest text piece spaCy sees")
     group_chars: int = Field(3000, ge=200, description="text per nlp.pipe minibatch")
     # NER labels not kept as entities (numbers are not things an article is "about")
@@ -144,7 +138,8 @@ class ExtractSettings(BaseModel):
 
 class StoreSettings(BaseModel):
     # Measured on the dev corpus (word 3-gram shingles, 128 permutations): lightly edited
-    # copies score >= 0.68, distinct articles <= 0.35.
+    # copies score >= 0.68, distinct articles <= 0.35 (tests/integration/test_dedup_corpus.py
+    # checks the recall this threshold gives).
     near_duplicate_threshold: float = Field(
         0.6,
         gt=0,
@@ -160,8 +155,9 @@ class StoreSettings(BaseModel):
 
 
 class CeleryTuning(BaseModel):
-    soft_time_limit_s: int = Field(120, gt=0)
-    hard_time_limit_s: int = Field(180, gt=0)
+    # Seconds; fractions allowed (Celery takes floats; tests run with tiny limits).
+    soft_time_limit_s: float = Field(120, gt=0)
+    hard_time_limit_s: float = Field(180, gt=0)
     visibility_timeout_s: int = Field(3600, gt=0)
     max_retries: int = Field(5, ge=0)
     retry_backoff_s: float = Field(2.0, gt=0)
@@ -171,12 +167,29 @@ class CeleryTuning(BaseModel):
     # ratcheting up to the largest batch it has run (workers/memory.py)
     release_memory: bool = True
 
+    @model_validator(mode="after")
+    def _limits_increase(self) -> CeleryTuning:
+        # A stuck stage first gets the soft limit, then is killed at the hard one; Redis
+        # redelivers an unacked message after the visibility timeout, which must exceed both
+        # and the longest retry backoff (a retry waiting for its countdown is unacked).
+        if self.hard_time_limit_s <= self.soft_time_limit_s:
+            raise ValueError("NEWSFLOW_CELERY__HARD_TIME_LIMIT_S must exceed "
+                             "NEWSFLOW_CELERY__SOFT_TIME_LIMIT_S")
+        if self.visibility_timeout_s <= self.hard_time_limit_s:
+            raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed "
+                             "NEWSFLOW_CELERY__HARD_TIME_LIMIT_S")
+        if self.visibility_timeout_s <= self.retry_backoff_max_s:
+            raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed "
+                             "NEWSFLOW_CELERY__RETRY_BACKOFF_MAX_S")
+        return self
+
 
 class PipelineSettings(BaseModel):
     queue_prefix: str = "newsflow"
-    # Articles per message. A 5-hop chain costs ~11 ms of CPU per message; carrying a
-    # micro-batch divides that and lets spaCy's nlp.pipe work on several texts at once.
-    # Outcomes stay per article (see workers.runtime).
+    # Articles per message. A 5-hop chain costs ~11 ms of CPU per message (what Celery adds
+    # is re-measured by bench/throughput.py: newsflow against the in-process baseline,
+    # docs/performance.md); carrying a micro-batch divides that and lets spaCy's nlp.pipe
+    # work on several texts at once. Fates stay per article (see workers.runtime).
     batch_size: int = Field(8, ge=1, le=256)
     # Files and inline items are read inside their clean task (4 messages per micro-batch
     # instead of 5, and no raw page through Redis); URLs always go through the fetch queue.

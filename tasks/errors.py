@@ -20,7 +20,6 @@ __all__ = [
     "BinaryInput",
     "DatabaseBusy",
     "EmptyInput",
-    "EncodingError",
     "ForbiddenSource",
     "InputTooLarge",
     "NetworkError",
@@ -94,10 +93,6 @@ class BinaryInput(PermanentError):
 
 class InputTooLarge(PermanentError):
     reason = "too_large"
-
-
-class EncodingError(PermanentError):
-    reason = "encoding"
 
 
 class UnsupportedContent(PermanentError):

@@ -1,9 +1,10 @@
 """Extract stage: entities, quotes, dates, keywords and a lead summary for one article.
 
 ``extract`` handles one article; ``extract_batch`` runs spaCy over a batch (grouped by
-model, in pieces of bounded size: ``tasks.nlp.pieces``) but keeps every article's result
-and failure its own (a failure is returned in the article's place); ``extract_many`` is the
-same with each failure recorded on its article as ``extract_provenance["error"]``.
+model, in pieces of bounded size: ``tasks.nlp.pieces``) and returns an article without text
+as its ``EmptyInput``, in its place; anything else it raises is the caller's to handle
+(``tasks.pipeline`` redoes the batch one by one). ``extract_many`` is ``extract_batch`` with
+each ``EmptyInput`` recorded on its article as ``extract_provenance["error"]``.
 
 NER runs only when the language check named a ``model_language`` that has an installed
 spaCy package (``ExtractSettings.models``); otherwise the language-independent parts still
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from config.settings import ExtractSettings
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-__all__ = ["extract", "extract_batch", "extract_many"]
+__all__ = ["extract", "extract_batch", "extract_many", "warm_ups"]
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ class _Route:
 
 
 def _route(article: Article, settings: ExtractSettings) -> _Route:
-    tr = article.translation
+    tr = article.language_check
     if tr is None:
         return _Route("xx", None, "skipped: no language check on this article")
     language = tr.model_language or tr.language or "xx"
@@ -68,8 +71,12 @@ def _route(article: Article, settings: ExtractSettings) -> _Route:
 
 def _require_text(article: Article) -> str:
     if not article.text or not article.text.strip():
-        raise EmptyInput(f"article {article.id} has no text to extract from")
+        raise _no_text(article)
     return article.text
+
+
+def _no_text(article: Article) -> EmptyInput:
+    return EmptyInput(f"article {article.id} has no text to extract from")
 
 
 def _pipeline(route: _Route) -> Language:
@@ -165,19 +172,19 @@ def _failed(article: Article, exc: Exception) -> Article:
 def extract_batch(articles: list[Article], settings: ExtractSettings) -> list[Article | Exception]:
     """``extract`` over a batch with one ``nlp.pipe`` per model; one result per input, in order.
 
-    Each entry is the extracted article or the exception that article raised (EmptyInput,
-    or an unexpected error, logged with its traceback): one article's failure never touches
-    the others. This matches ``tasks.pipeline``'s per-article ``StageResult``.
+    Each entry is the extracted article, or the ``EmptyInput`` of an article with no text.
+    Anything else raised here (a poisonous text, the worker's soft time limit) propagates:
+    the caller (``tasks.pipeline.run_stage_batch``) decides, and redoes a failed batch one
+    article at a time.
     """
     results: list[Article | Exception | None] = [None] * len(articles)
     groups: dict[_Route, list[int]] = defaultdict(list)
     for i, article in enumerate(articles):
-        try:
-            _require_text(article)
+        if not article.text or not article.text.strip():
+            results[i] = _no_text(article)
+            log.warning("article %s: extract rejected: %s", article.id, results[i])
+        else:
             groups[_route(article, settings)].append(i)
-        except NewsflowError as exc:
-            log.warning("article %s: extract rejected: %s", article.id, exc)
-            results[i] = exc
     for route, indices in groups.items():
         nlp = _pipeline(route)
         texts = [articles[i].text or "" for i in indices]
@@ -185,18 +192,9 @@ def extract_batch(articles: list[Article], settings: ExtractSettings) -> list[Ar
         # process (spaCy's documented growth in long-running services); the zone evicts
         # them once the batch is turned into plain records. No Doc may outlive the block.
         with nlp.memory_zone():
-            try:
-                docs = pipe_bounded(nlp, texts, settings.piece_chars, settings.group_chars)
-            except Exception:  # one poisonous text must not sink the batch: redo one by one
-                log.exception("nlp.pipe failed on a batch of %d; one by one", len(texts))
-                docs = []
-            for pos, i in enumerate(indices):
-                try:
-                    doc = docs[pos] if docs else _one(nlp, texts[pos], settings)
-                    results[i] = _annotate(articles[i], doc, route, settings)
-                except Exception as exc:
-                    log.exception("article %s: extract failed", articles[i].id)
-                    results[i] = exc
+            docs = pipe_bounded(nlp, texts, settings.piece_chars, settings.group_chars)
+            for doc, i in zip(docs, indices, strict=True):
+                results[i] = _annotate(articles[i], doc, route, settings)
             del docs
     return [r for r in results if r is not None]
 
@@ -211,3 +209,17 @@ def extract_many(articles: list[Article], settings: ExtractSettings) -> list[Art
         _failed(article, result) if isinstance(result, Exception) else result
         for article, result in zip(articles, extract_batch(articles, settings), strict=True)
     ]
+
+
+def warm_ups(settings: ExtractSettings) -> list[tuple[str, Callable[[], object]]]:
+    """The spaCy pipelines to load before the worker forks, one per language."""
+    return [(f"spacy_{language}", partial(_load_first_installed, tuple(candidates)))
+            for language, candidates in settings.models.items()]
+
+
+def _load_first_installed(candidates: tuple[str, ...]) -> None:
+    package = resolve_package(candidates)
+    if package is None:
+        log.warning("no installed spaCy package among %s: nothing preloaded", candidates)
+        return
+    load_pipeline(package)("warm up")

@@ -1,7 +1,8 @@
 """The payload of every message: one ``Article`` and the records the stages attach to it.
 
 Each stage fills its own fields and leaves the others alone, so the model doubles as the
-contract between stages. It travels as JSON (``model_dump(mode="json")``), never pickle.
+contract between stages. It travels as JSON (``tasks.codec``), never pickle; transport
+state (a message's stages, its retry count) travels beside it, in the message.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 __all__ = [
     "Article",
@@ -17,6 +18,7 @@ __all__ = [
     "Entity",
     "ForeignParagraph",
     "Keyword",
+    "LanguageCheck",
     "Mention",
     "NormalizedDate",
     "Provenance",
@@ -25,7 +27,6 @@ __all__ = [
     "RemovedLine",
     "SourceHints",
     "SourceKind",
-    "Translation",
 ]
 
 SourceKind = Literal["file", "url", "inline"]
@@ -76,7 +77,10 @@ class ForeignParagraph(BaseModel):
     in_text: bool = Field(True, description="False when clean removed it (e.g. a disclaimer)")
 
 
-class Translation(BaseModel):
+class LanguageCheck(BaseModel):
+    """What translate_check found: languages, foreign paragraphs, machine-translation evidence
+    and the decision; filled for every article, translated or not."""
+
     language: str | None = Field(description="ISO 639-1 document language, None if unknown")
     confidence: float = 0.0
     paragraph_languages: list[str | None] = Field(
@@ -146,7 +150,6 @@ class Article(BaseModel):
     inline_content: str | None = Field(None, description="content given by the producer")
     inline_content_type: Literal["html", "text"] | None = None
     enqueued_at: datetime | None = None
-    attempts: int = 0
 
     # fetch
     raw: RawDocument | None = None
@@ -163,7 +166,9 @@ class Article(BaseModel):
     metadata_provenance: dict[str, Provenance] = Field(default_factory=dict)
 
     # translate-check
-    translation: Translation | None = None
+    # Read as "translation" from payloads written before the rename.
+    language_check: LanguageCheck | None = Field(
+        None, validation_alias=AliasChoices("language_check", "translation"))
 
     # extract
     entities: list[Entity] = Field(default_factory=list)
@@ -175,7 +180,9 @@ class Article(BaseModel):
 
     # store
     content_hash: str | None = None
-    outcome: Literal["stored", "duplicate"] | None = None
+    # The store's verdict on this article; read as "outcome" from rows stored before.
+    verdict: Literal["stored", "duplicate"] | None = Field(
+        None, validation_alias=AliasChoices("verdict", "outcome"))
     duplicate_of: str | None = None
     story_id: str | None = None
 
@@ -185,10 +192,3 @@ class Article(BaseModel):
         if not self.text:
             return []
         return [p for p in self.text.split("\n\n") if p.strip()]
-
-    def to_payload(self) -> dict[str, object]:
-        return self.model_dump(mode="json", exclude_none=False)
-
-    @classmethod
-    def from_payload(cls, payload: object) -> Article:
-        return cls.model_validate(payload)

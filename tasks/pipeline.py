@@ -1,116 +1,71 @@
-"""The chain as data, the failure policy, and an in-process runner over the same functions.
+"""Running the stages: the one place that catches their errors, and each article's fate.
 
-Celery tasks (``workers.stage_tasks``) and the in-process baseline (``run_inline``, used by
-benchmarks and tests) call exactly these stage adapters, so both paths share one behaviour.
-This module never imports Celery.
+Celery tasks (``workers.runtime.StageTask``) and the in-process baseline
+(``run_inline_batch``, used by benchmarks and tests) run the stages of the registry
+(``tasks.stages``) through ``run_stage_batch``, so both paths share one behaviour. Like
+scrapy's ``core/scraper.py``, one function (``fate_of``) maps what a stage did to an
+article's fate. This module never imports Celery.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-from config.settings import STAGE_NAMES, Settings
+from config.settings import Settings
 from tasks.errors import PermanentError, RetryableError
 from tasks.models import Article
+from tasks.stages import STAGE_NAMES, Resources, stage_named
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = [
-    "STAGES",
-    "ArticleOutcome",
-    "FailureOutcome",
+    "ArticleFate",
+    "Fate",
+    "InlineResources",
     "StageBatchEvent",
-    "StageFn",
     "StageObserver",
     "StageResult",
+    "TerminalFailure",
     "add_observer",
-    "outcome_of",
+    "fate_of",
     "record_failure",
     "remove_observer",
-    "run_inline",
     "run_inline_batch",
     "run_stage",
     "run_stage_batch",
 ]
 
 log = logging.getLogger(__name__)
-
-StageFn = Callable[[Article, Settings], Article]
-
-
-def _fetch(article: Article, settings: Settings) -> Article:
-    from tasks.fetch import fetch
-
-    return fetch(article, settings.fetch)
+T = TypeVar("T")
 
 
-def _clean(article: Article, settings: Settings) -> Article:
-    from tasks.clean import clean
-
-    return clean(article, settings.clean)
-
-
-def _translate_check(article: Article, settings: Settings) -> Article:
-    from tasks.translate_check import translate_check
-
-    return translate_check(article, settings.translate)
-
-
-def _extract(article: Article, settings: Settings) -> Article:
-    from tasks.extract import extract
-
-    return extract(article, settings.extract)
-
-
-def _store(article: Article, settings: Settings) -> Article:
-    from tasks.storage.db import get_engine
-    from tasks.store import store
-
-    return store(article, settings.store, get_engine(settings.database_url.get_secret_value()))
-
-
-# Imports live inside the adapters so that importing the pipeline (the CLI does) stays cheap;
-# a worker pays for trafilatura/spaCy/lingua once, on its first article.
-STAGES: Mapping[str, StageFn] = {
-    "fetch": _fetch,
-    "clean": _clean,
-    "translate_check": _translate_check,
-    "extract": _extract,
-    "store": _store,
-}
-if tuple(STAGES) != STAGE_NAMES:  # pragma: no cover - a programming error, caught at import
-    raise RuntimeError("tasks.pipeline.STAGES must follow config.settings.STAGE_NAMES")
-
-
-def run_stage(stage: str, article: Article, settings: Settings) -> Article:
-    return STAGES[stage](article, settings)
+def run_stage(stage: str, article: Article, resources: Resources) -> Article:
+    """One stage on one article, no catching, no report (the worker's warm-up uses it)."""
+    return stage_named(stage).run(article, resources)
 
 
 # One entry per input article, in order: the article the stage returned, or what it raised.
 StageResult = Article | Exception
 
 
-def _extract_batch(articles: list[Article], settings: Settings) -> list[StageResult]:
-    from tasks.extract import extract_batch
-
-    return extract_batch(articles, settings.extract)
-
-
-# Stages that gain from seeing several articles at once (spaCy's nlp.pipe).
-BATCH_STAGES: Mapping[str, Callable[[list[Article], Settings], list[StageResult]]] = {
-    "extract": _extract_batch,
-}
+# What happened to one article at one stage: the store's verdict, ``ok`` for any other
+# stage's success, or the kind of failure (the metric label and the log field ``outcome``).
+Fate = Literal["ok", "stored", "duplicate", "rejected", "retry", "error"]
 
 
 @dataclass(frozen=True)
-class ArticleOutcome:
+class ArticleFate:
     """One article's fate at one stage (one log line, one metric sample)."""
 
     article_id: str
     batch_id: str | None
-    outcome: str  # ok | stored | duplicate | rejected | retry | error
+    fate: Fate
     seconds: float
 
 
@@ -120,7 +75,7 @@ class StageBatchEvent:
 
     stage: str
     seconds: float
-    articles: tuple[ArticleOutcome, ...]
+    articles: tuple[ArticleFate, ...]
 
 
 StageObserver = Callable[[StageBatchEvent], None]
@@ -139,10 +94,10 @@ def remove_observer(observer: StageObserver) -> None:
         _observers.remove(observer)
 
 
-def outcome_of(result: StageResult) -> str:
-    """A short outcome label: the store's own verdict, ``ok``, or the failure class."""
+def fate_of(result: StageResult) -> Fate:
+    """The one map from a stage's result to a fate (scrapy's outcome map, for articles)."""
     if isinstance(result, Article):
-        return result.outcome or "ok"
+        return result.verdict or "ok"
     if isinstance(result, PermanentError):
         return "rejected"
     if isinstance(result, RetryableError):
@@ -157,12 +112,12 @@ def _report(
     seconds: list[float],
     total: float,
 ) -> None:
-    outcomes = tuple(
-        ArticleOutcome(a.id, a.batch_id, outcome_of(r), s)
+    fates = tuple(
+        ArticleFate(a.id, a.batch_id, fate_of(r), s)
         for a, r, s in zip(articles, results, seconds, strict=True)
     )
     if log.isEnabledFor(logging.INFO):
-        for item in outcomes:
+        for item in fates:
             ms = round(item.seconds * 1000, 1)
             # One line per article per stage; the ids and figures also go in ``extra`` so a
             # JSON formatter can emit them as fields.
@@ -171,17 +126,17 @@ def _report(
                 item.article_id,
                 item.batch_id,
                 stage,
-                item.outcome,
+                item.fate,
                 ms,
                 extra={
                     "article_id": item.article_id,
                     "batch_id": item.batch_id,
                     "stage": stage,
-                    "outcome": item.outcome,
+                    "outcome": item.fate,
                     "ms": ms,
                 },
             )
-    event = StageBatchEvent(stage, total, outcomes)
+    event = StageBatchEvent(stage, total, fates)
     for observer in list(_observers):
         try:
             observer(event)
@@ -189,76 +144,119 @@ def _report(
             log.exception("stage observer %r failed", observer)
 
 
-def run_stage_batch(stage: str, articles: list[Article], settings: Settings) -> list[StageResult]:
-    """Run one stage over a micro-batch; a failing article never fails the others.
+def _attempt(call: Callable[[], T], let_through: tuple[type[BaseException], ...]) -> T | Exception:
+    """The one place that catches a stage's errors: what it raised becomes its result.
 
-    Batch stages (``nlp.pipe``) cannot time one article; each gets the batch's mean.
+    ``let_through`` are the exceptions that belong to the caller's runtime, not to the
+    article (Celery's soft time limit is an ordinary ``Exception``); they, and every
+    ``BaseException``, propagate.
     """
-    started = time.perf_counter()
+    try:
+        return call()
+    except let_through:
+        raise
+    except Exception as exc:
+        return exc
+
+
+def _one_by_one(
+    stage: str, articles: list[Article], resources: Resources,
+    let_through: tuple[type[BaseException], ...],
+) -> tuple[list[StageResult], list[float]]:
     results: list[StageResult] = []
     seconds: list[float] = []
-    if stage in BATCH_STAGES and len(articles) > 1:
-        results = BATCH_STAGES[stage](articles, settings)
-        seconds = [(time.perf_counter() - started) / len(articles)] * len(articles)
+    for article in articles:
+        begun = time.perf_counter()
+        results.append(_attempt(partial(run_stage, stage, article, resources), let_through))
+        seconds.append(time.perf_counter() - begun)
+    return results, seconds
+
+
+def run_stage_batch(
+    stage: str, articles: list[Article], resources: Resources,
+    *, let_through: tuple[type[BaseException], ...] = (),
+) -> list[StageResult]:
+    """Run one stage over a micro-batch; a failing article never fails the others.
+
+    Batch stages (``nlp.pipe``) cannot time one article; each gets the batch's mean. A batch
+    function that raises (one poisonous text) is redone one article at a time.
+    """
+    started = time.perf_counter()
+    record = stage_named(stage)
+    if record.batch_function is not None and len(articles) > 1:
+        batch = _attempt(partial(record.run_batch, articles, resources), let_through)
+        if isinstance(batch, Exception):
+            log.error("stage %s failed on a batch of %d; one by one", stage, len(articles),
+                      exc_info=batch)
+            results, seconds = _one_by_one(stage, articles, resources, let_through)
+        else:
+            results = batch
+            seconds = [(time.perf_counter() - started) / len(articles)] * len(articles)
     else:
-        for article in articles:
-            begun = time.perf_counter()
-            try:
-                results.append(run_stage(stage, article, settings))
-            except Exception as exc:
-                results.append(exc)
-            seconds.append(time.perf_counter() - begun)
+        results, seconds = _one_by_one(stage, articles, resources, let_through)
     _report(stage, articles, results, seconds, time.perf_counter() - started)
     return results
 
 
 @dataclass(frozen=True)
-class FailureOutcome:
+class TerminalFailure:
+    """How an item ended when it did not reach the store: the ledger's state and reason."""
+
     state: Literal["rejected", "dead"]
     reason: str
     message: str
 
 
-def record_failure(
-    settings: Settings, article_id: str, stage: str, exc: BaseException
-) -> FailureOutcome:
+def record_failure(engine: Engine, article_id: str, stage: str,
+                   exc: BaseException) -> TerminalFailure:
     """Write a terminal failure to the ledger: rejected for bad input, dead for the rest."""
     from tasks.storage import ledger
-    from tasks.storage.db import get_engine
 
-    engine = get_engine(settings.database_url.get_secret_value())
     if isinstance(exc, PermanentError):
-        outcome = FailureOutcome("rejected", exc.reason, exc.message)
+        failure = TerminalFailure("rejected", exc.reason, exc.message)
         ledger.record_rejected(engine, article_id, stage, exc.reason, exc.message)
     else:
         reason = exc.reason if isinstance(exc, RetryableError) else type(exc).__name__
-        outcome = FailureOutcome("dead", reason, f"{type(exc).__name__}: {exc}")
-        ledger.record_dead(engine, article_id, stage, outcome.message, reason=reason)
-    log.warning("article %s %s at %s: %s", article_id, outcome.state, stage, outcome.message)
-    return outcome
+        failure = TerminalFailure("dead", reason, f"{type(exc).__name__}: {exc}")
+        ledger.record_dead(engine, article_id, stage, failure.message, reason=reason)
+    log.warning("article %s %s at %s: %s", article_id, failure.state, stage, failure.message)
+    return failure
+
+
+@dataclass
+class InlineResources:
+    """The in-process runner's resources: its settings, and the engine of their database."""
+
+    settings: Settings
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from tasks.storage.db import get_engine
+
+            self._engine = get_engine(self.settings.database_url.get_secret_value())
+        return self._engine
 
 
 def run_inline_batch(
     articles: list[Article], settings: Settings, stages: tuple[str, ...] = STAGE_NAMES
-) -> list[Article | FailureOutcome]:
+) -> list[Article | TerminalFailure]:
     """Run the whole chain in this process: the baseline the Celery path is measured against.
 
     Retryable errors are not retried here (there is no broker to back off on); they end the
     item as dead, exactly as exhausted retries would in a worker.
     """
-    outcomes: dict[str, Article | FailureOutcome] = {}
+    resources = InlineResources(settings)
+    ends: dict[str, Article | TerminalFailure] = {}
     alive = list(articles)
     for stage in stages:
         survivors = []
-        for article, result in zip(alive, run_stage_batch(stage, alive, settings), strict=True):
+        for article, result in zip(alive, run_stage_batch(stage, alive, resources), strict=True):
             if isinstance(result, Exception):
-                outcomes[article.id] = record_failure(settings, article.id, stage, result)
+                ends[article.id] = record_failure(resources.engine, article.id, stage, result)
             else:
                 survivors.append(result)
         alive = survivors
-    outcomes.update({a.id: a for a in alive})
-    return [outcomes[a.id] for a in articles]
-
-
-def run_inline(article: Article, settings: Settings) -> Article | FailureOutcome:
-    return run_inline_batch([article], settings)[0]
+    ends.update({a.id: a for a in alive})
+    return [ends[a.id] for a in articles]

@@ -8,6 +8,8 @@ process, ``tasks.storage.db.get_engine``). Database lock and connection failures
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -15,14 +17,26 @@ from config.settings import StoreSettings
 from tasks.models import Article
 from tasks.storage.repository import store_article
 
-__all__ = ["store"]
+__all__ = ["store", "warm_ups"]
 
 logger = logging.getLogger(__name__)
 
 
 def store(article: Article, settings: StoreSettings, engine: Engine) -> Article:
-    """Store ``article``; returns it with ``content_hash``, ``outcome``, ``duplicate_of`` and
-    ``story_id`` set. Idempotent: a redelivered item returns its first outcome."""
+    """Store ``article``; returns it with ``content_hash``, ``verdict``, ``duplicate_of`` and
+    ``story_id`` set. Idempotent: a redelivered item returns its first verdict."""
     stored = store_article(engine, article, settings)
-    logger.debug("store stage done for article %s: %s", article.id, stored.outcome)
+    logger.debug("store stage done for article %s: %s", article.id, stored.verdict)
     return stored
+
+
+def warm_ups(settings: StoreSettings) -> list[tuple[str, Callable[[], object]]]:
+    """Before the worker forks: this module's imports (SQLAlchemy, numpy) are done by now;
+    the MinHash permutations are made once."""
+    return [("storage", partial(_minhash_once, settings.minhash_permutations))]
+
+
+def _minhash_once(permutations: int) -> None:
+    from tasks.storage.dedup import signature
+
+    signature("a warm-up text for the MinHash permutations " * 3, permutations)

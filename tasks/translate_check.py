@@ -1,12 +1,12 @@
 """translate_check stage: which language is this article in, and what should happen to it.
 
-Fills ``article.translation``: document language and confidence, a language (or None) per
+Fills ``article.language_check``: document language and confidence, a language (or None) per
 paragraph, the foreign paragraphs with offsets (plus removed machine-translation
 disclaimers, ``in_text=False``), machine-translation evidence, and the decision
 (pass / route / needs_translation / reject) with the NLP model language for extract.
 
 Raises ``NotAnArticle`` (a PermanentError: the chain stops and the item is rejected) when the
-text is empty, has no letters, or no language can be determined; ``article.translation`` is
+text is empty, has no letters, or no language can be determined; ``article.language_check`` is
 filled with ``decision="reject"`` and the reason before raising, so the record is complete.
 """
 
@@ -22,7 +22,7 @@ from tasks.language.document import document_language
 from tasks.language.machine_translation import DISCLAIMER_REASON, assess, is_disclaimer
 from tasks.language.paragraphs import classify_paragraphs, foreign_paragraphs
 from tasks.language.translator import get_translator
-from tasks.models import Article, ForeignParagraph, Translation
+from tasks.models import Article, ForeignParagraph, LanguageCheck
 
 __all__ = ["translate_check"]
 
@@ -61,7 +61,7 @@ def translate_check(article: Article, settings: TranslateSettings) -> Article:
     if document.language is None:
         why = document.note if text.strip() else "the text is empty"
         outcome = decide(None, target=settings.target_language, routed=[], why_unknown=why)
-        article.translation = Translation(
+        article.language_check = LanguageCheck(
             language=None,
             confidence=round(document.confidence, 4),
             paragraph_languages=paragraph_languages,
@@ -101,7 +101,7 @@ def translate_check(article: Article, settings: TranslateSettings) -> Article:
         language_of=language_of,
     )
     outcome = decide(language, target=settings.target_language, routed=settings.routed_languages)
-    translation = Translation(
+    check = LanguageCheck(
         language=language,
         confidence=round(document.confidence, 4),
         paragraph_languages=paragraph_languages,
@@ -114,39 +114,39 @@ def translate_check(article: Article, settings: TranslateSettings) -> Article:
         model_language=outcome.model_language,
     )
     if outcome.decision == "needs_translation":
-        _translate(article, translation, settings)
-    article.translation = translation
+        _translate(article, check, settings)
+    article.language_check = check
     logger.info(
         "article %s: %s (%s, %.2f), %d foreign paragraph(s), machine_translated=%s",
         article.id,
-        translation.decision,
+        check.decision,
         language,
         document.confidence,
         len(foreign),
-        translation.machine_translated,
+        check.machine_translated,
     )
     return article
 
 
-def _translate(article: Article, translation: Translation, settings: TranslateSettings) -> None:
+def _translate(article: Article, check: LanguageCheck, settings: TranslateSettings) -> None:
     """Translate with the configured translator, if one is registered; then let it pass."""
     translator = get_translator(settings.translator)
-    if translator is None or translation.language is None:
+    if translator is None or check.language is None:
         return
     original = article.text or ""
-    translated = translator.translate(original, translation.language, settings.target_language)
+    translated = translator.translate(original, check.language, settings.target_language)
     if not translated.strip():
         logger.warning(
             "article %s: translator %s returned nothing", article.id, settings.translator
         )
         return
     article.text = translated
-    translation.original_text = original
-    translation.translated_by = settings.translator
-    translation.source_language = translation.language
-    translation.decision = "pass"
-    translation.model_language = settings.target_language
-    translation.reason = (
-        f"translated from {translation.language} to {settings.target_language} "
-        f"by {settings.translator}; {translation.reason}"
+    check.original_text = original
+    check.translated_by = settings.translator
+    check.source_language = check.language
+    check.decision = "pass"
+    check.model_language = settings.target_language
+    check.reason = (
+        f"translated from {check.language} to {settings.target_language} "
+        f"by {settings.translator}; {check.reason}"
     )

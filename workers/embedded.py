@@ -17,7 +17,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from config.settings import STAGE_NAMES, Settings
+from config.settings import Settings
+from tasks.stages import STAGE_NAMES
 
 __all__ = ["embedded_environment", "start_worker", "stop_worker"]
 

@@ -80,7 +80,7 @@ class StageMetrics:
         self.batches.labels(event.stage).inc()
         latency = self.latency.labels(event.stage)
         for item in event.articles:
-            self.articles.labels(event.stage, item.outcome).inc()
+            self.articles.labels(event.stage, item.fate).inc()
             latency.observe(item.seconds)
 
     def count_message(self, sender: Any = None, **_: Any) -> None:

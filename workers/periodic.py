@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from config.settings import get_settings
 from workers.app import app
+from workers.resources import ResourceTask
 
 __all__ = ["sweep"]
 
 
-@app.task(name="newsflow.sweep", ignore_result=True)  # type: ignore[untyped-decorator]
-def sweep() -> dict[str, int]:
+@app.task(name="newsflow.sweep", ignore_result=True, bind=True,  # type: ignore[untyped-decorator]
+          base=ResourceTask)
+def sweep(self: ResourceTask) -> dict[str, int]:
     """Re-send items stuck past ``pipeline.stuck_after_s``; dead-letter repeat offenders."""
-    from tasks.storage.db import get_engine
     from workers.sweeper import sweep_stuck
 
-    settings = get_settings()
-    engine = get_engine(settings.database_url.get_secret_value())
-    report = sweep_stuck(engine, timedelta(seconds=settings.pipeline.stuck_after_s))
+    settings = self.settings
+    report = sweep_stuck(self.engine, timedelta(seconds=settings.pipeline.stuck_after_s),
+                         settings=settings)
     return {"resent": report.resent, "dead": report.dead, "backlog": report.backlog}

@@ -7,7 +7,9 @@ fork: the first message is as fast as the rest, and the pages of the models are 
 copy-on-write (``gc.freeze`` keeps the collector from touching, hence copying, them).
 
 Everything goes through the stage modules' own lazy loaders (``lru_cache``), so a child
-finds them already filled and nothing is loaded twice. A worker loads only what the stages
+finds them already filled and nothing is loaded twice: the warm-up pages run through the
+stages, and each stage record (``tasks.stages``) names its own extra loads (spaCy's
+pipelines for extract, the storage modules for store). A worker loads only what the stages
 of the queues it consumes need: the compose ``worker`` service (no extract queue) never
 loads spaCy.
 """
@@ -23,7 +25,8 @@ from typing import Any
 
 from celery.signals import worker_init
 
-from config.settings import STAGE_NAMES, Settings, get_settings
+from config.settings import Settings, get_settings
+from tasks.stages import STAGE_NAMES, STAGES
 
 __all__ = ["preload_models", "stages_consumed"]
 
@@ -48,13 +51,11 @@ _WARM_UP = {
         "</article></body></html>"
     ),
 }
-# The stages a warm-up article runs through; store is left out (it would write a row).
-_WARM_STAGES = ("fetch", "clean", "translate_check", "extract")
 
 
 def preload_models(settings: Settings, stages: Iterable[str] = STAGE_NAMES) -> dict[str, float]:
     """Fill the stage modules' caches; returns seconds spent per resource."""
-    wanted = set(stages)
+    wanted = [name for name in STAGE_NAMES if name in set(stages)]
     spent: dict[str, float] = {}
 
     def timed(name: str, load: Callable[[], object]) -> None:
@@ -67,25 +68,29 @@ def preload_models(settings: Settings, stages: Iterable[str] = STAGE_NAMES) -> d
         spent[name] = round(time.perf_counter() - started, 3)
 
     # Warm the chain up to the last stage this worker consumes (an extract-only worker needs
-    # clean's output to reach spaCy; a store-only worker needs none of it).
-    last = max((_WARM_STAGES.index(s) for s in wanted if s in _WARM_STAGES), default=-1)
+    # clean's output to reach spaCy; a store-only worker needs none of it). The pages never
+    # run through a stage that writes the database.
+    readers = [name for name in STAGE_NAMES if not STAGES[name].writes]
+    last = max((readers.index(name) for name in wanted if name in readers), default=-1)
     if last >= 0:
         for language, html in _WARM_UP.items():
-            timed(
-                f"chain_{language}", partial(_warm_chain, settings, html, _WARM_STAGES[: last + 1])
-            )
-    if "extract" in wanted:
-        for language, candidates in settings.extract.models.items():
-            timed(f"spacy_{language}", partial(_load_spacy, tuple(candidates)))
-    if "store" in wanted:
-        timed("storage", partial(_load_storage, settings))
-    log.info("preloaded for stages %s: %s", sorted(wanted), spent)
+            timed(f"chain_{language}",
+                  partial(_warm_chain, settings, html, tuple(readers[: last + 1])))
+    for name in wanted:
+        try:
+            loads = STAGES[name].warm_ups(settings)
+        except Exception:
+            log.exception("preloading %s failed", name)
+            continue
+        for label, load in loads:
+            timed(label, load)
+    log.info("preloaded for stages %s: %s", wanted, spent)
     return spent
 
 
 def _warm_chain(settings: Settings, html: str, stages: tuple[str, ...]) -> None:
     from tasks.models import Article
-    from tasks.pipeline import run_stage
+    from tasks.pipeline import InlineResources, run_stage
 
     # run_stage, not run_stage_batch: no log line, no metric, no ledger write for it.
     article = Article(
@@ -95,27 +100,9 @@ def _warm_chain(settings: Settings, html: str, stages: tuple[str, ...]) -> None:
         inline_content=html,
         inline_content_type="html",
     )
+    resources = InlineResources(settings)
     for stage in stages:
-        article = run_stage(stage, article, settings)
-
-
-def _load_spacy(candidates: tuple[str, ...]) -> None:
-    from tasks.nlp.models import load_pipeline, resolve_package
-
-    package = resolve_package(candidates)
-    if package is None:
-        log.warning("no installed spaCy package among %s: nothing preloaded", candidates)
-        return
-    load_pipeline(package)("warm up")
-
-
-def _load_storage(settings: Settings) -> None:
-    import tasks.store  # noqa: F401  # sqlalchemy, numpy
-    from tasks.storage.dedup import signature
-
-    signature(
-        "a warm-up text for the MinHash permutations " * 3, settings.store.minhash_permutations
-    )
+        article = run_stage(stage, article, resources)
 
 
 def stages_consumed(sender: Any, settings: Settings) -> list[str]:

@@ -32,24 +32,25 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
 from celery import Celery
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
+from tasks.codec import encode_source
+from tasks.common import batched, utc_now
 from tasks.sources import SourceItem, SourceProblem
 from tasks.sources.items import oversized
 from tasks.storage import ledger
 from workers.backpressure import wait_for_room
-from workers.publish import Publisher, chain_from, chunks, payload_from, send_articles
+from workers.publish import Publisher, send_articles
 from workers.queue_depth import DepthProbe, depth_probe
 
 __all__ = [
     "MAX_PROBLEMS_KEPT",
     "EnqueueReport",
-    "chain_from",
     "enqueue",
     "new_batch_id",
     "send_articles",
@@ -70,7 +71,7 @@ def _new_id() -> str:
 
 
 def new_batch_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    return utc_now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _plan(
         else:
             unique[source.item_key] = source
     rows = ledger.item_key_rows(engine, list(unique))
-    stale = datetime.now(UTC) - timedelta(seconds=settings.pipeline.stuck_after_s)
+    stale = utc_now() - timedelta(seconds=settings.pipeline.stuck_after_s)
     plan: list[Planned] = []
     for key, source in unique.items():
         row = rows.get(key)
@@ -181,10 +182,10 @@ def enqueue(
     # the ledger: database and Redis wait on their servers, so the two overlap (the GIL is
     # released while waiting). A chunk is sent only after its own rows are committed.
     pending: _Pending | None = None
-    with Publisher(app, settings.pipeline.batch_size) as publisher, \
+    with Publisher(app, settings.pipeline) as publisher, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-send") as sender:
         try:
-            for chunk in chunks(items, chunk_size):
+            for chunk in batched(items, chunk_size):
                 report.read += len(chunk)
                 sources = _record_problems(engine, report, chunk, settings.fetch.max_bytes)
                 plan = _plan(engine, settings, report, sources, skip_known=skip_known,
@@ -193,9 +194,9 @@ def enqueue(
                     if probe is not None and max_depth:
                         report.waited_s += wait_for_room(probe, max_depth, on_wait=waiting)
                         report.queue_depth = None
-                    stamp = datetime.now(UTC).isoformat()
-                    payloads = [payload_from(p.source, report.batch_id, p.item_id or _new_id(),
-                                             stamp) for p in plan]
+                    stamp = utc_now().isoformat()
+                    payloads = [encode_source(p.source, report.batch_id,
+                                              p.item_id or _new_id(), stamp) for p in plan]
                     ledger.record_enqueued(engine, payloads, [p.source.item_key for p in plan])
                     current = _Pending([p["id"] for p in payloads],
                                        sum(1 for p in plan if p.item_id))

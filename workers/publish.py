@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from celery import Celery, chain
@@ -23,79 +20,53 @@ from kombu.connection import Connection
 from kombu.messaging import Producer
 
 from config.celeryconfig import task_name
-from config.settings import STAGE_NAMES
+from config.settings import PipelineSettings, Settings
+from tasks.codec import Payload, encode
+from tasks.common import batched
+from tasks.hops import Hop, plan_hops
 from tasks.models import Article
-from tasks.sources import SourceItem
+from tasks.stages import STAGE_NAMES
 
 __all__ = [
-    "LOCAL_SOURCE_KINDS",
-    "Hop",
-    "Payload",
     "Publisher",
-    "article_payload",
     "chain_from",
-    "chunks",
-    "payload_from",
-    "plan_hops",
+    "hop_kwargs",
     "publish_chain",
     "send_articles",
 ]
 
 log = logging.getLogger(__name__)
 
-Payload = dict[str, Any]
 # kombu refuses to pipeline when redis-py may replay a timed-out write (a duplicate
 # message); the stages are idempotent, but an honest "delivery uncertain" error is better.
 _PIPELINE_SAFE = {"retry_on_timeout": False}
 _PIPELINE_COMMANDS = 1000
 
 
-# Reading a local file or an inline item costs well under a millisecond, while carrying the
-# raw page through Redis costs its JSON + base64 three times over (the message, the unacked
-# copy, the pipe to the pool child). So a micro-batch made only of these runs fetch inside
-# its clean task (one hop less); URLs keep their own fetch queue (network waits, politeness).
-LOCAL_SOURCE_KINDS = frozenset({"file", "inline"})
-_DEFAULT_SOURCE_KIND = Article.model_fields["source_kind"].default
+def hop_kwargs(hop: Hop, retries: int = 0) -> dict[str, Any]:
+    """A message's kwargs: the stages it runs, and its retry count when it is a retry."""
+    kwargs: dict[str, Any] = {"stages": list(hop.stages)}
+    if retries:
+        kwargs["retries"] = retries
+    return kwargs
 
 
-@dataclass(frozen=True)
-class Hop:
-    """One message of a chain: the task of ``stage``, running ``leading`` stages before it."""
-
-    stage: str
-    leading: tuple[str, ...] = ()
-
-    @property
-    def kwargs(self) -> dict[str, Any]:
-        return {"leading": list(self.leading)} if self.leading else {}
-
-    def signature(self, app: Celery, *args: Any) -> Signature:
-        return app.signature(task_name(self.stage), args=args, kwargs=self.kwargs)
+def _signature(app: Celery, hop: Hop, *args: Any, retries: int = 0) -> Signature:
+    return app.signature(task_name(hop.task_stage), args=args, kwargs=hop_kwargs(hop, retries))
 
 
-def plan_hops(app: Celery, stage: str, payloads: list[dict[str, Any]]) -> list[Hop]:
-    """The messages that carry ``payloads`` from ``stage`` to the end of the chain."""
-    names = STAGE_NAMES[STAGE_NAMES.index(stage):]
-    if (
-        names[0] == "fetch"
-        and len(names) > 1
-        and app.conf.get("newsflow_local_fetch_in_clean", False)
-        and all(p.get("source_kind", _DEFAULT_SOURCE_KIND) in LOCAL_SOURCE_KINDS
-                for p in payloads)
-    ):
-        return [Hop(names[1], ("fetch",)), *(Hop(name) for name in names[2:])]
-    return [Hop(name) for name in names]
-
-
-def chain_from(app: Celery, stage: str, payloads: list[dict[str, Any]]) -> Signature:
-    """The chain from ``stage`` to the end for one micro-batch, routed per stage by name."""
-    first, *rest = plan_hops(app, stage, payloads)
-    return chain(first.signature(app, payloads), *(hop.signature(app) for hop in rest))
+def chain_from(app: Celery, stage: str, payloads: list[Payload], *,
+               local_fetch_in_clean: bool, retries: int = 0) -> Signature:
+    """The chain from ``stage`` to the end for one micro-batch, routed per stage by name;
+    ``retries`` is the first message's retry count."""
+    first, *rest = plan_hops(stage, payloads, local_fetch_in_clean=local_fetch_in_clean)
+    return chain(_signature(app, first, payloads, retries=retries),
+                 *(_signature(app, hop) for hop in rest))
 
 
 def publish_chain(
-    app: Celery, producer: Producer, stage: str, payloads: list[dict[str, Any]],
-    **options: Any,
+    app: Celery, producer: Producer, stage: str, payloads: list[Payload], *,
+    local_fetch_in_clean: bool, **options: Any,
 ) -> None:
     """Send the chain from ``stage`` on ``producer`` (so it joins the producer's batch).
 
@@ -103,46 +74,14 @@ def publish_chain(
     this does what ``chain.run`` does: the first task's message carries the remaining
     signatures, last first, in its ``chain`` field, and each worker pops the next one.
     """
-    first, *rest = plan_hops(app, stage, payloads)
-    remaining = [hop.signature(app) for hop in reversed(rest)]
+    first, *rest = plan_hops(stage, payloads, local_fetch_in_clean=local_fetch_in_clean)
+    remaining = [_signature(app, hop) for hop in reversed(rest)]
     app.send_task(
-        task_name(first.stage), args=(payloads,), kwargs=first.kwargs or None,
+        task_name(first.task_stage), args=(payloads,), kwargs=hop_kwargs(first),
         chain=remaining or None, producer=producer,
         # Celery would saferepr the whole payload for Flower: slow, and no use to anyone.
         argsrepr=f"[{len(payloads)} articles]", **options,
     )
-
-
-def article_payload(article: Article) -> Payload:
-    # Defaults are left out: the message and the ledger row are half the size, and
-    # Article.from_payload restores them.
-    return article.model_dump(mode="json", exclude_defaults=True)
-
-
-def payload_from(item: SourceItem, batch_id: str, item_id: str, enqueued_at: str) -> Payload:
-    """The Article payload of a source item, built as a plain dict.
-
-    The producer's hot path: building and dumping an ``Article`` per item cost as much as
-    the ledger write. The dict holds exactly what ``_payload(Article(...))`` would (a unit
-    test checks that ``Article.from_payload`` reads it back equal).
-    """
-    payload: Payload = {"id": item_id, "batch_id": batch_id, "source": item.source,
-                        "source_kind": item.source_kind}
-    hints = item.hints.model_dump(exclude_none=True)
-    if hints:
-        payload["hints"] = hints
-    if item.inline_content is not None:
-        payload["inline_content"] = item.inline_content
-    if item.inline_content_type is not None:
-        payload["inline_content_type"] = item.inline_content_type
-    payload["enqueued_at"] = enqueued_at
-    return payload
-
-
-def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 class Publisher:
@@ -153,16 +92,17 @@ class Publisher:
     round trip per ~1000 commands instead of two per message.
     """
 
-    def __init__(self, app: Celery, batch_size: int) -> None:
+    def __init__(self, app: Celery, pipeline: PipelineSettings) -> None:
         self.app = app
-        self.batch_size = batch_size
+        self.batch_size = pipeline.batch_size
+        self.local_fetch_in_clean = pipeline.local_fetch_in_clean
         self.connection: Connection = app.connection_for_write(transport_options=_PIPELINE_SAFE)
         self.producer: Producer = app.amqp.Producer(self.connection, auto_declare=False)
         self.events: EventDispatcher | None = None
         if app.conf.task_send_sent_event:
             self.events = app.events.Dispatcher(self.connection, enabled=True)
 
-    def send(self, payloads: list[dict[str, Any]]) -> None:
+    def send(self, payloads: list[Payload]) -> None:
         """Publish ``payloads`` as chains of ``batch_size`` articles, pipelined."""
         with contextlib.ExitStack() as stack:
             stack.enter_context(self.producer.batch(max_size=_PIPELINE_COMMANDS))  # type: ignore[no-untyped-call]
@@ -170,8 +110,9 @@ class Publisher:
             if self.events is not None and self.events.producer is not None:
                 stack.enter_context(self.events.producer.batch(max_size=_PIPELINE_COMMANDS))
                 options["event_dispatcher"] = self.events
-            for group in chunks(payloads, self.batch_size):
-                publish_chain(self.app, self.producer, STAGE_NAMES[0], group, **options)
+            for group in batched(payloads, self.batch_size):
+                publish_chain(self.app, self.producer, STAGE_NAMES[0], group,
+                              local_fetch_in_clean=self.local_fetch_in_clean, **options)
 
     def close(self) -> None:
         if self.events is not None:
@@ -186,8 +127,7 @@ class Publisher:
         self.close()
 
 
-def send_articles(app: Celery, articles: list[Article], batch_size: int | None = None) -> None:
+def send_articles(app: Celery, settings: Settings, articles: list[Article]) -> None:
     """Publish micro-batches of articles as chains (replay and the sweeper use this)."""
-    size = batch_size or app.conf.get("newsflow_batch_size", 1)
-    with Publisher(app, size) as publisher:
-        publisher.send([article_payload(a) for a in articles])
+    with Publisher(app, settings.pipeline) as publisher:
+        publisher.send([encode(a) for a in articles])

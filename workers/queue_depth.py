@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from config.settings import STAGE_NAMES, PipelineSettings, Settings
+from config.settings import PipelineSettings, Settings
+from tasks.stages import STAGE_NAMES
 
 if TYPE_CHECKING:
     from celery import Celery

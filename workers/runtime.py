@@ -1,17 +1,21 @@
-"""The base class of every stage task: a micro-batch in, the stage, per-article outcomes out.
+"""The base class of every stage task: a micro-batch in, its stages, per-article fates out.
 
-A message carries a few articles (``pipeline.batch_size``) so the ~11 ms a Celery chain costs
-is shared, but every article keeps its own fate. Typed errors decide it (``tasks.errors``):
+A message carries a few articles (``pipeline.batch_size``: why, in config/settings.py) so the
+cost of a Celery chain is shared, but every article keeps its own fate
+(``tasks.pipeline.fate_of``):
 
-* ``PermanentError`` -> rejected at once with its reason; it leaves the batch.
-* ``RetryableError`` -> it leaves the batch and is re-sent alone, from this stage on, after
-  exponential backoff with full jitter (at least the server's Retry-After); after
-  ``max_retries`` it is dead-lettered.
-* anything else     -> dead-lettered with the error and logged with its traceback.
+* ``rejected`` (a ``PermanentError``) -> rejected at once with its reason; it leaves the batch.
+* ``retry`` (a ``RetryableError``) -> it leaves the batch and is re-sent alone, from this
+  stage on, after exponential backoff with full jitter (at least the server's Retry-After);
+  after ``max_retries`` it is dead-lettered. The retry count travels in the message
+  (``retries``), not on the article.
+* ``error`` (anything else) -> dead-lettered with the error and logged with its traceback.
 
-Survivors continue down the chain; if none survive, the chain stops here. A message may
-name ``leading`` stages to run first (``workers.publish.plan_hops``: a batch of local files
-is read inside its clean message); each stage keeps its own ledger attempts and fates.
+Survivors continue down the chain; if none survive, the chain stops here. A message names
+the stages it runs (``stages``, planned by the producer: ``tasks.hops.plan_hops``; a batch of
+local files is read inside its clean message); the worker only checks them against the
+registry and refuses a message that names anything else. Each stage keeps its own ledger
+attempts and fates. The last stage returns nothing: no result is kept anywhere.
 
 At-least-once delivery: a redelivered message (worker killed, hard time limit, Redis
 restored its unacked messages) finds its items' stage attempts counted in the ledger. Items
@@ -19,32 +23,41 @@ already terminal are dropped; a redelivered *batch* is split into single-article
 so one poisoned article cannot take its neighbours down with it; a single article that
 keeps killing its worker is dead-lettered after ``max_retries`` deliveries.
 
-Time limits: the soft limit raises inside the stage (the article is dead-lettered with
-``SoftTimeLimitExceeded``); a stage stuck where Python cannot interrupt it is killed at the
-hard limit, and ``on_failure`` (run by the worker's main process) dead-letters a single
-article with ``TimeLimitExceeded`` or re-sends a batch one by one.
+Time limits: the soft limit is raised inside a stage, passes through the stage runner
+(``let_through``) and ends the message: a batch is re-sent one article per message, each
+with the full limit, and a single article is dead-lettered with ``SoftTimeLimitExceeded``.
+A stage stuck where Python cannot interrupt it is killed at the hard limit, and
+``on_failure`` (run by the worker's main process) does the same with ``TimeLimitExceeded``.
+
+Per-process resources are lazy properties of the task (``workers.resources``, Celery's
+``DatabaseTask`` pattern): ``settings`` and ``engine``, made on first use in the pool
+process that needs them.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from typing import Any
+from typing import Any, cast
 
-from celery import Task
 from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 from pydantic import ValidationError
 
-from config.settings import STAGE_NAMES, Settings, get_settings
+from config.settings import Settings
+from tasks.codec import Payload, decode, encode
 from tasks.errors import NewsflowError, RetryableError
+from tasks.hops import stages_of_message
 from tasks.models import Article
-from tasks.pipeline import record_failure, run_stage_batch
+from tasks.pipeline import fate_of, record_failure, run_stage_batch
+from tasks.stages import STAGE_NAMES
+from workers.resources import ResourceTask
 
 __all__ = ["StageTask", "backoff_seconds"]
 
 log = logging.getLogger(__name__)
 
-Payloads = list[dict[str, Any]]
+# Exceptions that belong to Celery, not to the article: the stage runner lets them through.
+_RUNTIME_EXCEPTIONS: tuple[type[BaseException], ...] = (SoftTimeLimitExceeded,)
 
 
 def backoff_seconds(retries: int, settings: Settings, retry_after_s: float | None) -> float:
@@ -68,71 +81,70 @@ def _parse(payloads: Any) -> list[Article]:
     articles = []
     for payload in payloads:
         try:
-            articles.append(Article.from_payload(payload))
+            articles.append(decode(payload))
         except ValidationError as exc:
             # No ledger row can be named for it: it was never an enqueued item.
             log.error("refused a payload that is not an Article: %d errors", exc.error_count())
     return articles
 
 
-def _leading_stages(leading: Any, stage: str) -> tuple[str, ...]:
-    """The ``leading`` stages of a message that come before ``stage``, in chain order.
+def _hop(task_stage: str, stages: Any, retries: Any) -> tuple[tuple[str, ...], int]:
+    """The message's validated stages and retry count; ``Ignore`` (never requeued) if bad."""
+    named = stages_of_message(stages, task_stage)
+    if named is None or not isinstance(retries, int) or isinstance(retries, bool) \
+            or retries < 0:
+        log.error("refused a %s message naming stages %r, retries %r", task_stage, stages,
+                  retries)
+        raise Ignore()
+    return named, retries
 
-    Anything else (an unknown name, a later stage, not a list) is ignored: a message can
-    only ask for the stages its task would have been chained after.
-    """
-    if not isinstance(leading, list | tuple):
-        return ()
-    return tuple(name for name in STAGE_NAMES[: STAGE_NAMES.index(stage)] if name in leading)
 
-
-class StageTask(Task):  # type: ignore[misc]
-    """Shared behaviour of the five stage tasks; subclasses only name their stage."""
+class StageTask(ResourceTask):
+    """Shared behaviour of the stage tasks; a task only names its stage. Its ``settings``
+    and ``engine`` (``ResourceTask``) are what the stages are run with."""
 
     acks_late = True
     reject_on_worker_lost = True
 
-    def run_stage(self, stage: str, payloads: Any, leading: Any = ()) -> Payloads:
-        """Run ``leading`` stages (a local read fused into clean), then ``stage``, per article."""
-        settings = get_settings()
+    def run_stages(self, task_stage: str, payloads: Any, stages: Any = None,
+                   retries: Any = 0) -> list[Payload] | None:
+        """Run the message's stages in order, per article; the survivors' payloads, if any
+        stage follows (the last hop returns nothing)."""
+        named, retries = _hop(task_stage, stages, retries)
         articles = _parse(payloads)
-        for name in (*_leading_stages(leading, stage), stage):
-            articles = self._run_one(settings, name, articles)
+        for position, stage in enumerate(named):
+            # The retry count belongs to the stage the message was re-sent from.
+            articles = self._run_one(stage, articles, retries if position == 0 else 0)
             if not articles:
                 raise Ignore()
-        log.info("%s: %d articles passed", stage, len(articles))
-        return [a.to_payload() for a in articles]
+        log.info("%s: %d articles passed", task_stage, len(articles))
+        if task_stage == STAGE_NAMES[-1]:
+            return None
+        return [encode(a) for a in articles]
 
-    def _run_one(self, settings: Settings, stage: str, articles: list[Article]) -> list[Article]:
+    def _run_one(self, stage: str, articles: list[Article], retries: int) -> list[Article]:
         """One stage over the batch: the survivors; every other article got its fate here."""
-        articles = self._admit(settings, stage, articles)
+        articles = self._admit(stage, articles, retries)
         if not articles:
             return []
-        survivors: list[Article] = []
         try:
-            results = run_stage_batch(stage, articles, settings)
+            results = run_stage_batch(stage, articles, self, let_through=_RUNTIME_EXCEPTIONS)
         except SoftTimeLimitExceeded as exc:
-            # The batch ran out of time: the stage's work is lost for all of them, so each is
-            # re-sent alone; the one that is slow on its own will then be dead-lettered.
-            self._resend_singles(settings, stage, articles, exc)
+            # The limit is per message: the batch ran out of time, and the article that held
+            # the clock is not necessarily the slow one. The stage's work is lost for all of
+            # them, so each is re-sent alone with the full limit; the one that is slow on
+            # its own will then be dead-lettered.
+            self._resend_singles(stage, articles, exc)
             return []
+        survivors: list[Article] = []
         for article, result in zip(articles, results, strict=True):
+            fate = fate_of(result)
             if isinstance(result, Article):
-                result.attempts = 0
                 survivors.append(result)
-            elif isinstance(result, RetryableError):
-                self._retry_alone(settings, stage, article, result)
-            elif isinstance(result, SoftTimeLimitExceeded) and len(articles) > 1:
-                # The limit is per message: the whole batch ran out of time and this article
-                # merely held the clock. Alone it gets the full limit (and is dead-lettered
-                # if it is the slow one).
-                log.warning("article %s %s: batch hit the soft time limit; re-sent alone",
-                            article.id, stage)
-                self._send_from(stage, [article], countdown=0, singles=True)
+            elif fate == "retry":
+                self._retry_alone(stage, article, cast(RetryableError, result), retries)
             else:
-                if not isinstance(result, Exception):  # pragma: no cover - contract check
-                    result = TypeError(f"stage {stage} returned {type(result).__name__}")
-                record_failure(settings, article.id, stage, result)
+                record_failure(self.engine, article.id, stage, result)
                 if not isinstance(result, NewsflowError):
                     log.error("article %s %s: unexpected error", article.id, stage,
                               exc_info=result)
@@ -144,66 +156,65 @@ class StageTask(Task):  # type: ignore[misc]
         and its items would wait in 'processing' for the sweeper."""
         if not isinstance(exc, TimeLimitExceeded) or not args:
             return
-        # A fused message starts at its first leading stage: resend from there.
-        own = self.name.rsplit(".", 1)[-1]
-        stage = (*_leading_stages((kwargs or {}).get("leading"), own), own)[0]
-        settings = get_settings()
+        named = stages_of_message((kwargs or {}).get("stages"), self.name.rsplit(".", 1)[-1])
+        if named is None:
+            return
+        stage = named[0]  # the message was killed somewhere in its stages: resend from the first
         articles = _parse(args[0])
         log.error("%s: hard time limit killed a batch of %d: %s", stage, len(articles),
                   ", ".join(a.id for a in articles))
-        self._resend_singles(settings, stage, articles, exc)
+        self._resend_singles(stage, articles, exc)
 
-    def _admit(self, settings: Settings, stage: str, articles: list[Article]) -> list[Article]:
+    def _admit(self, stage: str, articles: list[Article], retries: int) -> list[Article]:
         """Count this delivery in the ledger; drop terminal items, split redelivered batches."""
         from tasks.storage import ledger
-        from tasks.storage.db import get_engine
 
-        engine = get_engine(settings.database_url.get_secret_value())
         admitted: list[Article] = []
         redelivered: list[Article] = []
-        deliveries = ledger.record_started_many(engine, [a.id for a in articles], stage)
+        deliveries = ledger.record_started_many(self.engine, [a.id for a in articles], stage)
         for article in articles:
             attempts = deliveries[article.id]
             if attempts <= 0:
                 log.info("article %s already terminal: %s redelivery dropped", article.id, stage)
-            elif attempts > settings.celery.max_retries + 1:
-                record_failure(settings, article.id, stage, RetryableError(
+            elif attempts > self.settings.celery.max_retries + 1:
+                record_failure(self.engine, article.id, stage, RetryableError(
                     f"gave up after {attempts - 1} deliveries of stage {stage}",
                     reason="redelivery_limit"))
-            elif attempts > 1 + article.attempts:
+            elif attempts > 1 + retries:
                 redelivered.append(article)
             else:
                 admitted.append(article)
         if redelivered and len(articles) > 1:
             # Delivered before and never finished: a worker died on this batch. Go on one by
             # one so that whatever killed it can only kill its own article.
-            self._send_from(stage, redelivered, countdown=0, singles=True)
+            self._send_from(stage, redelivered)
             return admitted
         return admitted + redelivered
 
-    def _retry_alone(self, settings: Settings, stage: str, article: Article,
-                     exc: RetryableError) -> None:
-        if article.attempts >= settings.celery.max_retries:
-            record_failure(settings, article.id, stage, exc)
+    def _retry_alone(self, stage: str, article: Article, exc: RetryableError,
+                     retries: int) -> None:
+        if retries >= self.settings.celery.max_retries:
+            record_failure(self.engine, article.id, stage, exc)
             return
-        delay = backoff_seconds(article.attempts, settings, exc.retry_after_s)
-        log.info("article %s %s: retry %d in %.1fs: %s", article.id, stage,
-                 article.attempts + 1, delay, exc)
-        article.attempts += 1
-        self._send_from(stage, [article], countdown=delay, singles=True)
+        delay = backoff_seconds(retries, self.settings, exc.retry_after_s)
+        log.info("article %s %s: retry %d in %.1fs: %s", article.id, stage, retries + 1, delay,
+                 exc)
+        self._send_from(stage, [article], countdown=delay, retries=retries + 1)
 
-    def _resend_singles(self, settings: Settings, stage: str, articles: list[Article],
-                        exc: BaseException) -> None:
+    def _resend_singles(self, stage: str, articles: list[Article], exc: BaseException) -> None:
         if len(articles) == 1:
-            record_failure(settings, articles[0].id, stage, exc)
+            record_failure(self.engine, articles[0].id, stage, exc)
             return
-        self._send_from(stage, articles, countdown=0, singles=True)
+        log.warning("%s: a batch of %d ran out of time (%s); re-sent one by one", stage,
+                    len(articles), type(exc).__name__)
+        self._send_from(stage, articles)
 
-    def _send_from(self, stage: str, articles: list[Article], *, countdown: float,
-                   singles: bool) -> None:
-        from workers.producer import chain_from
+    def _send_from(self, stage: str, articles: list[Article], *, countdown: float = 0,
+                   retries: int = 0) -> None:
+        """Each article in its own chain from ``stage`` on."""
+        from workers.publish import chain_from
 
-        groups = [[a] for a in articles] if singles else [articles]
-        for group in groups:
-            chain_from(self.app, stage, [a.to_payload() for a in group]).apply_async(
-                countdown=countdown)
+        fuse = self.settings.pipeline.local_fetch_in_clean
+        for article in articles:
+            chain_from(self.app, stage, [encode(article)], local_fetch_in_clean=fuse,
+                       retries=retries).apply_async(countdown=countdown)

@@ -21,7 +21,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
-from config.settings import STAGE_NAMES, Settings
+from config.settings import Settings
+from tasks.stages import STAGE_NAMES
 from tasks.storage import ledger
 from workers.queue_depth import stage_depths_or_none
 

@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
+from tasks.codec import decode
 from tasks.models import Article
 from tasks.storage import ledger
 
@@ -35,12 +36,12 @@ class SweepReport:
 
 
 def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000,
-                force: bool = False) -> SweepReport:
+                force: bool = False, settings: Settings | None = None) -> SweepReport:
     from workers.app import app
     from workers.producer import send_articles
     from workers.queue_depth import total_depth
 
-    settings = get_settings()
+    settings = settings or get_settings()
     backlog = total_depth(app, settings.pipeline)
     if backlog and not force:
         log.info("sweep: %d messages still queued; stuck items may only be waiting", backlog)
@@ -54,9 +55,9 @@ def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000,
                                reason="stuck")
             dead += 1
             continue
-        resend.append(Article.from_payload(row.payload))
+        resend.append(decode(row.payload))
     if resend:
         ledger.record_enqueued(engine, resend, swept=True)
-        send_articles(app, resend)
+        send_articles(app, settings, resend)
     log.info("sweep: re-sent %d, dead-lettered %d", len(resend), dead)
     return SweepReport(len(resend), dead, backlog)

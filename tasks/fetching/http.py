@@ -17,11 +17,12 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 
 import httpx
 
 from config.settings import FetchSettings
+from tasks.common import utc_now
 from tasks.errors import (
     ForbiddenSource,
     InputTooLarge,
@@ -77,7 +78,7 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, (when - utc_now()).total_seconds())
 
 
 def _content_format(response: httpx.Response, url: str) -> tuple[FormatHint, str | None]:

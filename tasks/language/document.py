@@ -37,7 +37,7 @@ _HINT_RATIO = 0.5
 class DocumentLanguage:
     language: str | None
     confidence: float
-    note: str  # how it was decided, for Translation.reason
+    note: str  # how it was decided, for LanguageCheck.reason
 
 
 def normalize_hint(hint: str | None) -> str | None:

@@ -100,7 +100,7 @@ class ExportRecord(BaseModel):
             language=row["language"],
             text=row["text"],
             removed=payload.get("removed") or [],
-            translation=payload.get("translation"),
+            translation=payload.get("language_check", payload.get("translation")),
             entities=payload.get("entities") or [],
             quotes=payload.get("quotes") or [],
             keywords=payload.get("keywords") or [],

@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from config.settings import StoreSettings
+from tasks.codec import encode_record
+from tasks.common import utc_now
 from tasks.errors import DatabaseBusy, EmptyInput
 from tasks.models import Article
 from tasks.storage import dedup, ledger
@@ -59,8 +61,8 @@ def _published_date(value: str | None) -> date | None:
 
 
 def _language(article: Article) -> str | None:
-    if article.translation is not None and article.translation.language:
-        return article.translation.language
+    if article.language_check is not None and article.language_check.language:
+        return article.language_check.language
     return article.hints.language
 
 
@@ -70,7 +72,7 @@ def _apply(article: Article, row: dict[str, object]) -> Article:
         update={
             "content_hash": row["content_hash"],
             "duplicate_of": row["duplicate_of"],
-            "outcome": ledger.DUPLICATE if row["duplicate_of"] else ledger.STORED,
+            "verdict": ledger.DUPLICATE if row["duplicate_of"] else ledger.STORED,
             "story_id": row["story_id"],
         }
     )
@@ -137,7 +139,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
         logger.info("store: article %s was already stored; redelivery ignored", article.id)
         return _apply(article, existing)
 
-    stamp = ledger.now()
+    stamp = utc_now()
     duplicate_of = conn.execute(
         select(articles.c.id).where(
             articles.c.content_hash == digest, articles.c.duplicate_of.is_(None)
@@ -162,7 +164,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
         update={
             "content_hash": digest,
             "duplicate_of": duplicate_of,
-            "outcome": ledger.DUPLICATE if duplicate_of else ledger.STORED,
+            "verdict": ledger.DUPLICATE if duplicate_of else ledger.STORED,
             "story_id": story_id,
         }
     )
@@ -184,7 +186,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
             story_id=story_id,
             shingle_count=sig.shingle_count,
             minhash=sig.to_bytes(),
-            payload=stored.to_payload(),
+            payload=encode_record(stored),
             stored_at=stamp,
         )
     )
@@ -222,7 +224,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
             )
         if story_id is not None:
             refresh_story(conn, story_id, stamp)
-    ledger.record_done(conn, article, stored.outcome or ledger.STORED, stamp)
+    ledger.record_done(conn, article, stored.verdict or ledger.STORED, stamp)
     return stored
 
 
@@ -244,7 +246,7 @@ def store_article(engine: Engine, article: Article, settings: StoreSettings) -> 
         logger.info(
             "store: article %s %s%s",
             article.id,
-            stored.outcome,
+            stored.verdict,
             f" of {stored.duplicate_of}" if stored.duplicate_of else "",
         )
         return stored

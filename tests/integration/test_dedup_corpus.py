@@ -34,7 +34,7 @@ def test_lightly_edited_copies_are_found_and_originals_stay_apart(db_url: str) -
         stored = store_article(engine, article(name, text), settings)
         originals[name] = stored
     # No distinct corpus article may be taken for a copy of another, nor share its story.
-    assert [n for n, a in originals.items() if a.outcome != "stored"] == []
+    assert [n for n, a in originals.items() if a.verdict != "stored"] == []
     assert len({a.story_id for a in originals.values()}) == N_ARTICLES
 
     rng = random.Random(20220112)
@@ -45,7 +45,7 @@ def test_lightly_edited_copies_are_found_and_originals_stay_apart(db_url: str) -
         edited = light_edit(text, rng)
         assert edited != text and BOILERPLATE_END in edited
         copy = store_article(engine, article(f"copy-{name}", edited), settings)
-        if copy.outcome == "duplicate":
+        if copy.verdict == "duplicate":
             # A copy may only ever point at its own original.
             assert copy.duplicate_of == name
             assert copy.story_id == originals[name].story_id

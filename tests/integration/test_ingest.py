@@ -84,10 +84,11 @@ def test_the_seven_real_feeds_end_to_end_through_enqueue(idle: dict[str, str]) -
         # The rest of the chain travels in the message, next stage last (Celery pops it).
         chain = [step["task"] for step in embed["chain"]]
         if task == "newsflow.fetch":  # a batch with a URL: every stage its own message
-            assert chain == [*later, "newsflow.clean"] and not kwargs
+            assert chain == [*later, "newsflow.clean"] and kwargs == {"stages": ["fetch"]}
             assert any(a.get("source_kind") == "url" for a in args[0])
         else:  # feed entries with their content inline: read inside the clean message
-            assert (task, chain, kwargs) == ("newsflow.clean", later, {"leading": ["fetch"]})
+            assert (task, chain, kwargs) == ("newsflow.clean", later,
+                                             {"stages": ["fetch", "clean"]})
             assert all(a.get("source_kind") == "inline" for a in args[0])
     assert len(articles) == sent
     assert all(a["batch_id"] == batch_id and a["hints"]["published"] for a in articles)

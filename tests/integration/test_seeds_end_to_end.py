@@ -81,7 +81,7 @@ def test_seeds_make_one_story_with_canonical_entities(
     seeds: tuple[Engine, dict[str, Article]],
 ) -> None:
     engine, stored = seeds
-    assert {a.outcome for a in stored.values()} == {"stored"}
+    assert {a.verdict for a in stored.values()} == {"stored"}
     assert stored[RIA].story_id == stored[RT].story_id is not None
     assert stored[RIA].published is None and stored[RT].published is None
     story = list_stories(engine, story_id=stored[RIA].story_id)[0]
@@ -146,8 +146,8 @@ def test_search_and_each_filter(db_url: str) -> None:
         hints=SourceHints(publisher="Le Progrès", published="2022-03-01"),
     )
     stored = _run(db_url, [*_seed_articles(hints), french])
-    assert stored["fr-lyon"].translation is not None
-    assert stored["fr-lyon"].translation.language == "fr"
+    assert stored["fr-lyon"].language_check is not None
+    assert stored["fr-lyon"].language_check.language == "fr"
     assert stored[RIA].story_id == stored[RT].story_id != stored["fr-lyon"].story_id
     engine = get_engine(db_url)
 

@@ -20,10 +20,11 @@ from typing import Any
 
 import pytest
 
-from config.settings import STAGE_NAMES, ExtractSettings, Settings, StoreSettings
+from config.settings import ExtractSettings, Settings, StoreSettings
 from tasks.extract import extract_batch
-from tasks.models import Article, Translation
+from tasks.models import Article, LanguageCheck
 from tasks.pipeline import run_inline_batch
+from tasks.stages import STAGE_NAMES
 from tasks.storage.db import get_engine
 from tasks.storage.repository import list_stories, store_article
 from tests.unit.storage.factories import CORPUS, SEEDS, article, corpus_texts, day
@@ -67,8 +68,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> list[Article]:
         meta: dict[str, Any] = json.loads((CORPUS / f"{name}.json").read_text(encoding="utf-8"))
         if meta["lang"] != "en":
             continue
-        english = Translation(language="en", confidence=1.0, model_language="en")
-        corpus.append(article(name, text, published=EVENT_DAY, translation=english))
+        english = LanguageCheck(language="en", confidence=1.0, model_language="en")
+        corpus.append(article(name, text, published=EVENT_DAY, language_check=english))
     for item in extract_batch(corpus, ExtractSettings()):
         assert isinstance(item, Article)
         result.append(item.model_copy(update={"dates": [*item.dates, day(EVENT_DAY)]}))
@@ -83,7 +84,7 @@ def test_seeds_are_one_story_and_corpus_articles_stay_apart(
     story_of = {}
     for item in extracted:
         stored = store_article(engine, item, settings)
-        assert stored.outcome == "stored"
+        assert stored.verdict == "stored"
         story_of[item.id] = stored.story_id
 
     assert story_of["seed-ria"] == story_of["seed-rt"]

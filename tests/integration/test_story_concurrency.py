@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete
 
-from config.settings import STAGE_NAMES, Settings, StoreSettings
+from config.settings import Settings, StoreSettings
 from tasks.models import Article
 from tasks.pipeline import run_inline_batch
+from tasks.stages import STAGE_NAMES
 from tasks.storage.db import get_engine
 from tasks.storage.repository import list_stories, store_article
 from tasks.storage.schema import metadata
@@ -58,7 +59,7 @@ def test_concurrent_stores_of_one_event_make_one_story(
         _empty(engine)
         results, errors = _race(engine, settings, extracted)
         assert errors == [], f"round {round_no}"
-        assert {a.outcome for a in results.values()} == {"stored"}
+        assert {a.verdict for a in results.values()} == {"stored"}
         assert len({a.story_id for a in results.values()}) == 1, f"round {round_no}"
         stories = list_stories(engine)
         assert [s["article_count"] for s in stories] == [2], f"round {round_no}"

@@ -13,7 +13,8 @@ import pytest
 import typer.main
 import yaml
 
-from config.settings import STAGE_NAMES, load_settings
+from config.settings import load_settings
+from tasks.stages import STAGE_NAMES
 from workers.cli import app as cli_app
 
 REPO = Path(__file__).resolve().parents[2]

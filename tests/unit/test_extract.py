@@ -9,10 +9,10 @@ import pytest
 from config.settings import ExtractSettings
 from tasks.errors import EmptyInput
 from tasks.extract import extract, extract_batch, extract_many
-from tasks.models import Article, Entity, Translation
+from tasks.models import Article, Entity, LanguageCheck
 
 SEEDS = Path("/work/shared/seeds")
-EN = Translation(language="en", decision="pass", model_language="en")
+EN = LanguageCheck(language="en", decision="pass", model_language="en")
 FR_TEXT = (
     "Le ministre russe des Affaires étrangères Sergueï Lavrov a rencontré Antony Blinken "
     "à Genève le 21 janvier 2022.\n\n"
@@ -47,9 +47,9 @@ def seed002_text() -> str:
 
 
 def _article(
-    text: str, translation: Translation | None = EN, id: str = "a1", published: str | None = None
+    text: str, translation: LanguageCheck | None = EN, id: str = "a1", published: str | None = None
 ) -> Article:
-    return Article(id=id, source="test", text=text, translation=translation, published=published)
+    return Article(id=id, source="test", text=text, language_check=translation, published=published)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +165,7 @@ def test_summary_is_the_lead(seed000_text: str) -> None:
 
 
 def test_french_routed_to_french_model() -> None:
-    tr = Translation(language="fr", decision="route", model_language="fr")
+    tr = LanguageCheck(language="fr", decision="route", model_language="fr")
     article = extract(_article(FR_TEXT, tr, published="2022-01-21"), ExtractSettings())
     assert "fr_core_news_sm" in article.extract_provenance["entities"].source
     lavrov = _by_name(article, "Sergueï Lavrov")
@@ -176,7 +176,7 @@ def test_french_routed_to_french_model() -> None:
 
 
 def test_needs_translation_gets_no_entities_and_says_why() -> None:
-    tr = Translation(language="de", decision="needs_translation", model_language=None)
+    tr = LanguageCheck(language="de", decision="needs_translation", model_language=None)
     article = extract(_article(DE_TEXT, tr), ExtractSettings())
     assert article.entities == [] and article.dates == []
     assert article.extract_provenance["entities"].source.startswith("skipped")
@@ -189,12 +189,12 @@ def test_needs_translation_gets_no_entities_and_says_why() -> None:
     ("translation", "settings", "why"),
     [
         (None, ExtractSettings(), "no language check"),
-        (Translation(language="de", model_language="de"), ExtractSettings(), "no model for de"),
+        (LanguageCheck(language="de", model_language="de"), ExtractSettings(), "no model for de"),
         (EN, ExtractSettings(models={"en": ["no_such_pkg_xyz"]}), "no installed model for en"),
     ],
 )
 def test_ner_skipped_with_reason(
-    translation: Translation | None, settings: ExtractSettings, why: str
+    translation: LanguageCheck | None, settings: ExtractSettings, why: str
 ) -> None:
     article = extract(
         _article("Angela Merkel visited Paris on Monday. She said little.", translation), settings
@@ -215,8 +215,8 @@ def test_extract_is_idempotent(seed000: Article) -> None:
 
 def test_extract_many_equals_one_by_one(seed000_text: str, seed002_text: str) -> None:
     settings = ExtractSettings(batch_size=2)
-    fr = Translation(language="fr", decision="route", model_language="fr")
-    de = Translation(language="de", decision="needs_translation")
+    fr = LanguageCheck(language="fr", decision="route", model_language="fr")
+    de = LanguageCheck(language="de", decision="needs_translation")
     articles = [
         _article(seed000_text, id="s0"),
         _article(FR_TEXT, fr, id="fr"),

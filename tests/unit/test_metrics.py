@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, values
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from config.settings import MetricsSettings, Settings, load_settings
-from tasks.pipeline import ArticleOutcome, StageBatchEvent
+from tasks.pipeline import ArticleFate, StageBatchEvent
 from workers.metrics import StageMetrics, enable_multiprocess, serve
 
 
@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def _event(stage: str = "extract", *outcomes: str) -> StageBatchEvent:
-    items = tuple(ArticleOutcome(f"a{i}", "b", o, 0.02 * (i + 1)) for i, o in enumerate(outcomes))
+    items = tuple(ArticleFate(f"a{i}", "b", o, 0.02 * (i + 1)) for i, o in enumerate(outcomes))
     return StageBatchEvent(stage, sum(i.seconds for i in items), items)
 
 

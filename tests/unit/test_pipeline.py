@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from config.settings import Settings
-from tasks import pipeline
+from tasks import pipeline, stages
 from tasks.errors import NotAnArticle, RetryableError
 from tasks.models import Article
-from tasks.pipeline import StageBatchEvent, add_observer, remove_observer, run_stage_batch
+from tasks.pipeline import (
+    InlineResources,
+    StageBatchEvent,
+    add_observer,
+    remove_observer,
+    run_stage_batch,
+)
+
+RESOURCES = InlineResources(Settings())
 
 
 def _article(n: int) -> Article:
@@ -31,7 +40,8 @@ def _fake_clean(article: Article, _settings: Settings) -> Article:
 
 @pytest.fixture
 def events(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[StageBatchEvent]]:
-    monkeypatch.setitem(pipeline.STAGES, "clean", _fake_clean)
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"],
+                                                        function=_fake_clean))
     seen: list[StageBatchEvent] = []
     add_observer(seen.append)
     yield seen
@@ -39,13 +49,13 @@ def events(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[StageBatchEvent]]:
 
 
 def test_every_article_gets_its_own_outcome(events: list[StageBatchEvent]) -> None:
-    results = run_stage_batch("clean", [_article(n) for n in range(4)], Settings())
+    results = run_stage_batch("clean", [_article(n) for n in range(4)], RESOURCES)
     assert isinstance(results[0], Article)
     assert [type(r).__name__ for r in results[1:]] == ["NotAnArticle", "RetryableError",
                                                        "KeyError"]
     (event,) = events
     assert event.stage == "clean"
-    assert [(a.article_id, a.outcome) for a in event.articles] == [
+    assert [(a.article_id, a.fate) for a in event.articles] == [
         ("a0", "ok"), ("a1", "rejected"), ("a2", "retry"), ("a3", "error")]
     assert all(a.batch_id == "b1" and a.seconds >= 0 for a in event.articles)
     assert event.seconds >= sum(a.seconds for a in event.articles)
@@ -55,7 +65,7 @@ def test_one_log_line_per_article_with_ids_in_extra(
     events: list[StageBatchEvent], caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="tasks.pipeline"):
-        run_stage_batch("clean", [_article(0), _article(1)], Settings())
+        run_stage_batch("clean", [_article(0), _article(1)], RESOURCES)
     lines = [r for r in caplog.records if r.name == "tasks.pipeline" and hasattr(r, "stage")]
     assert [(r.article_id, r.outcome) for r in lines] == [  # type: ignore[attr-defined]
         ("a0", "ok"), ("a1", "rejected")]
@@ -68,7 +78,7 @@ def test_a_failing_observer_does_not_fail_the_stage(events: list[StageBatchEvent
 
     add_observer(broken)
     try:
-        results = run_stage_batch("clean", [_article(0)], Settings())
+        results = run_stage_batch("clean", [_article(0)], RESOURCES)
     finally:
         remove_observer(broken)
     assert isinstance(results[0], Article)
@@ -76,6 +86,47 @@ def test_a_failing_observer_does_not_fail_the_stage(events: list[StageBatchEvent
 
 
 def test_store_outcome_is_the_stores_verdict() -> None:
-    stored = _article(0).model_copy(update={"outcome": "duplicate"})
-    assert pipeline.outcome_of(stored) == "duplicate"
-    assert pipeline.outcome_of(_article(0)) == "ok"
+    stored = _article(0).model_copy(update={"verdict": "duplicate"})
+    assert pipeline.fate_of(stored) == "duplicate"
+    assert pipeline.fate_of(_article(0)) == "ok"
+
+
+class _OutOfTime(Exception):
+    """Stands for Celery's SoftTimeLimitExceeded, an ordinary Exception (tasks/ never
+    imports Celery)."""
+
+
+def test_what_the_runtime_lets_through_stops_the_batch(
+    events: list[StageBatchEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[str] = []
+
+    def slow_clean(article: Article, _settings: Settings) -> Article:
+        ran.append(article.id)
+        if article.id == "a1":
+            raise _OutOfTime()
+        return article
+
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"],
+                                                        function=slow_clean))
+    with pytest.raises(_OutOfTime):
+        run_stage_batch("clean", [_article(n) for n in range(3)], RESOURCES,
+                        let_through=(_OutOfTime,))
+    assert ran == ["a0", "a1"]
+    assert events == []  # no outcome is reported for a batch that never finished
+
+
+def test_a_batch_function_that_raises_is_redone_one_by_one(
+    events: list[StageBatchEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def poisoned_batch(_articles: list[Article], _settings: Settings) -> list[object]:
+        raise ValueError("one poisonous text")
+
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"],
+                                                        batch_function=poisoned_batch))
+    results = run_stage_batch("clean", [_article(n) for n in range(4)], RESOURCES)
+    assert isinstance(results[0], Article)
+    assert [type(r).__name__ for r in results[1:]] == ["NotAnArticle", "RetryableError",
+                                                       "KeyError"]
+    (event,) = events
+    assert [a.fate for a in event.articles] == ["ok", "rejected", "retry", "error"]

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
-from config.settings import STAGE_NAMES, Settings
+from config.settings import Settings
+from tasks.stages import STAGE_NAMES
 from workers.preload import stages_consumed
 
 

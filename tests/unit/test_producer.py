@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import Engine
 
 from config.settings import Settings, load_settings
+from tasks.codec import decode, encode, encode_source
 from tasks.models import Article, SourceHints
 from tasks.sources import SourceItem, SourceProblem
 from tasks.storage import ledger
 from tasks.storage.db import get_engine, migrate
 from workers import producer
 from workers.backpressure import wait_for_room
-from workers.publish import Publisher, article_payload, payload_from
+from workers.publish import Publisher
 
 
 class Sent:
@@ -70,13 +71,13 @@ def _enqueue(settings: Settings, engine: Engine, items: list[SourceItem | Source
 def test_payload_from_reads_back_as_the_article_it_stands_for() -> None:
     item = _items("a")[0]
     assert isinstance(item, SourceItem)
-    payload = payload_from(item, "b1", "id-1", "2024-05-01T10:00:00+00:00")
-    article = Article.from_payload(payload)
+    payload = encode_source(item, "b1", "id-1", "2024-05-01T10:00:00+00:00")
+    article = decode(payload)
     expected = Article(id="id-1", batch_id="b1", source="in#a", source_kind="inline",
                        hints=SourceHints(title="title a"), inline_content="text a",
                        inline_content_type="text", enqueued_at=article.enqueued_at)
     assert article == expected
-    dumped = article_payload(expected)
+    dumped = encode(expected)
     assert set(payload) == set(dumped)  # nothing more, nothing less than pydantic writes
     assert {k: v for k, v in payload.items() if k != "enqueued_at"} == {
         k: v for k, v in dumped.items() if k != "enqueued_at"}

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from kombu import Queue
 
-from config.settings import STAGE_NAMES, load_settings
+from config.settings import load_settings
+from tasks.stages import STAGE_NAMES
 from workers.app import make_app
 from workers.queue_depth import depth_probe, stage_depths, stage_depths_or_none, total_depth
 

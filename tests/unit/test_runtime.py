@@ -1,8 +1,21 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-from config.settings import load_settings
+import pytest
+from celery.exceptions import Ignore, SoftTimeLimitExceeded
+from sqlalchemy import Engine
+
+from config.settings import ExtractSettings, get_settings, load_settings
+from tasks import stages
+from tasks.models import Article
+from tasks.storage import ledger
+from tasks.storage.db import get_engine, migrate
 from workers.logging_setup import mask_url
 from workers.runtime import backoff_seconds
 
@@ -28,3 +41,111 @@ def test_passwords_are_masked() -> None:
     assert mask_url("redis://:s3cret@host:6379/0") == "redis://:***@host:6379/0"
     assert mask_url("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
     assert mask_url("redis://host:6379/0") == "redis://host:6379/0"
+
+
+# ---- the soft time limit reaches the runtime's policy ----------------------------------------
+
+SOFT_LIMITED = ["fast1", "slow", "fast2"]
+
+
+@pytest.fixture
+def ledger_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path}/soft.db"
+    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", url)
+    monkeypatch.setenv("NEWSFLOW_BROKER_URL", "memory://")
+    get_settings.cache_clear()
+    migrate(url)
+    from workers.stage_tasks import STAGE_TASKS
+
+    STAGE_TASKS["clean"].forget_resources()  # the task caches them per process
+    yield get_engine(url)
+    STAGE_TASKS["clean"].forget_resources()
+    get_settings.cache_clear()
+    get_engine(url).dispose()
+
+
+def _soft_limited_clean(ran: list[str]) -> Any:
+    def clean(article: Article, _settings: Any) -> Article:
+        ran.append(article.id)
+        if article.id == "slow":
+            raise SoftTimeLimitExceeded()
+        return article
+
+    return clean
+
+
+def _payloads(ids: list[str]) -> list[dict[str, Any]]:
+    return [{"id": i, "batch_id": "b1", "source": i, "source_kind": "inline",
+             "inline_content": "x", "inline_content_type": "text"} for i in ids]
+
+
+def _soft_limited(monkeypatch: pytest.MonkeyPatch, ran: list[str]) -> None:
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"],
+                                                        function=_soft_limited_clean(ran)))
+
+
+def _capture_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
+    """The chains the task sends: (first stage, article ids) each."""
+    import workers.publish
+
+    sent: list[tuple[str, list[str]]] = []
+
+    def chain_from(_app: Any, stage: str, payloads: list[dict[str, Any]],
+                   **_options: Any) -> Any:
+        sent.append((stage, [p["id"] for p in payloads]))
+        return SimpleNamespace(apply_async=lambda **_: None)
+
+    monkeypatch.setattr(workers.publish, "chain_from", chain_from)
+    return sent
+
+
+def test_the_soft_limit_sends_every_article_of_the_batch_alone(
+    ledger_env: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers.stage_tasks import STAGE_TASKS
+
+    ran: list[str] = []
+    _soft_limited(monkeypatch, ran)
+    sent = _capture_sends(monkeypatch)
+    ledger.record_enqueued(ledger_env, _payloads(SOFT_LIMITED))
+
+    with pytest.raises(Ignore):  # nobody survives: the chain stops in this message
+        STAGE_TASKS["clean"].run_stages("clean", _payloads(SOFT_LIMITED))
+
+    assert ran == ["fast1", "slow"]  # nothing runs once the clock has run out
+    assert sent == [("clean", [i]) for i in SOFT_LIMITED]  # the whole batch, one by one
+    for item_id in SOFT_LIMITED:
+        row = ledger.get_item(ledger_env, item_id)
+        assert row is not None and (row.state, row.stage) == ("processing", "clean")
+
+
+def test_the_soft_limit_on_a_single_article_dead_letters_it(
+    ledger_env: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers.stage_tasks import STAGE_TASKS
+
+    ran: list[str] = []
+    _soft_limited(monkeypatch, ran)
+    sent = _capture_sends(monkeypatch)
+    ledger.record_enqueued(ledger_env, _payloads(["slow"]))
+
+    with pytest.raises(Ignore):
+        STAGE_TASKS["clean"].run_stages("clean", _payloads(["slow"]))
+
+    row = ledger.get_item(ledger_env, "slow")
+    assert row is not None and (row.state, row.stage) == ("dead", "clean")
+    assert row.reason == "SoftTimeLimitExceeded"
+    assert sent == []
+
+
+def test_the_extract_batch_lets_the_soft_limit_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks import extract
+
+    def out_of_time(*_: Any, **__: Any) -> Any:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(extract, "pipe_bounded", out_of_time)
+    articles = [Article(id=f"a{n}", source="s", text="Some text to extract from.")
+                for n in range(2)]  # no language check: the blank pipeline, no model to load
+    with pytest.raises(SoftTimeLimitExceeded):
+        extract.extract_batch(articles, ExtractSettings())

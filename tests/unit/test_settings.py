@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from config.celeryconfig import celery_config
-from config.settings import STAGE_NAMES, SettingsError, load_settings
+from config.settings import SettingsError, load_settings
+from tasks.stages import STAGE_NAMES
 
 
 def test_nested_variables_reach_their_section(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,8 +47,15 @@ def test_celery_is_json_only_late_ack_and_routed_per_stage() -> None:
 
 def test_time_limits_out_of_order_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSFLOW_CELERY__HARD_TIME_LIMIT_S", "5000")
-    with pytest.raises(ValueError, match="VISIBILITY_TIMEOUT"):
-        celery_config(load_settings())
+    with pytest.raises(SettingsError, match="VISIBILITY_TIMEOUT"):
+        load_settings()
+
+
+def test_time_limits_may_be_fractions_of_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSFLOW_CELERY__SOFT_TIME_LIMIT_S", "0.5")
+    monkeypatch.setenv("NEWSFLOW_CELERY__HARD_TIME_LIMIT_S", "1.5")
+    config = celery_config(load_settings())
+    assert (config["task_soft_time_limit"], config["task_time_limit"]) == (0.5, 1.5)
 
 
 def test_filesystem_broker_gets_a_private_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]

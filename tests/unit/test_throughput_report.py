@@ -6,8 +6,7 @@ from collections import Counter
 
 import pytest
 
-from bench.throughput import RunResult
-from bench.throughput_report import readme_block, render_report, targets
+from bench.throughput_report import RunResult, readme_block, render_report, targets
 
 
 def _runs(flow_2_seconds: float) -> list[RunResult]:

@@ -75,7 +75,7 @@ def seed_002() -> Article:
 
 
 def test_seed_000_is_flagged_as_translated_from_russian(settings: TranslateSettings) -> None:
-    result = translate_check(seed_000(), settings).translation
+    result = translate_check(seed_000(), settings).language_check
     assert result is not None
     assert (result.language, result.decision, result.model_language) == ("en", "pass", "en")
     assert result.machine_translated and result.source_language == "ru"
@@ -89,7 +89,7 @@ def test_seed_002_reports_the_french_disclaimer_outside_the_text(
     settings: TranslateSettings,
 ) -> None:
     art = translate_check(seed_002(), settings)
-    result = art.translation
+    result = art.language_check
     assert result is not None and art.text is not None
     assert result.machine_translated and result.source_language == "fr"
     removed = [f for f in result.foreign_paragraphs if not f.in_text]
@@ -101,7 +101,7 @@ def test_seed_002_reports_the_french_disclaimer_outside_the_text(
 
 def test_foreign_paragraph_is_listed_with_offsets(settings: TranslateSettings) -> None:
     art = translate_check(article([EN[0], FR, EN[1], EN[2]]), settings)
-    result = art.translation
+    result = art.language_check
     assert result is not None and art.text is not None
     assert result.language == "en"
     assert result.paragraph_languages == ["en", "fr", "en", "en"]
@@ -112,19 +112,19 @@ def test_foreign_paragraph_is_listed_with_offsets(settings: TranslateSettings) -
 
 
 def test_short_paragraph_is_marked_undetermined(settings: TranslateSettings) -> None:
-    result = translate_check(article([EN[0], "Read more:", EN[1]]), settings).translation
+    result = translate_check(article([EN[0], "Read more:", EN[1]]), settings).language_check
     assert result is not None
     assert result.paragraph_languages == ["en", None, "en"]
 
 
 def test_french_is_routed_to_its_own_model(settings: TranslateSettings) -> None:
-    result = translate_check(article([FR, FR]), settings).translation
+    result = translate_check(article([FR, FR]), settings).language_check
     assert result is not None
     assert (result.language, result.decision, result.model_language) == ("fr", "route", "fr")
 
 
 def test_other_language_needs_translation(settings: TranslateSettings) -> None:
-    result = translate_check(article([DE]), settings).translation
+    result = translate_check(article([DE]), settings).language_check
     assert result is not None
     assert (result.language, result.decision, result.model_language) == (
         "de",
@@ -136,13 +136,13 @@ def test_other_language_needs_translation(settings: TranslateSettings) -> None:
 def test_papiamento_is_recognised_though_no_detector_models_it(
     settings: TranslateSettings,
 ) -> None:
-    result = translate_check(article([PAP]), settings).translation
+    result = translate_check(article([PAP]), settings).language_check
     assert result is not None
     assert (result.language, result.decision) == ("pap", "needs_translation")
 
 
 def test_wrong_html_lang_is_ignored_and_noted(settings: TranslateSettings) -> None:
-    result = translate_check(article([DE], html_lang="en-US"), settings).translation
+    result = translate_check(article([DE], html_lang="en-US"), settings).language_check
     assert result is not None
     assert result.language == "de"
     assert "'en' disagrees" in result.reason
@@ -160,7 +160,7 @@ def test_registered_translator_translates_then_passes(settings: TranslateSetting
         art = translate_check(article([DE]), settings)
     finally:
         unregister_translator("upper")
-    result = art.translation
+    result = art.language_check
     assert result is not None and art.text is not None
     assert (result.decision, result.model_language, result.translated_by) == ("pass", "en", "upper")
     assert result.original_text == DE and art.text.startswith("[de->en] DIE REGIERUNG")
@@ -172,13 +172,13 @@ def test_no_language_is_rejected(settings: TranslateSettings, text: str, reason:
     with pytest.raises(NotAnArticle) as caught:
         translate_check(art, settings)
     assert caught.value.reason == reason
-    assert art.translation is not None and art.translation.decision == "reject"
-    assert art.translation.language is None and art.translation.reason
+    assert art.language_check is not None and art.language_check.decision == "reject"
+    assert art.language_check.language is None and art.language_check.reason
 
 
 def test_disclaimer_missed_by_clean_is_evidence(settings: TranslateSettings) -> None:
     note = "This article was machine translated from German and may contain errors."
-    result = translate_check(article([*EN, note]), settings).translation
+    result = translate_check(article([*EN, note]), settings).language_check
     assert result is not None
     assert result.machine_translated
     assert any("left in the text" in e for e in result.machine_translation_evidence)
@@ -187,7 +187,7 @@ def test_disclaimer_missed_by_clean_is_evidence(settings: TranslateSettings) -> 
 def test_plain_english_article_has_no_machine_translation_evidence(
     settings: TranslateSettings,
 ) -> None:
-    result = translate_check(article(EN, publisher="The Daily Planet"), settings).translation
+    result = translate_check(article(EN, publisher="The Daily Planet"), settings).language_check
     assert result is not None
     assert not result.machine_translated and result.machine_translation_evidence == []
     assert result.source_language is None
@@ -195,7 +195,7 @@ def test_plain_english_article_has_no_machine_translation_evidence(
 
 def test_lingua_backend_gives_the_same_verdicts() -> None:
     settings = TranslateSettings(detector_backend="lingua", detector_languages=["en", "fr", "de"])
-    result = translate_check(article([EN[0], FR, EN[1], EN[2]]), settings).translation
+    result = translate_check(article([EN[0], FR, EN[1], EN[2]]), settings).language_check
     assert result is not None
     assert result.language == "en" and result.paragraph_languages == ["en", "fr", "en", "en"]
 
@@ -214,9 +214,10 @@ def test_clean_then_translate_check_on_the_seed_files(settings: TranslateSetting
             inline_content_type="text",
         )
         art = translate_check(clean_module.clean(art, CleanSettings()), settings)
-        assert art.translation is not None and art.text is not None
-        assert art.translation.language == "en"
-        assert art.translation.machine_translated and art.translation.source_language == source
+        assert art.language_check is not None and art.text is not None
+        assert art.language_check.language == "en"
+        check = art.language_check
+        assert check.machine_translated and check.source_language == source
         assert "Toutes les actualités" not in art.text
-    assert art.translation is not None
-    assert any(f.language == "fr" and not f.in_text for f in art.translation.foreign_paragraphs)
+    assert art.language_check is not None
+    assert any(f.language == "fr" and not f.in_text for f in art.language_check.foreign_paragraphs)

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from config.settings import STAGE_NAMES, load_settings
+from config.settings import load_settings
+from tasks.stages import STAGE_NAMES
 from workers.cli.context import (
     EXIT_ITEMS_FAILED,
     EXIT_USAGE,

@@ -31,9 +31,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tasks.codec import encode
+from tasks.common import utc_now
 from tasks.models import Article
 from tasks.storage.db import write_tx
-from tasks.storage.ledger.states import DONE_STATES, QUEUED, now
+from tasks.storage.ledger.states import DONE_STATES, QUEUED
 from tasks.storage.schema import items
 
 __all__ = ["record_enqueued"]
@@ -135,7 +137,7 @@ def _record_enqueued_pg(conn: Connection, payloads: Sequence[Mapping[str, Any]],
         earlier = last.get(payload["id"])
         last[payload["id"]] = (payload, key if key is not None or earlier is None else earlier[1])
     rows = [_record(payload, key) for payload, key in last.values()]
-    params = {"rows": json.dumps(rows), "stamp": now()}
+    params = {"rows": json.dumps(rows), "stamp": utc_now()}
     conn.execute(_enqueue_recordset(swept), params)
     return len(rows)
 
@@ -145,7 +147,7 @@ def _record_enqueued_sqlite(conn: Connection, payloads: Sequence[Mapping[str, An
     dialect = conn.dialect
     convert = {name: items.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                for name in _PROCESSED}
-    stamp: Any = now()
+    stamp: Any = utc_now()
     if convert["created_at"] is not None:
         stamp = convert["created_at"](stamp)
     to_json: Callable[[Any], Any] = convert["payload"] or (lambda value: value)
@@ -179,7 +181,7 @@ def record_enqueued(
     keys = list(item_keys) if item_keys is not None else [None] * len(articles)
     if len(keys) != len(articles):
         raise TypeError("item_keys must be as long as articles")
-    payloads = [a.to_payload() if isinstance(a, Article) else a for a in articles]
+    payloads = [encode(a) if isinstance(a, Article) else a for a in articles]
     with write_tx(engine, "record_enqueued") as conn:
         write = (_record_enqueued_pg if conn.dialect.name == "postgresql"
                  else _record_enqueued_sqlite)

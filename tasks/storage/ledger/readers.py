@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, func, select
 
+from tasks.common import utc_now
 from tasks.storage.db import read_tx
 from tasks.storage.ledger.rows import ItemRow, aware, item_row
 from tasks.storage.ledger.states import (
@@ -16,7 +17,6 @@ from tasks.storage.ledger.states import (
     FAILED_STATES,
     IN_FLIGHT_STATES,
     TERMINAL_STATES,
-    now,
 )
 from tasks.storage.schema import items
 
@@ -90,7 +90,7 @@ def batch_pace(engine: Engine, batch_id: str, counts: dict[str, int]) -> BatchPa
         return BatchPace(done, total, None, None)
     first, last = aware(first), aware(last)
     # While items are still open, the clock runs until now; when all are done, until the last.
-    end = last if done >= total else now()
+    end = last if done >= total else utc_now()
     elapsed = max((end - first).total_seconds(), 1e-3)
     rate = done / elapsed
     return BatchPace(done, total, rate, (total - done) / rate if done < total else 0.0)
@@ -162,7 +162,7 @@ def stuck_items(
     """Not-terminal rows untouched for ``older_than`` (lost messages, crashed workers)."""
     query = (
         select(items)
-        .where(items.c.state.in_(list(states)), items.c.updated_at < now() - older_than)
+        .where(items.c.state.in_(list(states)), items.c.updated_at < utc_now() - older_than)
         .order_by(items.c.updated_at)
         .limit(limit)
     )

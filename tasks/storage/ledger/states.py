@@ -7,7 +7,6 @@ A row moves ``queued -> processing -> stored | duplicate | rejected | dead``. ``
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Literal
 
 __all__ = [
@@ -24,7 +23,6 @@ __all__ = [
     "TERMINAL_STATES",
     "DoneState",
     "ItemState",
-    "now",
 ]
 
 ItemState = Literal["queued", "processing", "stored", "duplicate", "rejected", "dead"]
@@ -45,8 +43,3 @@ DONE_STATES: tuple[DoneState, ...] = (STORED, DUPLICATE)
 FAILED_STATES: tuple[ItemState, ...] = (REJECTED, DEAD)
 TERMINAL_STATES: tuple[ItemState, ...] = (*DONE_STATES, *FAILED_STATES)
 ALL_STATES: tuple[ItemState, ...] = (*IN_FLIGHT_STATES, *TERMINAL_STATES)
-
-
-def now() -> datetime:
-    """The ledger's clock: every timestamp it writes is aware and in UTC."""
-    return datetime.now(UTC)

@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, case, select, update
 
+from tasks.codec import encode_record
+from tasks.common import utc_now
 from tasks.models import Article
 from tasks.storage.db import write_tx
 from tasks.storage.dialect import upsert
@@ -31,7 +33,6 @@ from tasks.storage.ledger.states import (
     REJECTED,
     TERMINAL_STATES,
     DoneState,
-    now,
 )
 from tasks.storage.schema import items
 
@@ -56,7 +57,7 @@ def _update(engine: Engine, what: str, item_ids: Iterable[str], **values: Any) -
         result = conn.execute(
             update(items)
             .where(items.c.id.in_(ids), items.c.state.not_in(DONE_STATES))
-            .values(updated_at=now(), **values)
+            .values(updated_at=utc_now(), **values)
         )
     return int(result.rowcount)
 
@@ -84,7 +85,7 @@ def record_started_many(engine: Engine, item_ids: Sequence[str], stage: str) -> 
     """
     if not item_ids:
         return {}
-    stamp = now()
+    stamp = utc_now()
     counts: dict[str, int] = {}
     with write_tx(engine, "record_started") as conn:
         rows = conn.execute(
@@ -142,7 +143,7 @@ def record_rejected_source(
 ) -> str:
     """A source the producer refused before enqueueing (bad path ...): a ``rejected`` row."""
     item_id = uuid.uuid4().hex
-    stamp = now()
+    stamp = utc_now()
     with write_tx(engine, "record_rejected_source") as conn:
         conn.execute(
             items.insert().values(
@@ -179,7 +180,7 @@ def record_done(conn: Connection, article: Article, outcome: DoneState, stamp: d
         "stage": "store",
         "attempts": 1,
         "article_id": article.id,
-        "payload": article.to_payload(),
+        "payload": encode_record(article),
         "created_at": stamp,
         "updated_at": stamp,
     }

@@ -19,7 +19,7 @@ import pytest
 import redis
 from kombu import Connection, Exchange
 
-from config.settings import STAGE_NAMES
+from tasks.stages import STAGE_NAMES
 from tests.integration.faults.conftest import MakeStack
 from tests.integration.faults.harness import FaultStack, article_batch, wait_for
 

@@ -99,7 +99,7 @@ def test_replay_resolves_prefixes_in_the_ledger(
 
     sent: list[str] = []
     monkeypatch.setattr(producer, "send_articles",
-                        lambda app, articles: sent.extend(a.id for a in articles))
+                        lambda app, settings, articles: sent.extend(a.id for a in articles))
     assert cli("replay", "13617e").exit_code == 2  # ambiguous: nothing sent
     assert cli("replay", "zz").exit_code == 2
     assert sent == []

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tasks.models import Article, Entity, Mention, NormalizedDate, Translation
+from tasks.models import Article, Entity, LanguageCheck, Mention, NormalizedDate
 
 CORPUS = Path("/work/shared/corpus/dev")
 SEEDS = Path("/work/shared/seeds")
@@ -27,8 +27,8 @@ def day(value: str) -> NormalizedDate:
     return NormalizedDate(text=value, value=value, start=0, end=len(value))
 
 
-def english(confidence: float = 0.99) -> Translation:
-    return Translation(language="en", confidence=confidence)
+def english(confidence: float = 0.99) -> LanguageCheck:
+    return LanguageCheck(language="en", confidence=confidence)
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +60,7 @@ def seed_articles() -> list[Article]:
             "seed-ria",
             ria,
             publisher="RIA Novosti",
-            translation=english(),
+            language_check=english(),
             entities=[*shared, entity("Jens Stoltenberg", "PERSON", "Jens Stoltenberg")],
             dates=[day("2022-01-12"), day("2022-01-10")],
         ),
@@ -68,7 +68,8 @@ def seed_articles() -> list[Article]:
             "seed-rt",
             rt,
             publisher="RT en français",
-            translation=Translation(language="en", source_language="fr", machine_translated=True),
+            language_check=LanguageCheck(language="en", source_language="fr",
+                                         machine_translated=True),
             entities=[*shared, entity("Sergei Riabkov", "PERSON", "Sergei Riabkov")],
             dates=[day("2022-01-12")],
         ),

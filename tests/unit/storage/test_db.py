@@ -72,7 +72,7 @@ def test_locked_database_raises_database_busy(
 def _migrate_and_store(url: str, item_id: str, body: str) -> str:
     db.migrate(url)
     stored = store_article(db.get_engine(url), article(item_id, body), StoreSettings())
-    return stored.outcome or ""
+    return stored.verdict or ""
 
 
 def test_concurrent_processes_store_one_original(tmp_path: Path) -> None:

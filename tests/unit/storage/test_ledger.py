@@ -8,6 +8,7 @@ from typing import get_args
 from sqlalchemy import Engine, update
 
 from config.settings import StoreSettings
+from tasks.common import utc_now
 from tasks.storage import ledger
 from tasks.storage.db import write_tx
 from tasks.storage.repository import store_article
@@ -168,7 +169,7 @@ def test_stuck_items_are_old_unfinished_rows(engine: Engine) -> None:
     _enqueue(engine, "old", "new", "done")
     ledger.record_started(engine, "old", "extract")
     ledger.record_dead(engine, "done", "fetch", "x")
-    long_ago = ledger.now() - timedelta(hours=2)
+    long_ago = utc_now() - timedelta(hours=2)
     with engine.begin() as conn:
         conn.execute(
             update(items).where(items.c.id.in_(["old", "done"])).values(updated_at=long_ago)
@@ -220,7 +221,7 @@ def test_counts_by_stage_and_batch_pace(engine: Engine) -> None:
 
 def test_done_is_written_on_the_callers_transaction(engine: Engine) -> None:
     _enqueue(engine, "a")
-    stamp = ledger.now()
+    stamp = utc_now()
     try:
         with write_tx(engine, "test") as conn:
             ledger.record_done(conn, article("a", "text of a", batch_id="b1"), "stored", stamp)

@@ -27,7 +27,7 @@ def _count(engine: Engine) -> int:
 
 def test_store_sets_store_fields(engine: Engine, settings: StoreSettings) -> None:
     stored = store_article(engine, article("a1", TEXT), settings)
-    assert stored.outcome == "stored"
+    assert stored.verdict == "stored"
     assert stored.content_hash == content_hash(TEXT)
     assert stored.duplicate_of is None
     assert stored.story_id is not None
@@ -39,8 +39,8 @@ def test_redelivery_is_a_noop_with_the_same_outcome(
 ) -> None:
     first = store_article(engine, article("a1", TEXT), settings)
     again = store_article(engine, article("a1", TEXT), settings)
-    assert (again.outcome, again.story_id, again.content_hash) == (
-        first.outcome,
+    assert (again.verdict, again.story_id, again.content_hash) == (
+        first.verdict,
         first.story_id,
         first.content_hash,
     )
@@ -53,10 +53,10 @@ def test_same_text_differently_spaced_is_an_exact_duplicate(
     store_article(engine, article("a1", TEXT), settings)
     copy = "  " + TEXT.upper().replace("\n\n", "\n \n") + "\n"
     dup = store_article(engine, article("a2", copy), settings)
-    assert (dup.outcome, dup.duplicate_of) == ("duplicate", "a1")
+    assert (dup.verdict, dup.duplicate_of) == ("duplicate", "a1")
     assert dup.content_hash == content_hash(TEXT)
     again = store_article(engine, article("a2", copy), settings)
-    assert (again.outcome, again.duplicate_of) == ("duplicate", "a1")
+    assert (again.verdict, again.duplicate_of) == ("duplicate", "a1")
     assert _count(engine) == 2
 
 
@@ -65,7 +65,7 @@ def test_near_duplicate_points_to_the_original(engine: Engine, settings: StoreSe
     paragraphs = TEXT.split("\n\n")
     edited = "\n\n".join(["Sign up for our newsletter!", *paragraphs[:-1]])
     dup = store_article(engine, article("a2", edited), settings)
-    assert (dup.outcome, dup.duplicate_of, dup.story_id) == (
+    assert (dup.verdict, dup.duplicate_of, dup.story_id) == (
         "duplicate",
         "a1",
         original.story_id,
@@ -78,7 +78,7 @@ def test_near_duplicate_points_to_the_original(engine: Engine, settings: StoreSe
 def test_distinct_articles_are_both_stored(engine: Engine, settings: StoreSettings) -> None:
     a = store_article(engine, article("a1", TEXT), settings)
     b = store_article(engine, article("a2", OTHER), settings)
-    assert (a.outcome, b.outcome) == ("stored", "stored")
+    assert (a.verdict, b.verdict) == ("stored", "stored")
     assert a.story_id != b.story_id
 
 
@@ -114,7 +114,7 @@ def test_export_record_round_trips_the_article(engine: Engine, settings: StoreSe
         author="Ann Author",
         published="2021-03-04T10:00:00+00:00",
         canonical_url="https://example.org/a",
-        translation=english(),
+        language_check=english(),
         removed=[RemovedLine(text="Share this", reason="boilerplate")],
         entities=[entity("Jane Roe", "PERSON", "Jane Roe", "Roe")],
         quotes=[Quote(text="We will", speaker="Jane Roe", start=5, end=12)],
@@ -167,7 +167,7 @@ def test_iter_articles_filters(engine: Engine, settings: StoreSettings) -> None:
             "en1",
             TEXT,
             publisher="Alpha",
-            translation=english(),
+            language_check=english(),
             published="2021-01-05",
             entities=[entity("Jane Roe", "PERSON", "Ms Roe")],
         ),

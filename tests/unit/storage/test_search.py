@@ -27,7 +27,7 @@ def _store_all(engine: Engine, settings: StoreSettings) -> None:
             ALPHA,
             title="Lighthouse approved",
             publisher="Coast News",
-            translation=english(),
+            language_check=english(),
             published="2022-05-01",
         ),
         settings,

@@ -98,7 +98,7 @@ def test_names_common_to_many_stories_weigh_less() -> None:
 
 def test_seeds_form_one_story(engine: Engine, settings: StoreSettings) -> None:
     ria, rt = (store_article(engine, a, settings) for a in seed_articles())
-    assert (ria.outcome, rt.outcome) == ("stored", "stored")  # different texts
+    assert (ria.verdict, rt.verdict) == ("stored", "stored")  # different texts
     assert ria.story_id == rt.story_id
 
 
@@ -129,7 +129,7 @@ def test_corpus_articles_with_shared_names_stay_apart(
             ),
             settings,
         )
-        assert stored.outcome == "stored"
+        assert stored.verdict == "stored"
         stories.add(stored.story_id)
     assert len(stories) == 12
     assert f"s-{seed_articles()[0].id}" not in stories
