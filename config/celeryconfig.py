@@ -123,6 +123,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         root = Path(urlsplit(broker_url).path or ".newsflow/broker")
         config["broker_url"] = "filesystem://localhost//"  # a host name keeps kombu quiet
         config["broker_transport_options"] = filesystem_broker_folders(root)
+        # kombu's own writes a message file in place, and a worker can read it half written.
+        config["broker_transport"] = "workers.broker_transport:FilesystemTransport"
         config["worker_enable_remote_control"] = False
         config["worker_send_task_events"] = False
     else:
