@@ -9,7 +9,7 @@ What it does, all in a temporary folder and a private queue prefix that it delet
 2. baselines, in a child process on the same payloads: ``json.dumps`` of every article
    alone, and raw redis-py ``LPUSH`` of the same messages' payloads (``batch_size`` articles
    a message, pipelined) - the floor of any producer on this Redis;
-3. the producer (``workers.producer.enqueue``, what ``newsflow enqueue`` runs) in a fresh
+3. the producer (``workers.producer.enqueue.enqueue``, what ``newsflow enqueue`` runs) in a fresh
    child process: sources -> ledger rows (SQLite file or a temporary PostgreSQL database)
    -> Celery chains on Redis; it reports items/s and its peak RSS (VmHWM) when it has read
    ``--checkpoint`` items and at the end.
@@ -104,7 +104,7 @@ def _child_producer(jsonl: Path, checkpoint: int) -> dict[str, Any]:
     from tasks.sources import iter_sources
     from tasks.storage.db import get_engine, migrate
     from workers.app import app
-    from workers.producer import EnqueueReport, enqueue
+    from workers.producer.enqueue import EnqueueReport, enqueue
 
     settings = get_settings()
     url = settings.database_url.get_secret_value()

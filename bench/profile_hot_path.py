@@ -77,7 +77,7 @@ def profile_articles(files: list[Path], batch_size: int = 8, top: int = 12) -> P
     from config.settings import load_settings
     from tasks.pipeline import run_inline_batch
     from tasks.storage.db import migrate
-    from workers.preload import preload_models
+    from workers.runtime.preload import preload_models
 
     with tempfile.TemporaryDirectory(prefix="newsflow-profile-") as folder:
         settings = load_settings(database_url=f"sqlite:///{folder}/profile.db")

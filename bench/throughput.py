@@ -59,7 +59,7 @@ from bench.bench_support import (  # noqa: E402
 )
 from bench.throughput_report import RunResult, readme_block, render_report  # noqa: E402
 from tasks.common import utc_now  # noqa: E402
-from workers.embedded import stop_worker  # noqa: E402
+from workers.cli.embedded import stop_worker  # noqa: E402
 
 __all__ = ["main", "make_copies"]
 
@@ -229,8 +229,8 @@ def run_newsflow(
     from config.settings import load_settings
     from tasks.storage import ledger
     from tasks.storage.db import get_engine, migrate
-    from workers import producer
     from workers.app import make_app
+    from workers.producer import enqueue as producer
 
     prefix = f"nf-bench-{uuid.uuid4().hex[:8]}"
     port = free_port()
@@ -407,7 +407,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from config.settings import get_settings
-    from workers.preload import preload_models
+    from workers.runtime.preload import preload_models
 
     batch_size = args.batch_size or get_settings().pipeline.batch_size
     process_counts = [int(p) for p in args.processes.split(",")]

@@ -18,7 +18,7 @@ system of record, and every stage is idempotent):
   ``TimeLimitExceeded``); Redis only redelivers unacked messages after the visibility
   timeout, which must exceed both, and must exceed the longest retry backoff too (a retry
   waiting for its countdown is an unacked message, and would otherwise be delivered twice).
-* bounded redelivery: Redis keeps no delivery count, so ``workers.runtime`` counts the
+* bounded redelivery: Redis keeps no delivery count, so ``workers.runtime.stage_task`` counts the
   deliveries of each item's stage in the ledger and dead-letters after ``max_retries``.
 * JSON only (``accept_content=["json"]``): a pickle payload pushed into a queue is refused
   by the worker and never unpickled; a body that is not JSON is dropped with an error line,
@@ -28,7 +28,7 @@ system of record, and every stage is idempotent):
   also at start-up), cancels running tasks when the connection drops (their late-acked
   messages come back) and restores unacked messages of dead workers every
   ``visibility_timeout / 10`` seconds (kombu scans every 100 s by default). A wrong broker
-  password is not retried: ``workers.signals`` stops the worker with a clear message.
+  password is not retried: ``workers.runtime.signals`` stops the worker with a clear message.
 * shutdown: SIGTERM is Celery's warm shutdown (stop consuming, let running tasks finish, put
   prefetched and countdown messages back). A cold shutdown (SIGQUIT, a second SIGINT) is
   *soft* first: running tasks get ``worker_soft_shutdown_timeout`` (30 s at most) to

@@ -164,7 +164,7 @@ class CeleryTuning(BaseModel):
     retry_backoff_max_s: float = Field(300.0, gt=0)
     prefetch_multiplier: int = Field(2, ge=1)  # why 2: config/celeryconfig.py
     # glibc only: malloc_trim after every message keeps a pool process's RSS from
-    # ratcheting up to the largest batch it has run (workers/memory.py)
+    # ratcheting up to the largest batch it has run (workers/runtime/memory.py)
     release_memory: bool = True
 
     @model_validator(mode="after")
@@ -189,7 +189,7 @@ class PipelineSettings(BaseModel):
     # Articles per message. A 5-hop chain costs ~11 ms of CPU per message (what Celery adds
     # is re-measured by bench/throughput.py: newsflow against the in-process baseline,
     # docs/performance.md); carrying a micro-batch divides that and lets spaCy's nlp.pipe
-    # work on several texts at once. Fates stay per article (see workers.runtime).
+    # work on several texts at once. Fates stay per article (see workers.runtime.stage_task).
     batch_size: int = Field(8, ge=1, le=256)
     # Files and inline items are read inside their clean task (4 messages per micro-batch
     # instead of 5, and no raw page through Redis); URLs always go through the fetch queue.
@@ -209,7 +209,7 @@ class PipelineSettings(BaseModel):
 
 
 class MetricsSettings(BaseModel):
-    """Where a worker serves Prometheus ``/metrics`` (see workers/metrics.py)."""
+    """Where a worker serves Prometheus ``/metrics`` (see workers/runtime/metrics.py)."""
 
     port: int | None = Field(None, ge=1, le=65535, description="None: no endpoint")
     address: str = "127.0.0.1"

@@ -1,6 +1,6 @@
 """Running the stages: the one place that catches their errors, and each article's fate.
 
-Celery tasks (``workers.runtime.StageTask``) and the in-process baseline
+Celery tasks (``workers.runtime.stage_task.StageTask``) and the in-process baseline
 (``run_inline_batch``, used by benchmarks and tests) run the stages of the registry
 (``tasks.stages``) through ``run_stage_batch``, so both paths share one behaviour. Like
 scrapy's ``core/scraper.py``, one function (``fate_of``) maps what a stage did to an
@@ -79,7 +79,7 @@ class StageBatchEvent:
 
 
 StageObserver = Callable[[StageBatchEvent], None]
-# Observers (workers.metrics registers one in a worker) see every batch of both paths; with
+# Observers (workers.runtime.metrics registers one in a worker) see every batch of both paths; with
 # none registered the hook costs one empty loop.
 _observers: list[StageObserver] = []
 

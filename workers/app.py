@@ -18,8 +18,11 @@ def make_app(settings: Settings | None = None) -> Celery:
     """The worker's app uses the process settings; the CLI may pass its own (``run``)."""
     celery_app = Celery(
         "newsflow",
-        # workers.preload loads the models in the main process before the pool forks.
-        include=["workers.stage_tasks", "workers.periodic", "workers.signals", "workers.preload"],
+        # workers.runtime.preload loads the models in the main process before the pool forks.
+        include=[
+            "workers.runtime.tasks", "workers.runtime.periodic", "workers.runtime.signals",
+            "workers.runtime.preload",
+        ],
     )
     celery_app.config_from_object(celery_config(settings or get_settings()))
     return celery_app

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import CORPUS_DEV, SEEDS
 from tests.integration.services import require_redis, temporary_database
 from tests.seed_expectations import assert_ria_record, assert_rt_record, by_seed
-from workers.embedded import stop_worker
+from workers.cli.embedded import stop_worker
 
 pytestmark = pytest.mark.integration
 

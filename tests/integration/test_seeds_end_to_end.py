@@ -31,7 +31,7 @@ from tasks.storage.repository import (
     list_stories,
     search,
 )
-from workers.export import EXPORT_COLUMNS
+from workers.cli.export import EXPORT_COLUMNS
 
 pytestmark = pytest.mark.integration
 

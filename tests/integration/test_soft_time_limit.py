@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import CORPUS_DEV, SEEDS
 from tests.integration.services import require_redis, temporary_database
-from workers.embedded import stop_worker
+from workers.cli.embedded import stop_worker
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ import pytest
 from config.settings import load_settings
 from tests.conftest import SEEDS
 from tests.integration.services import free_port, require_redis, temporary_database
-from workers.embedded import stop_worker
+from workers.cli.embedded import stop_worker
 
 pytestmark = pytest.mark.integration
 

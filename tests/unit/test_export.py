@@ -5,7 +5,7 @@ import json
 
 import pyarrow.parquet as pq
 
-from workers.export import EXPORT_COLUMNS, write_export
+from workers.cli.export import EXPORT_COLUMNS, write_export
 
 RECORD = {
     "id": "a1", "source": "/x.txt", "title": "T", "language": "en", "text": "Body",

@@ -14,7 +14,7 @@ from tasks.hops import Hop, plan_hops, stages_of_message
 from tasks.storage import ledger
 from tasks.storage.db import get_engine, migrate
 from workers.app import make_app
-from workers.publish import chain_from
+from workers.producer.publish import chain_from
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
@@ -91,7 +91,7 @@ def sqlite_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("NEWSFLOW_FETCH__ALLOWED_ROOTS", f'["{SEEDS}"]')
     get_settings.cache_clear()
     migrate(url)
-    from workers.stage_tasks import STAGE_TASKS
+    from workers.runtime.tasks import STAGE_TASKS
 
     STAGE_TASKS["clean"].forget_resources()  # the task caches them per process
     yield get_settings()
@@ -103,7 +103,7 @@ def sqlite_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 def test_the_clean_task_reads_a_local_file_and_cleans_it_in_one_message(
     sqlite_settings: Settings,
 ) -> None:
-    from workers.stage_tasks import STAGE_TASKS
+    from workers.runtime.tasks import STAGE_TASKS
 
     engine = get_engine(sqlite_settings.database_url.get_secret_value())
     seed = sorted(SEEDS.glob("*"))[0]
@@ -132,7 +132,7 @@ def test_a_hostile_message_is_refused_before_anything_runs(
 ) -> None:
     from celery.exceptions import Ignore
 
-    from workers.stage_tasks import STAGE_TASKS
+    from workers.runtime.tasks import STAGE_TASKS
 
     engine = get_engine(sqlite_settings.database_url.get_secret_value())
     payloads = [{"id": "a", "batch_id": "b1", "source": "x", "source_kind": "inline",

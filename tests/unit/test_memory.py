@@ -1,4 +1,4 @@
-"""workers.memory: freed heap memory really goes back to the OS (glibc only)."""
+"""workers.runtime.memory: freed heap memory really goes back to the OS (glibc only)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from workers.memory import _glibc, release_free_memory
+from workers.runtime.memory import _glibc, release_free_memory
 
 pytestmark = pytest.mark.skipif(_glibc() is None, reason="glibc malloc only")
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(_glibc() is None, reason="glibc malloc only")
 _SCRIPT = textwrap.dedent(
     """
     import sys
-    from workers.memory import release_free_memory
+    from workers.runtime.memory import release_free_memory
 
     def rss_mb():
         with open("/proc/self/statm") as f:
@@ -57,7 +57,7 @@ def _released_after_a_task(monkeypatch: pytest.MonkeyPatch, enabled: bool) -> in
     from celery.signals import task_postrun
 
     from config.settings import get_settings
-    from workers import signals
+    from workers.runtime import signals
 
     calls: list[bool] = []
     monkeypatch.setattr(signals, "release_free_memory", lambda: calls.append(True) or True)

@@ -1,4 +1,4 @@
-"""workers.metrics: the stage observer's samples, multiprocess mode across fork, the endpoint."""
+"""workers.runtime.metrics: stage observer samples, multiprocess mode across fork, endpoint."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from config.settings import MetricsSettings, Settings, load_settings
 from tasks.pipeline import ArticleFate, StageBatchEvent
-from workers.metrics import StageMetrics, enable_multiprocess, serve
+from workers.runtime.metrics import StageMetrics, enable_multiprocess, serve
 
 
 def free_port() -> int:

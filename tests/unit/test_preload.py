@@ -1,4 +1,4 @@
-"""workers.preload: which stages a worker preloads for, and that it loads only what they need."""
+"""workers.runtime.preload: which stages a worker preloads for; it loads only what they need."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from config.settings import Settings
 from tasks.stages import STAGE_NAMES
-from workers.preload import stages_consumed
+from workers.runtime.preload import stages_consumed
 
 
 def _sender(queues: list[str] | None) -> SimpleNamespace:
@@ -31,7 +31,7 @@ def test_a_worker_without_the_extract_queue_never_loads_spacy() -> None:
     code = (
         "import json, sys\n"
         "from config.settings import Settings\n"
-        "from workers.preload import preload_models\n"
+        "from workers.runtime.preload import preload_models\n"
         "spent = preload_models(Settings(), ['fetch', 'store'])\n"
         "print(json.dumps({'spent': sorted(spent), 'spacy': 'spacy' in sys.modules,"
         " 'trafilatura': 'trafilatura' in sys.modules}))\n"

@@ -15,9 +15,9 @@ from tasks.models import Article, SourceHints
 from tasks.sources import SourceItem, SourceProblem
 from tasks.storage import ledger
 from tasks.storage.db import get_engine, migrate
-from workers import producer
-from workers.backpressure import wait_for_room
-from workers.publish import Publisher
+from workers.producer import enqueue as producer
+from workers.producer.backpressure import wait_for_room
+from workers.producer.publish import Publisher
 
 
 class Sent:

@@ -17,7 +17,7 @@ from tasks.models import Article
 from tasks.storage import ledger
 from tasks.storage.db import get_engine, migrate
 from workers.logging_setup import mask_url
-from workers.runtime import backoff_seconds
+from workers.runtime.stage_task import backoff_seconds
 
 
 def test_backoff_grows_is_jittered_and_capped() -> None:
@@ -55,7 +55,7 @@ def ledger_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engi
     monkeypatch.setenv("NEWSFLOW_BROKER_URL", "memory://")
     get_settings.cache_clear()
     migrate(url)
-    from workers.stage_tasks import STAGE_TASKS
+    from workers.runtime.tasks import STAGE_TASKS
 
     STAGE_TASKS["clean"].forget_resources()  # the task caches them per process
     yield get_engine(url)
@@ -86,7 +86,7 @@ def _soft_limited(monkeypatch: pytest.MonkeyPatch, ran: list[str]) -> None:
 
 def _capture_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
     """The chains the task sends: (first stage, article ids) each."""
-    import workers.publish
+    import workers.producer.publish
 
     sent: list[tuple[str, list[str]]] = []
 
@@ -95,14 +95,14 @@ def _capture_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]
         sent.append((stage, [p["id"] for p in payloads]))
         return SimpleNamespace(apply_async=lambda **_: None)
 
-    monkeypatch.setattr(workers.publish, "chain_from", chain_from)
+    monkeypatch.setattr(workers.producer.publish, "chain_from", chain_from)
     return sent
 
 
 def test_the_soft_limit_sends_every_article_of_the_batch_alone(
     ledger_env: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workers.stage_tasks import STAGE_TASKS
+    from workers.runtime.tasks import STAGE_TASKS
 
     ran: list[str] = []
     _soft_limited(monkeypatch, ran)
@@ -122,7 +122,7 @@ def test_the_soft_limit_sends_every_article_of_the_batch_alone(
 def test_the_soft_limit_on_a_single_article_dead_letters_it(
     ledger_env: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workers.stage_tasks import STAGE_TASKS
+    from workers.runtime.tasks import STAGE_TASKS
 
     ran: list[str] = []
     _soft_limited(monkeypatch, ran)

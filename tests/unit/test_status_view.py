@@ -1,4 +1,4 @@
-"""workers.status_view: progress per stage from the ledger, rates, ETA, the rendered view."""
+"""workers.cli.status_view: progress per stage from the ledger, rates, ETA, the rendered view."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from config.settings import Settings
 from tasks.models import Article
 from tasks.storage import ledger
 from tasks.storage.db import dispose_engines, get_engine, migrate
-from workers.status_view import Snapshot, items_passed, render, run_live, take_snapshot
+from workers.cli.status_view import Snapshot, items_passed, render, run_live, take_snapshot
 
 
 def _snapshot(at: float, at_stage: dict[tuple[str, str], int]) -> Snapshot:

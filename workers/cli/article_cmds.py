@@ -78,7 +78,7 @@ def export(
 ) -> None:
     """Every stored article (filtered), one record each."""
     from tasks.storage.queries import iter_articles
-    from workers.export import write_export
+    from workers.cli.export import write_export
 
     if fmt not in ("jsonl", "csv", "parquet"):
         raise typer.BadParameter("--format is jsonl, csv or parquet")

@@ -24,12 +24,12 @@ def status(
 ) -> None:
     """Item counts by state (of one batch, or of everything), and the configuration in use."""
     from tasks.storage import ledger
-    from workers.progress import summary_table
+    from workers.cli.progress import summary_table
 
     settings = settings_for(reads_only=True)
     engine = read_engine(settings, "status")
     if live:
-        from workers.status_view import run_live
+        from workers.cli.status_view import run_live
 
         run_live(settings, engine, batch, out)
         return
@@ -91,7 +91,7 @@ def replay(
     from tasks.codec import decode
     from tasks.storage import ledger
     from workers.app import app as celery_app
-    from workers.producer import send_articles
+    from workers.producer.enqueue import send_articles
 
     if not (ids or reason or all_failed or unsent):
         raise typer.BadParameter("give item ids, --reason, --all or --unsent")
@@ -118,7 +118,7 @@ def sweep(
     = False,
 ) -> None:
     """Re-send items stuck in a non-terminal state (e.g. messages lost in a Redis crash)."""
-    from workers.sweeper import sweep_stuck
+    from workers.runtime.sweeper import sweep_stuck
 
     engine = write_engine(settings_for(reads_only=False))
     report = sweep_stuck(engine, timedelta(seconds=older_than), force=force)

@@ -1,5 +1,5 @@
 """The commands that bring items in: run (embedded), worker, enqueue. They write, so they
-bring the schema up to date first (the worker does in each process, ``workers.signals``)."""
+bring the schema up to date first (the worker does in each process, ``workers.runtime.signals``)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def _finish(engine: Engine, batch_id: str, counts: dict[str, int]) -> None:
     """The batch's failures and summary; exit 1 when items of it died (rejected inputs are
     reported, not a failure of the run: the summary counts them)."""
     from tasks.storage import ledger
-    from workers.progress import summary_table
+    from workers.cli.progress import summary_table
 
     for row in ledger.list_items(engine, states=ledger.FAILED_STATES, batch_id=batch_id,
                                  limit=50):
@@ -67,9 +67,10 @@ def run(
 ) -> None:
     """Process PATHS end to end on this machine: local broker, worker processes, SQLite."""
     from tasks.sources import iter_sources
-    from workers import embedded, producer
     from workers.app import make_app
-    from workers.progress import follow_batch
+    from workers.cli import embedded
+    from workers.cli.progress import follow_batch
+    from workers.producer import enqueue as producer
 
     settings = settings_for(reads_only=False)
     engine = write_engine(settings)
@@ -140,9 +141,9 @@ def enqueue(
 ) -> None:
     """Send articles to the configured broker; workers elsewhere process them."""
     from tasks.sources import iter_sources
-    from workers import producer
     from workers.app import app as celery_app
-    from workers.progress import enqueue_progress, follow_batch
+    from workers.cli.progress import enqueue_progress, follow_batch
+    from workers.producer import enqueue as producer
 
     settings = settings_for(reads_only=False)
     engine = write_engine(settings)

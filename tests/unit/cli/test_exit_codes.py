@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from tests.unit.cli.conftest import Cli
-from workers import producer, progress
+from workers.cli import progress
 from workers.cli.app import version
+from workers.producer import enqueue as producer
 
 
 def test_version(cli: Cli) -> None:

@@ -7,7 +7,7 @@ import json
 
 from tasks.storage import export_record, queries
 from tasks.storage.export_record import EXPORT_COLUMNS, EXPORT_FIELDS, ExportRecord, flat_row
-from workers import export
+from workers.cli import export
 
 # The names and order users' files and scripts depend on (as before the one record).
 JSON_KEYS = (

@@ -44,8 +44,8 @@ from tasks.common import batched, utc_now
 from tasks.sources import SourceItem, SourceProblem
 from tasks.sources.items import oversized
 from tasks.storage import ledger
-from workers.backpressure import wait_for_room
-from workers.publish import Publisher, send_articles
+from workers.producer.backpressure import wait_for_room
+from workers.producer.publish import Publisher, send_articles
 from workers.queue_depth import DepthProbe, depth_probe
 
 __all__ = [

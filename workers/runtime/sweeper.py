@@ -38,7 +38,7 @@ class SweepReport:
 def sweep_stuck(engine: Engine, older_than: timedelta, limit: int = 1000,
                 force: bool = False, settings: Settings | None = None) -> SweepReport:
     from workers.app import app
-    from workers.producer import send_articles
+    from workers.producer.enqueue import send_articles
     from workers.queue_depth import total_depth
 
     settings = settings or get_settings()

@@ -1,7 +1,7 @@
 """One thin Celery task per registered stage (``tasks.stages``).
 
 All the policy (ledger writes, retry or dead-letter or reject) lives in
-``workers.runtime.StageTask``; a task here only names its stage. A message's kwargs say
+``workers.runtime.stage_task.StageTask``; a task here only names its stage. A message's kwargs say
 which stages it runs (``stages``, ending at this task's) and how often it was retried.
 """
 
@@ -14,7 +14,7 @@ from celery import Task
 from config.celeryconfig import task_name
 from tasks.stages import STAGE_NAMES
 from workers.app import app
-from workers.runtime import StageTask
+from workers.runtime.stage_task import StageTask
 
 __all__ = ["STAGE_TASKS"]
 

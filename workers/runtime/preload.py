@@ -121,7 +121,7 @@ def _on_worker_init(sender: Any = None, **_: Any) -> None:
     settings = get_settings()
     stages = stages_consumed(sender, settings)
     preload_models(settings, stages)
-    from workers.metrics import start_in_worker
+    from workers.runtime.metrics import start_in_worker
 
     start_in_worker(settings)
     # Objects alive now are the models: keep the collector from writing to their pages in

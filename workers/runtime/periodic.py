@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from workers.app import app
-from workers.resources import ResourceTask
+from workers.runtime.resources import ResourceTask
 
 __all__ = ["sweep"]
 
@@ -14,7 +14,7 @@ __all__ = ["sweep"]
           base=ResourceTask)
 def sweep(self: ResourceTask) -> dict[str, int]:
     """Re-send items stuck past ``pipeline.stuck_after_s``; dead-letter repeat offenders."""
-    from workers.sweeper import sweep_stuck
+    from workers.runtime.sweeper import sweep_stuck
 
     settings = self.settings
     report = sweep_stuck(self.engine, timedelta(seconds=settings.pipeline.stuck_after_s),

@@ -29,7 +29,7 @@ with the full limit, and a single article is dead-lettered with ``SoftTimeLimitE
 A stage stuck where Python cannot interrupt it is killed at the hard limit, and
 ``on_failure`` (run by the worker's main process) does the same with ``TimeLimitExceeded``.
 
-Per-process resources are lazy properties of the task (``workers.resources``, Celery's
+Per-process resources are lazy properties of the task (``workers.runtime.resources``, Celery's
 ``DatabaseTask`` pattern): ``settings`` and ``engine``, made on first use in the pool
 process that needs them.
 """
@@ -50,7 +50,7 @@ from tasks.hops import stages_of_message
 from tasks.models import Article
 from tasks.pipeline import fate_of, record_failure, run_stage_batch
 from tasks.stages import STAGE_NAMES
-from workers.resources import ResourceTask
+from workers.runtime.resources import ResourceTask
 
 __all__ = ["StageTask", "backoff_seconds"]
 
@@ -212,7 +212,7 @@ class StageTask(ResourceTask):
     def _send_from(self, stage: str, articles: list[Article], *, countdown: float = 0,
                    retries: int = 0) -> None:
         """Each article in its own chain from ``stage`` on."""
-        from workers.publish import chain_from
+        from workers.producer.publish import chain_from
 
         fuse = self.settings.pipeline.local_fetch_in_clean
         for article in articles:

@@ -23,7 +23,7 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from tasks.storage import ledger
-from workers.producer import EnqueueReport
+from workers.producer.enqueue import EnqueueReport
 
 __all__ = ["enqueue_progress", "follow_batch", "summary_table"]
 

@@ -10,7 +10,7 @@ from celery.signals import task_postrun, worker_init, worker_process_init
 
 from config.settings import get_settings
 from workers.logging_setup import configure_logging, mask_url
-from workers.memory import release_free_memory
+from workers.runtime.memory import release_free_memory
 
 __all__ = ["BrokerAuthError", "check_broker_credentials"]
 
