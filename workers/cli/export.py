@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import islice
 from typing import IO, Any, Literal
 
+from tasks.common import batched
 from tasks.storage.export_record import (
     EXPORT_COLUMNS,
     STRUCTURED_COLUMNS,
@@ -30,14 +30,6 @@ Record = ExportRecord | Mapping[str, Any]
 def _as_json(records: Iterable[Record]) -> Iterator[Mapping[str, Any]]:
     for record in records:
         yield record.json_dict() if isinstance(record, ExportRecord) else record
-
-
-def _batches(
-    records: Iterable[Mapping[str, Any]], size: int
-) -> Iterator[list[Mapping[str, Any]]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def write_export(records: Iterable[Record], fmt: ExportFormat, stream: IO[Any]) -> int:
@@ -62,7 +54,7 @@ def write_export(records: Iterable[Record], fmt: ExportFormat, stream: IO[Any]) 
 
         schema = pa.schema([(column, pa.string()) for column in EXPORT_COLUMNS])
         with pq.ParquetWriter(stream, schema) as writer:
-            for batch in _batches(records, 1000):
+            for batch in batched(records, 1000):
                 rows = [flat_row(r) for r in batch]
                 writer.write_table(pa.Table.from_pylist(rows, schema=schema))
                 count += len(rows)
