@@ -32,7 +32,7 @@ from tasks.storage.dialect import advisory_locks, insert_ignore
 from tasks.storage.entity_index import date_keys, entity_keys, index_entities
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, articles, lsh_bands, quotes
-from tasks.storage.search import search
+from tasks.storage.search import index_article, search
 from tasks.storage.stories import StoryEvidence, assign_story, content_words, refresh_story
 
 # The read side lives in queries/search/catalog; re-exported so callers need one import.
@@ -190,6 +190,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
             stored_at=stamp,
         )
     )
+    index_article(conn, article.id, article.title, text, _language(article))
     index_entities(conn, article.id, article.entities)
     if article.quotes:
         conn.execute(

@@ -1,9 +1,11 @@
 """The database schema as SQLAlchemy Core tables: one definition for SQLite and PostgreSQL.
 
 The tables here are what the code queries; the Alembic migration in ``migrations/versions``
-creates them (plus the backend-specific full-text pieces: an FTS5 table with triggers on
-SQLite, a generated ``tsvector`` column with a GIN index on PostgreSQL, which are therefore not
-declared here). The full stored ``Article`` JSON lives in ``articles.payload``; the other
+creates them (plus the backend-specific full-text pieces, therefore not declared here: on
+SQLite an FTS5 table of Snowball stems with the row's ``lang``, written by the store through
+``search.index_article``, and a delete trigger; on PostgreSQL the generated ``search_config``
+(the language's text-search configuration) and ``tsvector`` columns with a GIN index; see
+migration 0003). The full stored ``Article`` JSON lives in ``articles.payload``; the other
 tables are normalised copies for querying.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from config.settings import StoreSettings
+from tasks.models import LanguageCheck
 from tasks.storage.repository import ArticleFilter, search, store_article
 from tests.unit.storage.factories import article, english
 
@@ -76,3 +77,69 @@ def test_query_syntax_is_taken_literally(engine: Engine, settings: StoreSettings
     assert _ids(engine, query="  ") == []
     assert _ids(engine, query="memoir; DROP TABLE articles") == []
     assert _ids(engine, query="memoir") == ["beta"]
+
+
+# Stemming per article language: each article is matched against the query as its own
+# language indexes it, so a query in any inflection finds the articles in that language.
+DE = (
+    "Die Verhandlung zwischen Moskau und Brüssel endete ohne Ergebnis.\n\n"
+    "Beide Seiten wollen im Januar weiter sprechen."
+)
+FR = (
+    "La négociation sur la sécurité européenne reprendra à Genève.\n\n"
+    "Les diplomates restent prudents."
+)
+EN = "The negotiation over the ceasefire collapsed on Monday after the delegation left."
+
+
+def _store_languages(engine: Engine, settings: StoreSettings) -> None:
+    for item_id, body, language in (("de", DE, "de"), ("fr", FR, "fr"), ("en", EN, "en")):
+        store_article(
+            engine,
+            article(
+                item_id,
+                body,
+                title=f"Article {item_id}",
+                language_check=LanguageCheck(language=language, confidence=0.99),
+            ),
+            settings,
+        )
+
+
+def test_an_inflected_query_finds_the_stem_in_the_articles_language(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    _store_languages(engine, settings)
+    assert _ids(engine, query="Verhandlungen") == ["de"]
+    assert _ids(engine, query="Verhandlung") == ["de"]
+    assert _ids(engine, query="négociations") == ["fr"]
+    assert _ids(engine, query="negotiations") == ["en"]  # an English plural
+    assert _ids(engine, query="Verhandlungen Moskau") == ["de"]
+    assert _ids(engine, query="Verhandlungen Paris") == []  # every word must still occur
+
+
+def test_a_stop_word_of_the_articles_language_is_ignored_there(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    _store_languages(engine, settings)
+    # "the" is an English stop word: ignored for English articles, missing from the others.
+    assert _ids(engine, query="the negotiations") == ["en"]
+    assert _ids(engine, query="die Verhandlungen") == ["de"]
+    assert _ids(engine, query="la négociation") == ["fr"]
+    assert _ids(engine, query="the") == []  # only stop words: nothing to look for in English
+
+
+def test_articles_without_a_stemmer_match_their_plain_words(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    store_article(
+        engine,
+        article(
+            "pap",
+            "E negoshacion a cuminza awe na Willemstad.",
+            language_check=LanguageCheck(language="pap", confidence=0.9),
+        ),
+        settings,
+    )
+    assert _ids(engine, query="negoshacion Willemstad") == ["pap"]
+    assert _ids(engine, query="negoshacionnan") == []
