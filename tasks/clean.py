@@ -19,7 +19,7 @@ from tasks.cleaning.text_rules import apply_rules
 from tasks.errors import NotAnArticle, UnsupportedContent
 from tasks.models import Article, Provenance, RemovedLine
 
-__all__ = ["clean"]
+__all__ = ["NO_DATE", "clean"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,8 @@ _HEURISTIC_CONFIDENCE = 0.6
 _HINT_CONFIDENCE = 0.5
 _TITLE_SCAN = 3
 _FIELDS = ("title", "publisher", "author", "published", "canonical_url")
+# The provenance of ``published`` when neither the page nor the producer gave a date.
+NO_DATE = "none found"
 
 
 def _content(article: Article) -> tuple[str, str, str | None]:
@@ -62,7 +64,9 @@ def _clean_html(article: Article, content: str, url: str | None, mode: str) -> l
     for name, value in page.fields.items():
         setattr(article, name, value)
         source = page.sources[name]
-        article.metadata_provenance[name] = Provenance(source=source, confidence=confidence(source))
+        article.metadata_provenance[name] = Provenance(
+            source=source, confidence=confidence(source, name)
+        )
     return paragraphs
 
 
@@ -105,6 +109,9 @@ def clean(article: Article, settings: CleanSettings) -> Article:
     else:
         paragraphs = _clean_text(article, content)
     _apply_hints(article, url)
+    if article.published is None:
+        # Said, not guessed: no fetch or enqueue time stands in for a publication date.
+        article.metadata_provenance["published"] = Provenance(source=NO_DATE, confidence=None)
     text = join_paragraphs(paragraphs)
     if len(text) < settings.min_text_chars:
         raise NotAnArticle(

@@ -24,7 +24,7 @@ from trafilatura import extract_metadata
 from tasks.cleaning.fields import clean_author, iso_date, strip_site_name, tidy
 from tasks.cleaning.metadata import Candidate, page_candidates
 
-__all__ = ["FIELD_NAMES", "confidence", "page_fields"]
+__all__ = ["FIELD_NAMES", "URL_PATH", "confidence", "page_fields"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,15 @@ Tree = Any
 FIELD_NAMES = ("publisher", "title", "author", "published", "canonical_url")
 # Rough confidence of each source for the record, from the dev-corpus accuracy of each.
 _CONFIDENCE = {"json-ld": 0.85, "og": 0.75, "meta": 0.6, "trafilatura": 0.65, "htmldate": 0.7}
+# A publication date's confidence by where it was found: a date the publisher declared for
+# machines (JSON-LD datePublished, article:published_time, date meta tags), a date in the
+# URL path, or one htmldate's search found in the page's markup and text (copyright lines,
+# "updated" stamps and related-article dates included, hence lowest).
+URL_PATH = "url path"
+_DATE_CONFIDENCE = {"json-ld": 0.9, "og": 0.9, "meta": 0.8, URL_PATH: 0.7, "htmldate": 0.5}
 _FALLBACK_SOURCE = {"published": "htmldate"}
+# /2022/01/12/, /2022-01-12-, /20220112/ in a URL path (what htmldate's URL check reads)
+_URL_DATE = re.compile(r"(?<!\d)(\d{4})[/_-]?(\d{2})[/_-]?(\d{2})(?!\d)")
 _MIN_HEADING_CHARS = 10
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b)", re.IGNORECASE)
 _SEPARATORS = "|-–—·•:»«"
@@ -145,8 +153,30 @@ def page_fields(tree: Tree, url: str | None) -> tuple[dict[str, str], dict[str, 
             options = _prefer_visible(options, tree)
         if options:
             values[name], sources[name] = options[0]
+    if sources.get("published") == "htmldate":
+        sources["published"] = _date_source(values["published"], cands["published"], url)
     return values, sources
 
 
-def confidence(source: str) -> float:
+def _date_source(day: str, declared: list[Candidate], url: str | None) -> str:
+    """Where htmldate's date really came from: a declared tag it read, the URL, or its search.
+
+    htmldate reads the same meta tags first, but returns a bare day where the tag holds a
+    datetime, so the tag is recognised by its calendar day.
+    """
+    tag = next((c.source for c in declared if iso_date(c.value) == day), None)
+    if tag:
+        return tag
+    return URL_PATH if _date_in_url(day, url) else "htmldate"
+
+
+def _date_in_url(day: str, url: str | None) -> bool:
+    """Whether the URL's path spells the date ``day`` (YYYY-MM-DD)."""
+    path = urlsplit(url or "").path
+    return any("-".join(m.groups()) == day for m in _URL_DATE.finditer(path))
+
+
+def confidence(source: str, field: str | None = None) -> float:
+    if field == "published":
+        return _DATE_CONFIDENCE.get(source, 0.5)
     return _CONFIDENCE.get(source, 0.5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from config.settings import StoreSettings
-from tasks.models import LanguageCheck
+from tasks.models import LanguageCheck, Provenance
 from tasks.storage.repository import ArticleFilter, search, store_article
 from tests.unit.storage.factories import article, english
 
@@ -143,3 +143,22 @@ def test_articles_without_a_stemmer_match_their_plain_words(
     )
     assert _ids(engine, query="negoshacion Willemstad") == ["pap"]
     assert _ids(engine, query="negoshacionnan") == []
+
+
+def test_an_undated_article_is_stored_undated_and_left_out_of_date_ranges(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    undated = article(
+        "undated",
+        GAMMA,
+        title="Harvest",
+        metadata_provenance={"published": Provenance(source="none found")},
+    )
+    stored = store_article(engine, undated, settings)
+    assert stored.verdict == "stored"
+    [hit] = search(engine, ArticleFilter(query="harvest"))
+    assert hit["published"] is None
+    assert hit["provenance"]["published"] == {"source": "none found", "confidence": None}
+    # --since/--until ask for a publication day: an article without one is not in the range
+    assert _ids(engine, query="harvest", date_from="2020-01-01") == []
+    assert _ids(engine, query="harvest", date_to="2030-01-01") == []
