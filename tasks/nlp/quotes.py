@@ -12,6 +12,7 @@ import re
 
 from tasks.models import Provenance, Quote
 from tasks.nlp.speakers import (
+    ACCORDING_TO,
     ORGANISATION_SPEAKER,
     EntitySpan,
     SpeakerFinder,
@@ -21,23 +22,40 @@ from tasks.nlp.speakers import (
 __all__ = ["extract_quotes", "pair_quote_marks"]
 
 # opening mark -> marks accepted as its closer
-_PAIRS: dict[str, str] = {"«": "»”", "“": '”"', "„": "“”", '"': '"', "‹": "›"}
+_PAIRS: dict[str, str] = {"«": "»”", "“": '”"', "„": "“”", '"': '"', "‹": "›", "‘": "’"}
+# German also quotes »so« and ‚so‘ (in French text a stray » must not open a quote)
+_LANGUAGE_PAIRS: dict[str, dict[str, str]] = {"de": {"»": "«", "›": "‹", "‚": "‘"}}
+# single closers double as apostrophes ("don’t"): one followed by a letter closes nothing
+_SINGLE_CLOSERS = "’‘‹›"
 _SPACES = " \t\n\u00a0\u202f"
+# After a verb-first attribution the subject ends where a place or time phrase begins
+# ("sagte der Pontifex heute bei der Neujahrsmesse im Petersdom"): the places are not speakers.
+_PREPOSITIONS = {
+    "de": r"bei|in|im|am|an|auf|nach|vor|mit|zu|zum|zur|über|gegenüber|während",
+    "es": r"en|ante|tras|durante|con|desde|sobre|a|al",
+}
 _CONFIDENCE = {"named subject": 0.9, ORGANISATION_SPEAKER: 0.8}
 
 
-def pair_quote_marks(text: str) -> list[tuple[int, int]]:
+def _closes(text: str, k: int, closers: str) -> bool:
+    if text[k] not in closers:
+        return False
+    return text[k] not in _SINGLE_CLOSERS or not text[k + 1 : k + 2].isalpha()
+
+
+def pair_quote_marks(text: str, language: str | None = None) -> list[tuple[int, int]]:
     """(open, close) indices of quote-mark pairs; a pair never spans a paragraph break."""
+    marks = {**_PAIRS, **_LANGUAGE_PAIRS.get(language or "", {})}
     pairs: list[tuple[int, int]] = []
     i = 0
     while i < len(text):
-        closers = _PAIRS.get(text[i])
+        closers = marks.get(text[i])
         if closers is None:
             i += 1
             continue
         para_end = text.find("\n", i)
         para_end = len(text) if para_end < 0 else para_end
-        j = next((k for k in range(i + 1, para_end) if text[k] in closers), -1)
+        j = next((k for k in range(i + 1, para_end) if _closes(text, k, closers)), -1)
         if j < 0:
             i += 1
             continue
@@ -59,28 +77,35 @@ class _Extractor:
     ) -> None:
         self.text, self.sentences, self.language = text, sentences, language
         self.finder = SpeakerFinder(text, spans, language)
+        self.last_speaker: tuple[int, str] | None = None  # (closing mark, speaker)
         self.verbs = speech_verbs_pattern(language)
-        after = r"(?:\s+also|\s+aussi)?\s+"
-        subj = r"(?P<subj>[^,.;:!?«»“”\"]{1,60}?)"
+        self.pre_verbs = speech_verbs_pattern(language, after_quote=False)
+        after = r"(?:\s+also|\s+aussi|\s+auch|\s+también)?\s+"
+        subj = r"(?P<subj>[^,.;:!?«»“”„\"]{1,60}?)"
         self.post_subject_first = re.compile(
             r"\s*[,.!?]?\s*" + subj + after + self.verbs.pattern, re.IGNORECASE
         )
         self.post_verb_first = re.compile(
             r"\s*[,.!?]?\s*" + self.verbs.pattern + r"\s+" + subj + r"(?=[,.;:!?]|$)", re.IGNORECASE
         )
+        # the verb's subject may stand between verb and conjunction ("sagte Scholz, dass")
         self.reported = re.compile(
-            self.verbs.pattern + r"(?:\s+[^\s,.;]+){0,4}?\s+"
-            r"(?:that|que|qu['’])\s*(?P<clause>\S.*)",
+            self.pre_verbs.pattern + r"(?P<between>(?:\s+[^\s,.;]+){0,4}?),?\s+"
+            r"(?:that|que|qu['’]|dass)\s*(?P<clause>\S.*)",
             re.IGNORECASE | re.S,
         )
+        preps = _PREPOSITIONS.get(language)
+        self.preposition = re.compile(rf"\s(?:{preps})\s", re.IGNORECASE) if preps else None
+        # "…", afirmó.  The subject left implicit (Spanish drops it): the salient person.
+        self.implicit = re.compile(r"\s*,\s*" + self.verbs.pattern + r"\s*[.;]", re.IGNORECASE)
 
     def _pre(self, sent_start: int, pos: int) -> tuple[str | None, str]:
         last = None
-        for m in self.verbs.finditer(self.text, sent_start, pos):
+        for m in self.pre_verbs.finditer(self.text, sent_start, pos):
             last = m
         if last is None:
             return None, "unresolved"
-        if last.group(1).casefold() in {"according to", "selon"}:
+        if last.group(1).casefold() in ACCORDING_TO:
             stop = self.text.find(",", last.end(), pos)
             return self.finder.resolve(last.end(), stop if stop > 0 else pos, subject_last=False)
         clause = self.text.rfind(";", sent_start, last.start())
@@ -93,9 +118,23 @@ class _Extractor:
         for pattern, last in ((self.post_subject_first, True), (self.post_verb_first, False)):
             m = pattern.match(self.text, close_i + 1, s_end)
             if m:
-                name, how = self.finder.resolve(m.start("subj"), m.end("subj"), last)
+                subj_end = m.end("subj")
+                if not last and self.preposition is not None:
+                    cut = self.preposition.search(self.text, m.start("subj"), subj_end)
+                    subj_end = cut.start() if cut else subj_end
+                name, how = self.finder.resolve(m.start("subj"), subj_end, last)
+                if how == "named subject":
+                    return name, how
+                # an apposition names the person: "dijo el gobernador de Misiones, Oscar H."
+                after = m.end("subj")
+                if self.text.startswith(",", after):
+                    person = self.finder.person_at(after, after + 3)
+                    if person is not None:
+                        return person.name, "named subject"
                 if name:
                     return name, how
+        if self.implicit.match(self.text, close_i + 1, s_end):
+            return self.finder.salience.before(open_i), "implicit subject -> salient person"
         name, how = self._pre(s_start, open_i)
         if name is None and not self.text[s_start:open_i].strip():
             prev = [s for s in self.sentences if s[1] <= s_start]
@@ -106,7 +145,7 @@ class _Extractor:
     def run(self, min_words: int) -> list[Quote]:
         for start, end in self.sentences:
             self.finder.note_sentence(start, end)
-        pairs = pair_quote_marks(self.text)
+        pairs = pair_quote_marks(self.text, self.language)
         marks = sorted(i for pair in pairs for i in pair)
         # text order matters: a speaker found here becomes the salient person for later pronouns
         tasks = [(o, c, "direct") for o, c in pairs] + [
@@ -128,8 +167,12 @@ class _Extractor:
         if len(self.text[start:end].split()) < min_words:
             return None
         name, how = self.speaker(open_i, close_i)
+        if name is None and self.last_speaker and self._continues_last_quote(open_i, close_i):
+            name, how = self.last_speaker[1], "continued quote -> previous speaker"
         if name and how != ORGANISATION_SPEAKER:
             self.finder.salience.add(open_i, name)
+        if name:
+            self.last_speaker = (close_i, name)
         return Quote(
             text=self.text[start:end],
             speaker=name,
@@ -139,12 +182,27 @@ class _Extractor:
             provenance=self._prov("quote marks", how, name),
         )
 
+    def _continues_last_quote(self, open_i: int, close_i: int) -> bool:
+        """A quote that is its whole sentence, right after an attributed one ("…“, so Esken.
+        „Da gibt es zu wenig Verlässlichkeit.“), goes on with that speaker."""
+        if self.last_speaker is None:
+            return False
+        s_start, _ = _sentence_of(self.sentences, open_i)
+        _, s_end = _sentence_of(self.sentences, close_i)
+        if self.text[s_start:open_i].strip() or self.text[close_i + 1 : s_end].strip(" .!?"):
+            return False
+        prev = [s for s in self.sentences if s[1] <= s_start]
+        return bool(prev) and prev[-1][0] <= self.last_speaker[0] < prev[-1][1]
+
     def _reported(self, s_start: int, s_end: int) -> Quote | None:
         m = self.reported.search(self.text, s_start, s_end)
-        if not m or m.group(1).casefold() in {"according to", "selon"}:
+        if not m or m.group(1).casefold() in ACCORDING_TO:
             return None
         clause = self.text.rfind(";", s_start, m.start())
         name, how = self.finder.resolve(max(s_start, clause + 1), m.start())
+        if name is None:
+            person = self.finder.person_at(m.start("between"), m.end("between"))
+            name, how = (person.name, "named subject") if person else (None, how)
         if name is None:  # "clear" reported speech only: an unknown speaker is no quote
             return None
         q_start, q_end = m.start("clause"), s_end

@@ -14,6 +14,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 __all__ = [
+    "ACCORDING_TO",
     "ORGANISATION_SPEAKER",
     "EntitySpan",
     "Salience",
@@ -104,18 +105,108 @@ _SPEECH_VERBS: dict[str, list[str]] = {
         "a exprimé",
         "selon",
     ],
+    # German news prose attributes after the quote with the verb first ("…“, sagte X") or
+    # with "so X"; separable verbs ("fügte … hinzu") are left out: their particle is far away.
+    "de": [
+        "sagte",
+        "sagten",
+        "sagt",
+        "erklärte",
+        "erklärt",
+        "betonte",
+        "betont",
+        "meinte",
+        "meint",
+        "ergänzte",
+        "ergänzt",
+        "warnte",
+        "warnt",
+        "unterstrich",
+        "bekräftigte",
+        "versicherte",
+        "erläuterte",
+        "kritisierte",
+        "forderte",
+        "antwortete",
+        "schrieb",
+        "schreibt",
+        "so",
+        "laut",
+    ],
+    "es": [
+        "dijo",
+        "dice",
+        "afirmó",
+        "afirma",
+        "aseguró",
+        "asegura",
+        "señaló",
+        "señala",
+        "explicó",
+        "explica",
+        "añadió",
+        "añade",
+        "agregó",
+        "agrega",
+        "indicó",
+        "indica",
+        "declaró",
+        "declara",
+        "manifestó",
+        "subrayó",
+        "destacó",
+        "insistió",
+        "advirtió",
+        "sostuvo",
+        "recordó",
+        "comentó",
+        "apuntó",
+        "expresó",
+        "precisó",
+        "reiteró",
+        "concluyó",
+        "prosiguió",
+        "según",
+    ],
 }
-_PRONOUNS = {"en": {"he", "she"}, "fr": {"il", "elle"}}
-_RELATIVE = re.compile(
-    r",\s*(?:who|whom|whose|which|where|qui|dont|lequel|laquelle)\b[^,]*(?:,|$)", re.IGNORECASE
-)
+# "according to": the source follows the word, up to the next comma
+ACCORDING_TO = frozenset({"according to", "selon", "según", "laut"})
+# attribution words that only attribute right after a closing quote mark ("…“, so Esken")
+_AFTER_QUOTE_ONLY = frozenset({"so"})
+_PRONOUNS = {
+    "en": {"he", "she"},
+    "fr": {"il", "elle"},
+    "de": {"er", "sie"},
+    "es": {"él", "ella"},
+}
+_RELATIVE_WORDS = {
+    "de": "der|die|das|dem|den|deren|dessen|welche|welcher|welches",
+    "es": "que|quien|quienes|cual|cuales|cuyo|cuya|donde",
+}
+_RELATIVE_BASE = "who|whom|whose|which|where|qui|dont|lequel|laquelle"
 _ASIDES = re.compile(r"\([^)]*\)|\s[–—]\s[^–—]*\s[–—]\s")
-_ROLE = re.compile(r"(?:the|this|that|le|la|l['’]|ce|cette)\s+[a-zà-ÿ' -]{2,40}", re.IGNORECASE)
+_ROLE = re.compile(
+    r"(?:the|this|that|le|la|l['’]|ce|cette|der|die|das|el|este|esta)\s+[a-zà-ÿß' -]{2,40}",
+    re.IGNORECASE,
+)
+# German nouns are capitalised, so a role noun ("der Sprecher") is not told by its case there.
+_CAPITALISED_NOUNS = frozenset({"de"})
 
 
-def speech_verbs_pattern(language: str) -> re.Pattern[str]:
-    verbs = sorted(_SPEECH_VERBS.get(language, _SPEECH_VERBS["en"]), key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(re.escape(v) for v in verbs) + r")\b", re.IGNORECASE)
+def speech_verbs_pattern(language: str, after_quote: bool = True) -> re.Pattern[str]:
+    """The language's speech verbs; ``after_quote=False`` leaves out words like German "so"
+    that attribute only right after a closing quote mark."""
+    verbs = _SPEECH_VERBS.get(language, _SPEECH_VERBS["en"])
+    if not after_quote:
+        verbs = [v for v in verbs if v not in _AFTER_QUOTE_ONLY]
+    ordered = sorted(verbs, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(v) for v in ordered) + r")\b", re.IGNORECASE)
+
+
+def _relative(language: str) -> re.Pattern[str]:
+    extra = _RELATIVE_WORDS.get(language)
+    words = f"{_RELATIVE_BASE}|{extra}" if extra else _RELATIVE_BASE
+    return re.compile(r",\s*(?:" + words + r")\b[^,]*(?:,|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -148,12 +239,15 @@ class SpeakerFinder:
         self.text = text
         self.spans = sorted(spans, key=lambda s: s.start)
         self.pronouns = _PRONOUNS.get(language, _PRONOUNS["en"])
+        self.relative = _relative(language)
+        self.capitalised_nouns = language in _CAPITALISED_NOUNS
         self.salience = Salience()
 
     def kept(self, start: int, end: int) -> list[tuple[int, int]]:
         """Pieces of ``[start, end)`` left after cutting relative clauses and asides."""
         region = self.text[start:end]
-        cuts = [(m.start(), m.end()) for pat in (_RELATIVE, _ASIDES) for m in pat.finditer(region)]
+        patterns = (self.relative, _ASIDES)
+        cuts = [(m.start(), m.end()) for pat in patterns for m in pat.finditer(region)]
         pieces, pos = [], 0
         for s, e in sorted(cuts):
             if s > pos:
@@ -188,7 +282,11 @@ class SpeakerFinder:
         tail = region.split(",")[-1].strip()
         for adverb in ("also ", "aussi ", "then ", "later "):
             tail = tail.removesuffix(adverb.strip()).strip()
-        if tail and _ROLE.fullmatch(tail) and tail.split()[-1].islower():
+        if (
+            tail
+            and _ROLE.fullmatch(tail)
+            and self._role_noun(tail.split()[-1])
+        ):
             return self.salience.before(start), "role noun -> salient person"
         # nationalities ("Americans") are not speakers; organisations and places often are
         others = [sp for sp in found if sp.label in {"ORG", "GPE"}]
@@ -196,3 +294,14 @@ class SpeakerFinder:
             chosen = others[-1] if subject_last else others[0]
             return chosen.name, ORGANISATION_SPEAKER
         return None, "unresolved"
+
+    def _role_noun(self, word: str) -> bool:
+        # German capitalises every noun: there a role noun ends in one ("der Sprecher"), not in
+        # an adverb ("der Pontifex heute"); elsewhere a capital means a name.
+        return word[:1].isupper() if self.capitalised_nouns else word.islower()
+
+    def person_at(self, start: int, end: int) -> EntitySpan | None:
+        """The first PERSON span that starts in ``[start, end)``."""
+        return next(
+            (sp for sp in self.spans if sp.label == "PERSON" and start <= sp.start < end), None
+        )
