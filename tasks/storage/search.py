@@ -145,8 +145,14 @@ def _pg_where(groups: dict[str, list[str]]) -> tuple[ColumnElement[bool], Column
         in_group = config.in_(names)
         branches.append(in_group & vector.op("@@")(query))
         ranks.append((in_group, func.ts_rank_cd(vector, query)))
-    where = or_(*branches) if branches else false()
-    rank = case(*ranks, else_=literal(0.0)) if ranks else literal(0.0)
+    if not branches:
+        return false(), literal(0.0)
+    # The OR of every group's query first: one condition the GIN index answers (PostgreSQL
+    # does not turn the per-language branches below into a BitmapOr); the branches then
+    # keep each article to its own language's query.
+    either = cast(literal(" | ".join(f"({q})" for q in groups)), TSQUERY)
+    where = vector.op("@@")(either) & or_(*branches)
+    rank = case(*ranks, else_=literal(0.0))
     return where, rank
 
 
