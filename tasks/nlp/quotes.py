@@ -27,6 +27,7 @@ _PAIRS: dict[str, str] = {"«": "»”", "“": '”"', "„": "“”", '"': '"
 _LANGUAGE_PAIRS: dict[str, dict[str, str]] = {"de": {"»": "«", "›": "‹", "‚": "‘"}}
 # single closers double as apostrophes ("don’t"): one followed by a letter closes nothing
 _SINGLE_CLOSERS = "’‘‹›"
+_SINGLE_MIN_WORDS = 5
 _SPACES = " \t\n\u00a0\u202f"
 # After a verb-first attribution the subject ends where a place or time phrase begins
 # ("sagte der Pontifex heute bei der Neujahrsmesse im Petersdom"): the places are not speakers.
@@ -164,7 +165,9 @@ class _Extractor:
             start += 1
         while end > start and self.text[end - 1] in _SPACES:
             end -= 1
-        if len(self.text[start:end].split()) < min_words:
+        # single marks mostly wrap names and terms (‘oxygen bar’): a quote there is a clause
+        least = max(min_words, _SINGLE_MIN_WORDS) if self.text[open_i] in "‘‚" else min_words
+        if len(self.text[start:end].split()) < least:
             return None
         name, how = self.speaker(open_i, close_i)
         if name is None and self.last_speaker and self._continues_last_quote(open_i, close_i):
