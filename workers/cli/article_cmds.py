@@ -111,7 +111,7 @@ def search(
     since: SinceOpt = None, until: UntilOpt = None, story: StoryOpt = None,
     limit: Annotated[int, typer.Option(min=1)] = 20, as_json: JsonOpt = False,
 ) -> None:
-    """Full-text search over stored articles (SQLite FTS5 / PostgreSQL tsvector)."""
+    """Full-text search, stemmed per article language (SQLite FTS5 / PostgreSQL tsvector)."""
     from tasks.storage.search import search as search_articles
 
     filters = _filters(query, entity, language, publisher, since, until, story, limit=limit)
