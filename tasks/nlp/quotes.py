@@ -28,6 +28,8 @@ _LANGUAGE_PAIRS: dict[str, dict[str, str]] = {"de": {"»": "«", "›": "‹", "
 # single closers double as apostrophes ("don’t"): one followed by a letter closes nothing
 _SINGLE_CLOSERS = "’‘‹›"
 _SINGLE_MIN_WORDS = 5
+# languages whose news prose attributes indirect speech at the end ("…, so Hancock.")
+_TRAILING_ATTRIBUTION = frozenset({"de", "es"})
 _SPACES = " \t\n\u00a0\u202f"
 # After a verb-first attribution the subject ends where a place or time phrase begins
 # ("sagte der Pontifex heute bei der Neujahrsmesse im Petersdom"): the places are not speakers.
@@ -97,6 +99,14 @@ class _Extractor:
         )
         preps = _PREPOSITIONS.get(language)
         self.preposition = re.compile(rf"\s(?:{preps})\s", re.IGNORECASE) if preps else None
+        self.trailing = (
+            re.compile(
+                r",\s+" + self.verbs.pattern + r"\s+(?P<subj>[^,.;:!?]{1,60}?)\s*[.!]?\s*$",
+                re.IGNORECASE,
+            )
+            if language in _TRAILING_ATTRIBUTION
+            else None
+        )
         # "…", afirmó.  The subject left implicit (Spanish drops it): the salient person.
         self.implicit = re.compile(r"\s*,\s*" + self.verbs.pattern + r"\s*[.;]", re.IGNORECASE)
 
@@ -197,9 +207,37 @@ class _Extractor:
         prev = [s for s in self.sentences if s[1] <= s_start]
         return bool(prev) and prev[-1][0] <= self.last_speaker[0] < prev[-1][1]
 
+    def _trailing(self, s_start: int, s_end: int) -> Quote | None:
+        """German and Spanish indirect speech attributed at the sentence's end ("Beide Tests
+        könnten Viren nachweisen, so Hancock."): a quote only when a person is named."""
+        if self.trailing is None:
+            return None
+        m = self.trailing.search(self.text, s_start, s_end)
+        if not m:
+            return None
+        person = self.finder.person_at(m.start("subj"), m.end("subj"))
+        if person is None:
+            return None
+        q_start, q_end = s_start, m.start()
+        while q_start < q_end and self.text[q_start] in _SPACES:
+            q_start += 1
+        if len(self.text[q_start:q_end].split()) < 3:
+            return None
+        self.finder.salience.add(m.start(), person.name)
+        return Quote(
+            text=self.text[q_start:q_end],
+            speaker=person.name,
+            start=q_start,
+            end=q_end,
+            kind="reported",
+            provenance=self._prov("clause + speech verb + speaker", "named subject", person.name),
+        )
+
     def _reported(self, s_start: int, s_end: int) -> Quote | None:
         m = self.reported.search(self.text, s_start, s_end)
-        if not m or m.group(1).casefold() in ACCORDING_TO:
+        if not m:
+            return self._trailing(s_start, s_end)
+        if m.group(1).casefold() in ACCORDING_TO:
             return None
         clause = self.text.rfind(";", s_start, m.start())
         name, how = self.finder.resolve(max(s_start, clause + 1), m.start())

@@ -126,3 +126,21 @@ def test_marks_per_language_and_apostrophes() -> None:
     assert [fr[o + 1 : c].strip() for o, c in pair_quote_marks(fr, "fr")] == ["non"]
     en = "She called it ‘a deal we don’t like’ yesterday."
     assert [en[o + 1 : c] for o, c in pair_quote_marks(en, "en")] == ["a deal we don’t like"]
+
+
+def test_german_dev_corpus_quote_and_indirect_speech_with_so() -> None:
+    # lg-de-tagesschau-coronavirus-grossbritannien-109 (dev corpus), shortened
+    text = (
+        '"Millionen neuer Coronavirus-Schnelltests werden vor Ort in weniger als 90 Minuten '
+        'Ergebnisse liefern", sagte Gesundheitsminister Matt Hancock. Beide Tests könnten '
+        "Covid-19 und andere vor allem im Winter wütende Viren nachweisen, so Hancock. "
+        "Dadurch werde die Testkapazität stark erhöht."
+    )
+    names = [
+        ("Matt Hancock", "Matt Hancock", "PERSON"),
+        ("Hancock|. Dadurch", "Matt Hancock", "PERSON"),
+    ]
+    assert _quotes("de", text, names) == [
+        ("Millionen neuer Coronavirus-Sc", "Matt Hancock", "named subject"),
+        ("Beide Tests könnten Covid-19 u", "Matt Hancock", "named subject"),
+    ]
