@@ -103,7 +103,9 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
     Stage("translate_check", "tasks.translate_check:translate_check", section="translate"),
     # spaCy's nlp.pipe gains from seeing the micro-batch at once.
     Stage("extract", "tasks.extract:extract", section="extract",
-          batch_function="tasks.extract:extract_batch", warm_up="tasks.extract:warm_ups"),
+          batch_function="tasks.extract:extract_batch",
+          # spaCy pipelines, then the sentence encoder of the lead vector (stories)
+          warm_up="tasks.nlp.embedding:extract_warm_ups"),
     Stage("store", "tasks.store:store", section="store", warm_up="tasks.store:warm_ups",
           writes=True),
 )}
