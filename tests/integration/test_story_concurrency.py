@@ -41,6 +41,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> list[Article]:
     done = run_inline_batch(seeds, Settings(database_url=url), STAGE_NAMES[:-1])
     result = [a for a in done if isinstance(a, Article)]
     assert len(result) == 2
+    # Both carry a lead vector: the race below runs the content path (one lock for all).
+    assert all(a.lead_vector for a in result)
     return result
 
 
