@@ -10,11 +10,12 @@ import numpy as np
 from sqlalchemy import Engine, select
 
 from config.settings import StoreSettings
+from tasks.models import Entity
 from tasks.nlp.embedding import DIMENSIONS, encode_vector
 from tasks.storage.repository import store_article
 from tasks.storage.schema import article_vectors
-from tasks.storage.stories import MIN_COSINE
-from tests.unit.storage.factories import article
+from tasks.storage.stories import CONFIRM_COSINE, MIN_COSINE
+from tests.unit.storage.factories import article, entity
 
 
 def _vector(cos_to_base: float, seed: int) -> str | None:
@@ -93,4 +94,46 @@ def test_an_undated_article_is_still_compared(engine: Engine, settings: StoreSet
         settings,
     )
     b = store_article(engine, article("u-b", _text(11), lead_vector=_vector(0.9, 1)), settings)
+    assert a.story_id == b.story_id
+
+
+def _named(*names: str) -> list[Entity]:
+    return [entity(n, "ORG", n) for n in names]
+
+
+def test_well_named_articles_below_confirm_must_agree_on_names(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    # cosine 0.7: above MIN_COSINE, below CONFIRM_COSINE
+    assert MIN_COSINE < 0.7 < CONFIRM_COSINE
+    one = _named("Alpha", "Bravo", "Charlie", "Delta", "Echo")
+    other = _named("Foxtrot", "Golf", "Hotel", "India", "Juliett")
+    a = store_article(
+        engine, article("n-a", _text(12), lead_vector=_mix({20: 1.0}), entities=one), settings
+    )
+    b = store_article(
+        engine,
+        article("n-b", _text(13), lead_vector=_mix({20: 0.7, 21: 0.714}), entities=other),
+        settings,
+    )
+    assert a.story_id != b.story_id  # same topic, names disagree
+    c = store_article(
+        engine,
+        article("n-c", _text(14), lead_vector=_mix({20: 0.7, 22: 0.714}), entities=one),
+        settings,
+    )
+    assert c.story_id == a.story_id  # same names: the content match stands
+
+
+def test_few_names_never_veto(engine: Engine, settings: StoreSettings) -> None:
+    a = store_article(
+        engine,
+        article("f-a", _text(15), lead_vector=_mix({30: 1.0}), entities=_named("Alpha")),
+        settings,
+    )
+    b = store_article(
+        engine,
+        article("f-b", _text(16), lead_vector=_mix({30: 0.7, 31: 0.714}), entities=_named("Zulu")),
+        settings,
+    )
     assert a.story_id == b.story_id
