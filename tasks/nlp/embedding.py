@@ -17,13 +17,10 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from config.settings import ExtractSettings
 
 __all__ = [
     "DIMENSIONS",
@@ -33,9 +30,9 @@ __all__ = [
     "decode_vector",
     "encode_vector",
     "encoder",
-    "extract_warm_ups",
     "lead_text",
     "lead_vector",
+    "warm_ups",
 ]
 
 logger = logging.getLogger(__name__)
@@ -113,8 +110,6 @@ def _warm() -> None:
     encoder().encode(["warm up"])
 
 
-def extract_warm_ups(settings: ExtractSettings) -> Iterable[tuple[str, Callable[[], object]]]:
-    """The extract stage's warm-ups: its spaCy pipelines, then the encoder."""
-    from tasks.extract import warm_ups
-
-    return [*warm_ups(settings), ("sentence_encoder", _warm)]
+def warm_ups(settings: object) -> list[tuple[str, Callable[[], object]]]:
+    """The encoder, loaded before the worker forks (part of the extract stage's warm-up)."""
+    return [("sentence_encoder", _warm)]
