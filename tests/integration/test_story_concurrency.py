@@ -4,7 +4,9 @@ PostgreSQL alike.
 Story assignment (candidate search + new story insert) runs inside the store's write
 transaction: ``BEGIN IMMEDIATE`` serialises writers on SQLite, and on PostgreSQL writers
 sharing a story key (``per:grushko``, ``org:nato`` ...) hold the same transaction-scoped
-advisory lock (tasks/storage/dialect.py). Without that, both could find no candidate and
+advisory lock (tasks/storage/dialect.py); articles with a lead vector (the seeds, run
+through extract) all take one more, ``stories:content``, since matching by content may join
+any stored article. Without that, both could find no candidate and
 each start a story. Each round starts both stores behind a barrier in two threads (two
 connections), on an emptied database.
 """
