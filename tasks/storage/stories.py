@@ -88,6 +88,8 @@ MIN_COSINE = 0.62
 # names (languages without NER, short texts, across scripts) are judged on cosine alone.
 CONFIRM_COSINE = 0.80
 MIN_NAMES_TO_VETO = 5
+# At most this many stored originals (1 KB of vector each) are compared per store.
+MAX_VECTOR_CANDIDATES = 20_000
 MIN_SHARED_NAMES = 3
 DATE_BONUS = 0.15
 DAY = "date:"  # article_keys prefixes of mentioned days: dated, and month-day only
@@ -273,7 +275,9 @@ def content_match(
             articles.c.id != article_id,
             near,
         )
-        .order_by(articles.c.id)
+        # Newest first, bounded: the cost of one store stays flat on a long stream.
+        .order_by(articles.c.stored_at.desc(), articles.c.id)
+        .limit(MAX_VECTOR_CANDIDATES)
     ).all()
     found = [(r[0], r[1], v) for r in rows if (v := decode_vector(r[2])) is not None]
     if not found:
