@@ -26,6 +26,7 @@ from tasks.errors import EmptyInput, NewsflowError
 from tasks.models import Article, Entity, Provenance
 from tasks.nlp.canonical import group_mentions
 from tasks.nlp.dates import normalize_dates, pattern_date_mentions
+from tasks.nlp.embedding import article_lead_vector
 from tasks.nlp.entities import RawMention, raw_mentions
 from tasks.nlp.keywords import METHOD as KEYWORD_METHOD
 from tasks.nlp.keywords import extract_keywords
@@ -137,6 +138,7 @@ def _annotate(article: Article, doc: Doc, route: _Route, settings: ExtractSettin
             "keywords": keywords,
             "summary": summary,
             "extract_provenance": prov,
+            "lead_vector": article_lead_vector(article.title, text),
         }
     )
 

@@ -177,6 +177,9 @@ class Article(BaseModel):
     dates: list[NormalizedDate] = Field(default_factory=list)
     summary: str | None = None
     extract_provenance: dict[str, Provenance] = Field(default_factory=dict)
+    lead_vector: str | None = Field(
+        None, description="multilingual vector of title + lead, base64 float16 (stories)"
+    )
 
     # store
     content_hash: str | None = None

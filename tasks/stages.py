@@ -34,6 +34,7 @@ __all__ = [
 
 # A warm-up names what it loads and how; the worker's preload times each one.
 WarmUp = tuple[str, Callable[[], object]]
+WarmUpRef = str | Callable[[Any], Iterable[WarmUp]]
 
 
 class Resources(Protocol):
@@ -76,7 +77,8 @@ class Stage:
     function: str | Callable[..., Article]
     section: str
     batch_function: str | Callable[..., list[Article | Exception]] | None = None
-    warm_up: str | Callable[[Any], Iterable[WarmUp]] | None = None
+    # One reference or several (their loads in order).
+    warm_up: WarmUpRef | tuple[WarmUpRef, ...] | None = None
     writes: bool = False
 
     def run(self, article: Article, resources: Resources) -> Article:
@@ -93,8 +95,9 @@ class Stage:
     def warm_ups(self, settings: Settings) -> Sequence[WarmUp]:
         if self.warm_up is None:
             return ()
-        loads: Iterable[WarmUp] = _resolve(self.warm_up)(getattr(settings, self.section))
-        return tuple(loads)
+        refs = self.warm_up if isinstance(self.warm_up, tuple) else (self.warm_up,)
+        section = getattr(settings, self.section)
+        return tuple(load for ref in refs for load in _resolve(ref)(section))
 
 
 STAGES: dict[str, Stage] = {stage.name: stage for stage in (
@@ -103,7 +106,9 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
     Stage("translate_check", "tasks.translate_check:translate_check", section="translate"),
     # spaCy's nlp.pipe gains from seeing the micro-batch at once.
     Stage("extract", "tasks.extract:extract", section="extract",
-          batch_function="tasks.extract:extract_batch", warm_up="tasks.extract:warm_ups"),
+          batch_function="tasks.extract:extract_batch",
+          # spaCy pipelines, then the sentence encoder of the lead vector (stories)
+          warm_up=("tasks.extract:warm_ups", "tasks.nlp.embedding:warm_ups")),
     Stage("store", "tasks.store:store", section="store", warm_up="tasks.store:warm_ups",
           writes=True),
 )}

@@ -14,6 +14,7 @@ transaction that also moves the ledger row to its terminal state (``ledger.recor
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import date
 
@@ -25,13 +26,14 @@ from tasks.codec import encode_record
 from tasks.common import utc_now
 from tasks.errors import DatabaseBusy, EmptyInput
 from tasks.models import Article
+from tasks.nlp.embedding import decode_vector
 from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.db import write_tx
 from tasks.storage.dialect import advisory_locks, insert_ignore
 from tasks.storage.entity_index import date_keys, entity_keys, index_entities
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
-from tasks.storage.schema import article_keys, articles, lsh_bands, quotes
+from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
 from tasks.storage.stories import StoryEvidence, assign_story, content_words, refresh_story
 
@@ -124,6 +126,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
         dates=frozenset(date_keys(article)),
         ref_date=_published_date(article.published),
         words=content_words(text),
+        vector=decode_vector(article.lead_vector),
     )
     advisory_locks(
         conn,
@@ -132,6 +135,9 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
             f"hash:{digest}",
             *(f"band:{b}:{h}" for b, h in bands),
             *evidence.keys,
+            # Matching by content may join any stored article: one story assigner at a
+            # time (SQLite's BEGIN IMMEDIATE already serialises every writer).
+            *(["stories:content"] if evidence.vector is not None else []),
         ],
     )
     existing = _stored_row(conn, article.id)
@@ -217,6 +223,12 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
                 index=["band", "hash", "article_id"],
             )
         )
+        if evidence.vector is not None and article.lead_vector:
+            conn.execute(
+                article_vectors.insert().values(
+                    article_id=article.id, vector=base64.b64decode(article.lead_vector)
+                )
+            )
         weights = {**evidence.keys, **dict.fromkeys(evidence.dates, 1)}
         if weights:
             conn.execute(

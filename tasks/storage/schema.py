@@ -31,6 +31,7 @@ from sqlalchemy import (
 __all__ = [
     "article_entities",
     "article_keys",
+    "article_vectors",
     "articles",
     "entities",
     "entity_aliases",
@@ -190,4 +191,13 @@ article_keys = Table(
     Column("key", String(255), primary_key=True),
     Column("weight", Integer, nullable=False, server_default="1"),
     Column("article_id", ID, ForeignKey("articles.id"), primary_key=True, index=True),
+)
+
+# The lead vector of each original article (tasks/nlp/embedding.py: 512 float16, 1 KB), the
+# main story-matching signal across languages (tasks/storage/stories.py).
+article_vectors = Table(
+    "article_vectors",
+    metadata,
+    Column("article_id", ID, ForeignKey("articles.id"), primary_key=True),
+    Column("vector", LargeBinary, nullable=False),
 )

@@ -16,6 +16,7 @@ from tests.unit.storage.test_ledger import *  # noqa: F403
 from tests.unit.storage.test_repository import *  # noqa: F403
 from tests.unit.storage.test_search import *  # noqa: F403
 from tests.unit.storage.test_stories import *  # noqa: F403
+from tests.unit.storage.test_stories_content import *  # noqa: F403
 
 pytestmark = pytest.mark.integration
 

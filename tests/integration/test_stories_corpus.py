@@ -35,13 +35,16 @@ EVENT_DAY = "2022-01-12"
 # Same-event groups of the dev corpus (by URL and text): NASA confirms water vapour on
 # Europa; a Chinese hunter catches bubonic plague (The Sun, Smithsonian; the New York Post's
 # report of it is allowed to join); Hong Kong on the brink (two opinion pieces); Prince
-# Andrew's Epstein interview; Home Depot's third-quarter results.
+# Andrew's Epstein interview; Home Depot's third-quarter results; the police video of a
+# kidnapped 8-year-old Fort Worth girl's rescue (two outlets, same release, found by lead
+# vectors in issue 13: both name Michael Webb and Fort Worth).
 SAME_EVENT = [
     {"sh-14cc2a0ca59c62a8", "sh-686bb170effe273e", "sh-f344ca5fb36e130f"},
     {"sh-432362af0be43f6d", "sh-8b19453030820413", "sh-ea25dd7edff4d279"},
     {"sh-5fa3154ec031ab35", "sh-e4c6a3b482403a8f"},
     {"sh-1f765c48780665e8", "sh-87bf60570e6e2e33"},
     {"sh-51374560f40088e2", "sh-f8ff621a0b9b7646"},
+    {"sh-2c46804d9db4a85e", "sh-51d066b0602c9421"},
 ]
 
 

@@ -4,7 +4,9 @@ PostgreSQL alike.
 Story assignment (candidate search + new story insert) runs inside the store's write
 transaction: ``BEGIN IMMEDIATE`` serialises writers on SQLite, and on PostgreSQL writers
 sharing a story key (``per:grushko``, ``org:nato`` ...) hold the same transaction-scoped
-advisory lock (tasks/storage/dialect.py). Without that, both could find no candidate and
+advisory lock (tasks/storage/dialect.py); articles with a lead vector (the seeds, run
+through extract) all take one more, ``stories:content``, since matching by content may join
+any stored article. Without that, both could find no candidate and
 each start a story. Each round starts both stores behind a barrier in two threads (two
 connections), on an emptied database.
 """
@@ -41,6 +43,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> list[Article]:
     done = run_inline_batch(seeds, Settings(database_url=url), STAGE_NAMES[:-1])
     result = [a for a in done if isinstance(a, Article)]
     assert len(result) == 2
+    # Both carry a lead vector: the race below runs the content path (one lock for all).
+    assert all(a.lead_vector for a in result)
     return result
 
 
