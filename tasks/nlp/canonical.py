@@ -178,6 +178,9 @@ def _build(
         best = max(pool, key=lambda k: (len(k[1].split()), len(by_key[k]), -by_key[k][0].start))
         name = display(best)
     prov = source if not rules else f"{source}; grouped by {'+'.join(sorted(rules))}"
+    evidence = sorted({m.rule for m in raw if m.rule})
+    if evidence:  # the fallback NER's rules (tasks.nlp.fallback_ner)
+        prov = f"{prov}; evidence: {'+'.join(evidence)}"
     return Entity(
         name=name,
         label=label,
