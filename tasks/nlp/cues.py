@@ -5,6 +5,7 @@ Three kinds, all ordinary vocabulary of news writing (no name of anyone or anyth
 * ``PERSON_BEFORE``: titles and honorifics written before a name ("Präsident", "Sr.",
   "Cumhurbaşkanı", "الرئيس"); the capitalised span right after one is a PERSON;
 * ``PERSON_AFTER``: honorifics written after a name (Turkish "Bey", "Hanım");
+* ``SPEECH_VERBS``: a capitalised span right before or after one is a PERSON;
 * ``ORG_HEADS``: words that make a capitalised span an organisation when they are its first
   or last word ("Partido Popular", "Deutsche Bank", "Dışişleri Bakanlığı"), plus company
   suffixes; ``ORG_SUFFIXES_DE`` does the same for German compounds ("Bundesverfassungsgericht").
@@ -15,7 +16,14 @@ In uncased scripts (Arabic) a cue is followed by the name itself: see ``tasks.nl
 
 from __future__ import annotations
 
-__all__ = ["ORG_HEADS", "ORG_SUFFIXES_DE", "PERSON_AFTER", "PERSON_BEFORE", "cue_words"]
+__all__ = [
+    "ORG_HEADS",
+    "ORG_SUFFIXES_DE",
+    "PERSON_AFTER",
+    "PERSON_BEFORE",
+    "SPEECH_VERBS",
+    "cue_words",
+]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -99,6 +107,24 @@ ORG_HEADS: dict[str, frozenset[str]] = {
     "id": _words("partai bank kementerian universitas dewan lembaga badan komisi"),
     "nl": _words("partij bank ministerie universiteit regering stichting"),
     "ar": _words("حزب وزارة جامعة بنك شركة منظمة مجلس حركة هيئة اتحاد نادي"),
+}
+
+# Verbs of saying right before or after a name make it a person ("sagte Gruschko",
+# "Sánchez dijo", "Erdoğan dedi"); past and present forms of the commonest ones.
+SPEECH_VERBS: dict[str, frozenset[str]] = {
+    "*": _words("said says told"),
+    "de": _words("sagte sagt erklärte erklärt betonte betont meinte sagten warnte"),
+    "es": _words("dijo dice afirmó afirma señaló explicó aseguró declaró indicó"),
+    "tr": _words("dedi söyledi açıkladı belirtti kaydetti ifade vurguladı"),
+    "pt": _words("disse diz afirmou afirma declarou explicou"),
+    "it": _words("detto dice dichiarato affermato spiegato"),
+    "pl": _words("powiedział powiedziała stwierdził stwierdziła"),
+    "hr": _words("rekao rekla izjavio izjavila kazao"),
+    "id": _words("mengatakan kata ujar menurut"),
+    "nl": _words("zei zegt verklaarde"),
+    "ru": _words("сказал сказала заявил заявила сообщил сообщила"),
+    "fi": _words("sanoi kertoi"),
+    "no": _words("sa sier"),
 }
 
 ORG_SUFFIXES_DE = ("ministerium", "partei", "bank", "gericht", "verband", "konzern", "behörde")

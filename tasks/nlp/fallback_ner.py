@@ -1,7 +1,7 @@
 """Named entities for languages without a trained pipeline: gazetteer places, capitalised
 spans, and labels only where the text gives evidence.
 
-Four rules, in this order, each recorded on the mention (``RawMention.rule``):
+Four kinds of rule, in this order, each recorded on the mention (``RawMention.rule``):
 
 1. ``gazetteer``: the longest run of up to four words that is a place name of
    ``tasks.nlp.gazetteer`` (any language, any script) is a GPE/LOC, named in English
@@ -18,7 +18,11 @@ Four rules, in this order, each recorded on the mention (``RawMention.rule``):
    "Bakanlığı") -> ORG. In Arabic (no capitals) the words after a title, skipping the
    portfolio ("وزير الخارجية"), are the PERSON, and an organisation word with the next word
    is the ORG.
-4. ``same-name``: a NAME whose full text or last word is a PERSON/ORG elsewhere in the same
+   ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
+   ``acronym``: one all-capital word of 2-6 letters that is no place (NATO, PSOE) -> ORG.
+4. ``surname-repeat``: a NAME of two or three words whose last word also stands alone in the
+   text is a PERSON (news writing names a person in full, then by surname);
+   ``same-name``: a NAME whose full text or last word is a PERSON/ORG elsewhere in the same
    text takes that label ("Erdoğan" after "Cumhurbaşkanı Erdoğan").
 """
 
@@ -34,10 +38,11 @@ from tasks.nlp.cues import (
     ORG_SUFFIXES_DE,
     PERSON_AFTER,
     PERSON_BEFORE,
+    SPEECH_VERBS,
     cue_words,
 )
 from tasks.nlp.entities import RawMention
-from tasks.nlp.gazetteer import Gazetteer
+from tasks.nlp.gazetteer import Gazetteer, is_cjk
 
 __all__ = ["FallbackResult", "fallback_mentions"]
 
@@ -113,6 +118,7 @@ class _Finder:
         self.person_before = cue_words(PERSON_BEFORE, language)
         self.person_after = cue_words(PERSON_AFTER, language)
         self.org_heads = cue_words(ORG_HEADS, language)
+        self.speech = cue_words(SPEECH_VERBS, language)
         self.taken: set[int] = set()  # token indices already in a mention
         self.out: list[RawMention] = []
         self.aliases: dict[str, list[str]] = {}
@@ -163,6 +169,28 @@ class _Finder:
                     return j, last.end, place.name, place.label
         return None
 
+    def cjk_places(self) -> None:
+        """Places inside runs of Han, kana or hangul: the longest name (2-6 characters) at
+        each position, scanning left to right."""
+        for i, tok in enumerate(self.toks):
+            if i in self.taken or not is_cjk(tok.text[0]):
+                continue
+            pos, word = 0, tok.text
+            while pos < len(word) - 1:
+                for size in range(min(6, len(word) - pos), 1, -1):
+                    place = self.gaz.get(word[pos : pos + size])
+                    if place is not None:
+                        start = tok.start + pos
+                        surface = word[pos : pos + size]
+                        self.out.append(RawMention(surface, start, start + size, place.label,
+                                                   "gazetteer"))
+                        self.aliases.setdefault(place.name, []).append(surface)
+                        pos += size
+                        break
+                else:
+                    pos += 1
+            self.taken.add(i)
+
     def places(self) -> None:
         i = 0
         while i < len(self.toks):
@@ -190,17 +218,29 @@ class _Finder:
         after_cue = i > 0 and self._title(self.toks[i - 1].text.casefold())
         return not tok.sentence_start or tok.text in self.mid_caps or after_cue
 
-    def _label(self, i: int, j: int) -> str:
+    def _label(self, i: int, j: int) -> tuple[str, str]:
         words = [t.text.casefold() for t in self.toks[i : j + 1]]
         if i > 0 and self._title(self.toks[i - 1].text.casefold()):
-            return "PERSON"
+            return "PERSON", "title-cue"
         if j + 1 < len(self.toks) and self.toks[j + 1].text.casefold() in self.person_after:
-            return "PERSON"
+            return "PERSON", "title-cue"
         if words[0] in self.org_heads or words[-1] in self.org_heads:
-            return "ORG"
+            return "ORG", "org-head"
         if self.language == "de" and len(words) == 1 and words[0].endswith(ORG_SUFFIXES_DE):
-            return "ORG"
-        return "NAME"
+            return "ORG", "org-head"
+        if self._next_to_speech_verb(i, j):
+            return "PERSON", "speech-verb"
+        original = self.toks[i].text
+        if i == j and original.isupper() and 2 <= len(original) <= 6:
+            return "ORG", "acronym"  # an acronym that is no place: NATO, AKP, PSOE
+        return "NAME", "capitalised"
+
+    def _next_to_speech_verb(self, i: int, j: int) -> bool:
+        before = i > 0 and self.toks[i - 1].text.casefold() in self.speech
+        after = j + 1 < len(self.toks) and self.toks[j + 1].text.casefold() in self.speech
+        return (before and self.text[self.toks[i - 1].end:self.toks[i].start] == " ") or (
+            after and self.text[self.toks[j].end:self.toks[j + 1].start] in (" ", ", ")
+        )
 
     def capitalised(self) -> None:
         i = 0
@@ -226,10 +266,8 @@ class _Finder:
             word = toks[i].text
             if j > i or len(word) >= 3 or word.isupper():
                 start, end = toks[i].start, toks[j].end
-                label = self._label(i, j)
-                self.out.append(RawMention(self.text[start:end], start, end, label, "capitalised"
-                                           if label == "NAME" else
-                                           "title-cue" if label == "PERSON" else "org-head"))
+                label, rule = self._label(i, j)
+                self.out.append(RawMention(self.text[start:end], start, end, label, rule))
             i = j + 1
 
     def uncased_cues(self) -> None:
@@ -266,6 +304,13 @@ class _Finder:
 
     # -- rule 4 ------------------------------------------------------------------------
     def same_name(self) -> None:
+        alone = {m.text.casefold() for m in self.out if m.label == "NAME" and " " not in m.text}
+        self.out = [
+            replace(m, label="PERSON", rule="surname-repeat")
+            if m.label == "NAME" and 2 <= len(m.text.split()) <= 3
+            and m.text.split()[-1].casefold() in alone else m
+            for m in self.out
+        ]
         known: dict[str, str] = {}
         for m in self.out:
             if m.label in ("PERSON", "ORG"):
@@ -284,6 +329,7 @@ def fallback_mentions(text: str, language: str, gazetteer: Gazetteer) -> Fallbac
     """Entity mentions of ``text`` in ``language`` by the four rules of this module."""
     finder = _Finder(text, language, gazetteer)
     finder.places()
+    finder.cjk_places()
     finder.uncased_cues()
     finder.capitalised()
     finder.same_name()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Gazetteer", "Place", "load_gazetteer"]
+__all__ = ["Gazetteer", "Place", "is_cjk", "load_gazetteer"]
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,19 @@ def _is_cased(word: str) -> bool:
     return word[:1].upper() != word[:1].lower()
 
 
+def is_cjk(ch: str) -> bool:
+    """Han, kana or hangul: scripts written without spaces between words (or with particles
+    attached), where names are found inside longer runs of letters."""
+    return "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+
+
 def _keep(name: str, min_cased: int) -> bool:
     name = name.strip()
     if not name or name.casefold() in _NOT_PLACES:
         return False
     if _is_cased(name):
         return name[0].isupper() and len(name) >= min_cased
-    return len(name) >= 3 and not name.isdigit()
+    return len(name) >= (2 if is_cjk(name[0]) else 3) and not name.isdigit()
 
 
 def _key(name: str) -> str:
