@@ -97,7 +97,8 @@ def _annotate(article: Article, doc: Doc, route: _Route, settings: ExtractSettin
     if route.package:
         source = f"spacy:{route.package}@{doc.vocab.lang}-{_version(route.package)}/ner"
         mentions = raw_mentions(doc, settings.dropped_labels)
-        entities = group_mentions(mentions, text, settings.aliases, source)
+        entities = _english_places(group_mentions(mentions, text, settings.aliases, source),
+                                   settings)
         if "DATE" not in _ner_labels(route.package):
             # e.g. the French model (WikiNER: PER/LOC/ORG/MISC) tags no dates
             found = [
@@ -161,6 +162,24 @@ def _fallback_entities(text: str, language: str, settings: ExtractSettings) -> l
     entities = group_mentions(found.mentions, text, aliases, source)
     dates = [RawMention(t, s, e, "DATE") for t, s, e in pattern_date_mentions(text, language)]
     return entities + group_mentions(dates, text, {}, "dates: month-name pattern")
+
+
+_PLACE_LABELS = frozenset({"GPE", "LOC"})
+
+
+def _english_places(entities: list[Entity], settings: ExtractSettings) -> list[Entity]:
+    """spaCy's places under the gazetteer's English name ("Moscou" -> "Moscow"), so that
+    articles in every language name a place alike; without the fallback NER (and so without
+    a gazetteer in this process) the names stay as the text has them."""
+    if not settings.fallback_ner:
+        return entities
+    gazetteer = load_gazetteer(settings.gazetteer_min_population)
+    out = []
+    for entity in entities:
+        place = gazetteer.get(entity.name) if entity.label in _PLACE_LABELS else None
+        out.append(entity if place is None or place.name == entity.name
+                   else entity.model_copy(update={"name": place.name}))
+    return out
 
 
 def _ner_labels(package: str) -> tuple[str, ...]:

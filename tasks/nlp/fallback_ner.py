@@ -7,7 +7,9 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    ``tasks.nlp.gazetteer`` (any language, any script) is a GPE/LOC, named in English
    ("Moskau" -> "Moscow"). A cased word must be capitalised, not seen in lower case in the same
    text and not a stop word (spaCy's list for the language); it may carry a genitive "-s"
-   or "-es" ("Moskaus", "Berlins"). Arabic words may carry one proclitic (و ب ل ف ك).
+   or "-es" ("Moskaus", "Berlins"), and a one-word name may differ in its final vowels
+   in Slavic languages (cases: "Москве", "Warszawie"; ``Gazetteer.get_inflected``). Arabic
+   words may carry one proclitic (و ب ل ف ك).
 2. ``capitalised``: a run of capitalised words (joined by a space, hyphen or apostrophe, or
    a lower-case connector such as "de", "von", "di") is a name when it is not a stop word and,
    at a sentence start, is also seen capitalised mid-sentence. Its label is NAME (kind
@@ -52,6 +54,8 @@ _CONNECTORS = frozenset(
     {"de", "del", "la", "las", "los", "da", "do", "dos", "das", "di", "von", "van", "der",
      "den", "des", "du", "al", "bin", "ibn"}
 )
+# languages whose place names take case endings on their final vowels (Slavic)
+_CASE_LANGUAGES = frozenset({"ru", "uk", "be", "bg", "pl", "cs", "sk", "sl", "hr", "sr", "bs"})
 _JOINERS = frozenset({" ", "-", "'", "’", "\u00a0"})
 _ARABIC_PROCLITICS = "وبلفك"
 # genitive and case endings a place name may carry ("Berlins", "Moskaus", "Londres" no):
@@ -165,6 +169,9 @@ class _Finder:
                         place = self.gaz.get(surface[: -len(ending)])
                         if place is not None:
                             break
+                if (place is None and i == j and self.language in _CASE_LANGUAGES
+                        and first.cased and not first.text.isupper()):
+                    place = self.gaz.get_inflected(surface)
                 if place is not None:
                     return j, last.end, place.name, place.label
         return None
@@ -194,11 +201,14 @@ class _Finder:
     def places(self) -> None:
         i = 0
         while i < len(self.toks):
-            hit = self._place_at(i)
+            hit = None if i in self.taken else self._place_at(i)
             if hit is None:
                 i += 1
                 continue
             j, end, name, label = hit
+            if any(k in self.taken for k in range(i, j + 1)):
+                i += 1
+                continue
             start = self.toks[i].start
             suffix = _SUFFIX_AFTER_APOSTROPHE.search(self.text, start, end)
             if suffix:  # Turkish case endings: "Ankara'da"
@@ -257,7 +267,8 @@ class _Finder:
                     j += 1
                     continue
                 # "Banco de España": a connector between two name words
-                if (j + 2 < len(toks) and nxt.text in _CONNECTORS and j + 2 not in self.taken
+                if (gap == " " and j + 2 < len(toks) and nxt.text in _CONNECTORS
+                        and j + 2 not in self.taken
                         and self._name_word(j + 2)
                         and self.text[nxt.end:toks[j + 2].start] in _JOINERS):
                     j += 2
@@ -328,9 +339,9 @@ class _Finder:
 def fallback_mentions(text: str, language: str, gazetteer: Gazetteer) -> FallbackResult:
     """Entity mentions of ``text`` in ``language`` by the four rules of this module."""
     finder = _Finder(text, language, gazetteer)
+    finder.uncased_cues()  # in Arabic a title's evidence beats a place-like given name
     finder.places()
     finder.cjk_places()
-    finder.uncased_cues()
     finder.capitalised()
     finder.same_name()
     mentions = sorted(finder.out, key=lambda m: m.start)

