@@ -99,9 +99,12 @@ ORG_HEADS: dict[str, frozenset[str]] = {
     ),
     "pt": _words(
         "partido banco ministério universidade governo secretaria tribunal instituto "
-        "fundação agência associação"
+        "fundação agência associação senado congresso câmara assembleia"
     ),
-    "it": _words("partito banca ministero università governo tribunale istituto fondazione"),
+    "it": _words(
+        "partito banca ministero università governo tribunale istituto fondazione senato "
+        "camera"
+    ),
     "pl": _words("partia bank ministerstwo uniwersytet sejm rząd instytut fundacja"),
     "hr": _words("stranka banka ministarstvo sveučilište vlada sabor institut zaklada"),
     "id": _words("partai bank kementerian universitas dewan lembaga badan komisi"),

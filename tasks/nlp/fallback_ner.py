@@ -156,10 +156,7 @@ class _Finder:
             last = self.toks[j]
             if last.cased and not last.capital:
                 continue
-            nxt = j + 1
-            if (nxt < len(self.toks) and self.toks[nxt].capital
-                    and self.text[last.end:self.toks[nxt].start] in (" ", "\u00a0")):
-                # part of a longer name ("Pedro Sánchez", "Victoria Beckham"), not the place
+            if self._inside_a_name(i, j):
                 continue
             for start in starts:
                 surface = self.text[start:last.end]
@@ -197,6 +194,19 @@ class _Finder:
                 else:
                     pos += 1
             self.taken.add(i)
+
+    def _inside_a_name(self, i: int, j: int) -> bool:
+        """A place-like word next to another capitalised word, or right after a title, is
+        part of a person's name ("Pedro Sánchez", "Luís Barroso", "Ministro Barroso")."""
+        toks, text = self.toks, self.text
+        if j + 1 < len(toks) and toks[j + 1].capital and text[toks[j].end:toks[j + 1].start] == " ":
+            return True
+        if i == 0 or text[toks[i - 1].end:toks[i].start] != " ":
+            return False
+        before = toks[i - 1]
+        return self._title(before.text.casefold()) or (
+            before.capital and not before.sentence_start and not self._common(before)
+        )
 
     def places(self) -> None:
         i = 0
