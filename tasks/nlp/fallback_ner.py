@@ -21,9 +21,11 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    portfolio ("وزير الخارجية"), are the PERSON, and an organisation word with the next word
    is the ORG.
    ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
-   ``acronym``: one all-capital word of 2-6 letters that is no place (NATO, PSOE) -> ORG.
+   ``acronym``: one all-capital word of 2-6 letters that is no place and not in a line of
+   capitals (NATO, PSOE) -> ORG.
 4. ``surname-repeat``: a NAME of two or three words whose last word also stands alone in the
-   text is a PERSON (news writing names a person in full, then by surname);
+   text is a PERSON (news writing names a person in full, then by surname; not in German,
+   whose capitalised nouns repeat as well);
    ``same-name``: a NAME whose full text or last word is a PERSON/ORG elsewhere in the same
    text takes that label ("Erdoğan" after "Cumhurbaşkanı Erdoğan").
 """
@@ -250,10 +252,20 @@ class _Finder:
             return "ORG", "org-head"
         if self._next_to_speech_verb(i, j):
             return "PERSON", "speech-verb"
-        original = self.toks[i].text
-        if i == j and original.isupper() and 2 <= len(original) <= 6:
+        if i == j and self._acronym(i):
             return "ORG", "acronym"  # an acronym that is no place: NATO, AKP, PSOE
         return "NAME", "capitalised"
+
+    def _acronym(self, i: int) -> bool:
+        """One all-capital word of 2-6 letters, not inside a line of capitals (a heading in
+        capitals is words, not acronyms)."""
+        toks, word = self.toks, self.toks[i].text
+        if not (word.isupper() and 2 <= len(word) <= 6):
+            return False
+        near = [toks[k].text for k in (i - 1, i + 1) if 0 <= k < len(toks)
+                and "\n" not in self.text[min(toks[k].end, toks[i].end):
+                                          max(toks[k].start, toks[i].start)]]
+        return not any(n.isupper() and len(n) > 1 for n in near)
 
     def _next_to_speech_verb(self, i: int, j: int) -> bool:
         before = i > 0 and self.toks[i - 1].text.casefold() in self.speech
@@ -325,13 +337,16 @@ class _Finder:
 
     # -- rule 4 ------------------------------------------------------------------------
     def same_name(self) -> None:
+        # not in German, whose capitalised nouns repeat too ("Erholung der Luftfahrtbranche")
         alone = {m.text.casefold() for m in self.out if m.label == "NAME" and " " not in m.text}
-        self.out = [
-            replace(m, label="PERSON", rule="surname-repeat")
-            if m.label == "NAME" and 2 <= len(m.text.split()) <= 3
-            and m.text.split()[-1].casefold() in alone else m
-            for m in self.out
-        ]
+        if self.language != "de":
+            self.out = [
+                replace(m, label="PERSON", rule="surname-repeat")
+                if m.label == "NAME" and 2 <= len(m.text.split()) <= 3
+                and not _CONNECTORS & set(m.text.split())
+                and m.text.split()[-1].casefold() in alone else m
+                for m in self.out
+            ]
         known: dict[str, str] = {}
         for m in self.out:
             if m.label in ("PERSON", "ORG"):

