@@ -49,7 +49,7 @@ PERSON_BEFORE: dict[str, frozenset[str]] = {
     "tr": _words(
         "cumhurbaşkanı başbakan bakan bakanı başkan başkanı başkanımız sayın bay bayan "
         "milletvekili vali valisi müdürü sözcüsü teknik direktör antrenör genel kral "
-        "kraliçe prens papa belediye lideri"
+        "kraliçe prens papa belediye lideri yardımcısı"
     ),
     "pt": _words(
         "presidente presidenta ministro ministra senhor senhora sr sra deputado deputada "

@@ -148,6 +148,8 @@ class _Finder:
         if first.cased and (not first.capital or self._common(first)
                             or first.text.casefold() in self.org_heads):
             return None  # "Banco de España" is a bank before "El Banco" is a town
+        if not first.cased and first.text.casefold() in self.stop:
+            return None  # Arabic "كان" ("was") is also Cannes
         starts = [first.start]
         if not first.cased and len(first.text) > 4 and first.text[0] in _ARABIC_PROCLITICS:
             starts.append(first.start + 1)
