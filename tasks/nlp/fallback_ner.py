@@ -315,7 +315,10 @@ class _Finder:
             folded = tok.text.casefold()
             if folded in self.person_before:
                 k = i + 1
-                while k < len(toks) and k - i <= 3 and toks[k].text.startswith("ال"):
+                if not folded.startswith("ال") and k < len(toks) \
+                        and not toks[k].text.startswith("ال"):
+                    k += 1  # an indefinite title heads an institution: "رئيس لجنة الدراما"
+                while k < len(toks) and k - i <= 4 and toks[k].text.startswith("ال"):
                     k += 1  # the portfolio: "وزير الخارجية"
                 # a name is two words, three after "عبد"/"أبو" ("عبد الفتاح السيسي")
                 size = 3 if k < len(toks) and toks[k].text in _ARABIC_COMPOUND_FIRST else 2
