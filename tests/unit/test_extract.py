@@ -189,7 +189,11 @@ def test_needs_translation_gets_no_entities_and_says_why() -> None:
     ("translation", "settings", "why"),
     [
         (None, ExtractSettings(), "no language check"),
-        (LanguageCheck(language="de", model_language="de"), ExtractSettings(), "no model for de"),
+        (
+            LanguageCheck(language="de", model_language="de"),
+            ExtractSettings(fallback_ner=False),
+            "no model for de",
+        ),
         (EN, ExtractSettings(models={"en": ["no_such_pkg_xyz"]}), "no installed model for en"),
     ],
 )

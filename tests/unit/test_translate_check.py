@@ -123,7 +123,17 @@ def test_french_is_routed_to_its_own_model(settings: TranslateSettings) -> None:
     assert (result.language, result.decision, result.model_language) == ("fr", "route", "fr")
 
 
-def test_other_language_needs_translation(settings: TranslateSettings) -> None:
+def test_other_language_goes_to_the_fallback_ner(settings: TranslateSettings) -> None:
+    result = translate_check(article([DE]), settings).language_check
+    assert result is not None
+    assert (result.language, result.decision, result.model_language) == ("de", "route", "de")
+    assert "fallback NER" in result.reason
+
+
+def test_other_language_needs_translation_without_the_fallback(
+    settings: TranslateSettings,
+) -> None:
+    settings = settings.model_copy(update={"route_to_fallback_ner": False})
     result = translate_check(article([DE]), settings).language_check
     assert result is not None
     assert (result.language, result.decision, result.model_language) == (
@@ -138,7 +148,7 @@ def test_papiamento_is_recognised_though_no_detector_models_it(
 ) -> None:
     result = translate_check(article([PAP]), settings).language_check
     assert result is not None
-    assert (result.language, result.decision) == ("pap", "needs_translation")
+    assert (result.language, result.decision) == ("pap", "route")
 
 
 def test_wrong_html_lang_is_ignored_and_noted(settings: TranslateSettings) -> None:

@@ -1,0 +1,138 @@
+"""Word lists that give the fallback NER its evidence for a label, per language.
+
+Three kinds, all ordinary vocabulary of news writing (no name of anyone or anything):
+
+* ``PERSON_BEFORE``: titles and honorifics written before a name ("Präsident", "Sr.",
+  "Cumhurbaşkanı", "الرئيس"); the capitalised span right after one is a PERSON;
+* ``PERSON_AFTER``: honorifics written after a name (Turkish "Bey", "Hanım");
+* ``SPEECH_VERBS``: a capitalised span right before or after one is a PERSON;
+* ``ORG_HEADS``: words that make a capitalised span an organisation when they are its first
+  or last word ("Partido Popular", "Deutsche Bank", "Dışişleri Bakanlığı"), plus company
+  suffixes; ``ORG_SUFFIXES_DE`` does the same for German compounds ("Bundesverfassungsgericht").
+
+Lists are casefolded. "*" holds the words every language uses (English titles, company forms).
+In uncased scripts (Arabic) a cue is followed by the name itself: see ``tasks.nlp.fallback_ner``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ORG_HEADS",
+    "ORG_SUFFIXES_DE",
+    "PERSON_AFTER",
+    "PERSON_BEFORE",
+    "SPEECH_VERBS",
+    "cue_words",
+]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.casefold().split())
+
+
+PERSON_BEFORE: dict[str, frozenset[str]] = {
+    "*": _words("mr mrs ms dr prof president minister premier senator general"),
+    "de": _words(
+        "präsident präsidentin kanzler kanzlerin bundeskanzler bundeskanzlerin minister "
+        "ministerin ministerpräsident ministerpräsidentin außenminister außenministerin "
+        "innenminister innenministerin finanzminister finanzministerin herr frau herrn "
+        "bürgermeister bürgermeisterin trainer sprecher sprecherin chef chefin papst könig "
+        "königin prinz prinzessin abgeordnete abgeordneter senator senatorin staatschef "
+        "regierungschef regierungschefin kremlchef parteichef vorsitzende vorsitzender"
+    ),
+    "es": _words(
+        "presidente presidenta ministro ministra señor señora sr sra don doña alcalde "
+        "alcaldesa secretario secretaria portavoz entrenador rey reina príncipe princesa "
+        "papa canciller diputado diputada senador senadora vicepresidente vicepresidenta "
+        "líder consejero consejera gobernador gobernadora"
+    ),
+    "tr": _words(
+        "cumhurbaşkanı başbakan bakan bakanı başkan başkanı başkanımız sayın bay bayan "
+        "milletvekili vali valisi müdürü sözcüsü teknik direktör antrenör genel kral "
+        "kraliçe prens papa belediye lideri yardımcısı"
+    ),
+    "pt": _words(
+        "presidente presidenta ministro ministra senhor senhora sr sra deputado deputada "
+        "senador senadora governador governadora prefeito prefeita"
+    ),
+    "it": _words(
+        "presidente ministro ministra signor signora premier sindaco senatore senatrice "
+        "deputato deputata papa re regina"
+    ),
+    "pl": _words("prezydent premier minister pan pani poseł posłanka senator marszałek"),
+    "hr": _words(
+        "predsjednik predsjednica premijer premijerka ministar ministrica gospodin gospođa "
+        "gradonačelnik"
+    ),
+    "id": _words("presiden menteri bapak pak ibu gubernur wali bupati jenderal"),
+    "nl": _words("president minister premier meneer mevrouw burgemeester koning koningin"),
+    "fi": _words("presidentti ministeri pääministeri"),
+    "no": _words("president statsminister minister ordfører"),
+    "ru": _words(
+        "президент премьер министр глава господин госпожа губернатор мэр спикер генсек"
+    ),
+    "ar": _words(
+        "الرئيس رئيس الوزير وزير السيد السيدة الملك الأمير الشيخ الدكتور المتحدث "
+        "النائب السفير المدرب الفنان اللاعب"
+    ),
+}
+
+PERSON_AFTER: dict[str, frozenset[str]] = {"tr": _words("bey hanım paşa hoca")}
+
+ORG_HEADS: dict[str, frozenset[str]] = {
+    "*": _words(
+        "inc inc. ltd ltd. corp corp. corporation company group ag gmbh sa s.a. nv llc plc "
+        "university bank party ministry council commission agency union association "
+        "federation fc club institute foundation organization organisation"
+    ),
+    "de": _words(
+        "partei bank ag gmbh verein verband ministerium universität gruppe konzern rat "
+        "bundestag landtag kommission gericht stiftung institut agentur polizei"
+    ),
+    "es": _words(
+        "partido banco ministerio universidad gobierno comisión consejo tribunal congreso "
+        "senado fundación instituto agencia asociación federación club real sociedad"
+    ),
+    "tr": _words(
+        "partisi bakanlığı üniversitesi bankası meclisi belediyesi derneği vakfı kurumu "
+        "başkanlığı komisyonu mahkemesi kulübü federasyonu ajansı a.ş. holding"
+    ),
+    "pt": _words(
+        "partido banco ministério universidade governo secretaria tribunal instituto "
+        "fundação agência associação senado congresso câmara assembleia"
+    ),
+    "it": _words(
+        "partito banca ministero università governo tribunale istituto fondazione senato "
+        "camera"
+    ),
+    "pl": _words("partia bank ministerstwo uniwersytet sejm rząd instytut fundacja"),
+    "hr": _words("stranka banka ministarstvo sveučilište vlada sabor institut zaklada"),
+    "id": _words("partai bank kementerian universitas dewan lembaga badan komisi"),
+    "nl": _words("partij bank ministerie universiteit regering stichting"),
+    "ar": _words("حزب وزارة جامعة بنك شركة منظمة مجلس حركة هيئة اتحاد نادي"),
+}
+
+# Verbs of saying right before or after a name make it a person ("sagte Gruschko",
+# "Sánchez dijo", "Erdoğan dedi"); past and present forms of the commonest ones.
+SPEECH_VERBS: dict[str, frozenset[str]] = {
+    "*": _words("said says told"),
+    "de": _words("sagte sagt erklärte erklärt betonte betont meinte sagten warnte"),
+    "es": _words("dijo dice afirmó afirma señaló explicó aseguró declaró indicó"),
+    "tr": _words("dedi söyledi açıkladı belirtti kaydetti ifade vurguladı"),
+    "pt": _words("disse diz afirmou afirma declarou explicou"),
+    "it": _words("detto dice dichiarato affermato spiegato"),
+    "pl": _words("powiedział powiedziała stwierdził stwierdziła"),
+    "hr": _words("rekao rekla izjavio izjavila kazao"),
+    "id": _words("mengatakan kata ujar menurut"),
+    "nl": _words("zei zegt verklaarde"),
+    "ru": _words("сказал сказала заявил заявила сообщил сообщила"),
+    "fi": _words("sanoi kertoi"),
+    "no": _words("sa sier"),
+}
+
+ORG_SUFFIXES_DE = ("ministerium", "partei", "bank", "gericht", "verband", "konzern", "behörde")
+
+
+def cue_words(table: dict[str, frozenset[str]], language: str) -> frozenset[str]:
+    """The words of ``language`` plus the ones every language uses."""
+    return table.get("*", frozenset()) | table.get(language, frozenset())

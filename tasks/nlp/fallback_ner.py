@@ -1,0 +1,378 @@
+"""Named entities for languages without a trained pipeline: gazetteer places, capitalised
+spans, and labels only where the text gives evidence.
+
+Four kinds of rule, in this order, each recorded on the mention (``RawMention.rule``):
+
+1. ``gazetteer``: the longest run of up to four words that is a place name of
+   ``tasks.nlp.gazetteer`` (any language, any script) is a GPE/LOC, named in English
+   ("Moskau" -> "Moscow"). A cased word must be capitalised, not seen in lower case in the same
+   text and not a stop word (spaCy's list for the language); it may carry a genitive "-s"
+   or "-es" ("Moskaus", "Berlins"), and a one-word name may differ in its final vowels
+   in Slavic languages (cases: "Москве", "Warszawie"; ``Gazetteer.get_inflected``). Arabic
+   words may carry one proclitic (و ب ل ف ك).
+2. ``capitalised``: a run of capitalised words (joined by a space, hyphen or apostrophe, or
+   a lower-case connector such as "de", "von", "di") is a name when it is not a stop word and,
+   at a sentence start, is also seen capitalised mid-sentence. Its label is NAME (kind
+   unknown, not counted as a person) unless:
+3. ``title-cue``: a title or honorific of ``tasks.nlp.cues`` stands right before it
+   ("Präsident", "Sr.", "Cumhurbaşkanı") or, in Turkish, right after it ("Bey") -> PERSON;
+   ``org-head``: its first or last word is an organisation word ("Partido", "Bank",
+   "Bakanlığı") -> ORG. In Arabic (no capitals) the words after a title, skipping the
+   portfolio ("وزير الخارجية"), are the PERSON, and an organisation word with the next word
+   is the ORG.
+   ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
+   ``acronym``: one all-capital word of 2-6 letters that is no place and not in a line of
+   capitals (NATO, PSOE) -> ORG.
+4. ``surname-repeat``: a NAME of two or three words whose last word also stands alone in the
+   text is a PERSON (news writing names a person in full, then by surname; not in German,
+   whose capitalised nouns repeat as well);
+   ``same-name``: a NAME whose full text or last word is a PERSON/ORG elsewhere in the same
+   text takes that label ("Erdoğan" after "Cumhurbaşkanı Erdoğan").
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+
+from tasks.nlp.cues import (
+    ORG_HEADS,
+    ORG_SUFFIXES_DE,
+    PERSON_AFTER,
+    PERSON_BEFORE,
+    SPEECH_VERBS,
+    cue_words,
+)
+from tasks.nlp.entities import RawMention
+from tasks.nlp.gazetteer import Gazetteer, is_cjk
+
+__all__ = ["FallbackResult", "fallback_mentions"]
+
+_WORD = re.compile(r"[^\W\d_]+(?:\.(?=[^\W\d_]\.))?", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?:[.!?:;…\"“”„«»]|^)\s*$|\n")
+_CONNECTORS = frozenset(
+    {"de", "del", "la", "las", "los", "da", "do", "dos", "das", "di", "von", "van", "der",
+     "den", "des", "du", "al", "bin", "ibn"}
+)
+# languages whose place names take case endings on their final vowels (Slavic)
+_CASE_LANGUAGES = frozenset({"ru", "uk", "be", "bg", "pl", "cs", "sk", "sl", "hr", "sr", "bs"})
+_JOINERS = frozenset({" ", "-", "'", "’", "\u00a0"})
+_ARABIC_PROCLITICS = "وبلفك"
+# genitive and case endings a place name may carry ("Berlins", "Moskaus", "Londres" no):
+# only these, so "Merkel" never becomes "Merke"
+_INFLECTIONS = ("s", "es", "ns")
+_MAX_PLACE_WORDS = 4
+_DE_TITLE_ENDINGS = ("minister", "ministerin", "präsident", "präsidentin", "kanzler",
+                     "kanzlerin", "chef", "chefin", "sprecher", "sprecherin")
+_SUFFIX_AFTER_APOSTROPHE = re.compile(r"['’][^\W\d_]+$")
+_ARABIC_COMPOUND_FIRST = frozenset({"عبد", "أبو", "ابو"})
+
+
+@dataclass(frozen=True)
+class FallbackResult:
+    mentions: list[RawMention]
+    aliases: dict[str, list[str]]  # English place name -> surface forms in this text
+
+
+@dataclass(frozen=True)
+class _Tok:
+    start: int
+    end: int
+    text: str
+    sentence_start: bool
+
+    @property
+    def cased(self) -> bool:
+        return self.text[:1].upper() != self.text[:1].lower()
+
+    @property
+    def capital(self) -> bool:
+        return self.text[:1].isupper()
+
+
+@cache
+def _stop_words(language: str) -> frozenset[str]:
+    try:
+        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
+    except ImportError:
+        return frozenset()
+    return frozenset(w.casefold() for w in getattr(module, "STOP_WORDS", ()))
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    prev = 0
+    for m in _WORD.finditer(text):
+        out.append(_Tok(m.start(), m.end(), m.group(), bool(_SENTENCE_END.search(text, prev,
+                                                                             m.start()))
+                        if prev else True))
+        prev = m.end()
+    return out
+
+
+class _Finder:
+    def __init__(self, text: str, language: str, gazetteer: Gazetteer) -> None:
+        self.text = text
+        self.language = language
+        self.gaz = gazetteer
+        self.toks = _tokens(text)
+        self.stop = _stop_words(language)
+        self.lower_seen = {t.text.casefold() for t in self.toks if t.cased and not t.capital}
+        self.mid_caps = {t.text for t in self.toks if t.capital and not t.sentence_start}
+        self.person_before = cue_words(PERSON_BEFORE, language)
+        self.person_after = cue_words(PERSON_AFTER, language)
+        self.org_heads = cue_words(ORG_HEADS, language)
+        self.speech = cue_words(SPEECH_VERBS, language)
+        self.taken: set[int] = set()  # token indices already in a mention
+        self.out: list[RawMention] = []
+        self.aliases: dict[str, list[str]] = {}
+
+    # -- rule 1 ------------------------------------------------------------------------
+    def _common(self, tok: _Tok) -> bool:
+        folded = tok.text.casefold()
+        return (folded in self.stop or folded in self.lower_seen or self._title(folded)
+                or folded in self.person_after)
+
+    def _title(self, folded: str) -> bool:
+        folded = folded.rstrip(".")
+        if folded in self.person_before:
+            return True
+        # German compounds end in their title: "Vizeaußenminister", "Kremlchef"
+        return self.language == "de" and folded.endswith(_DE_TITLE_ENDINGS)
+
+    def _place_at(self, i: int) -> tuple[int, int, str, str] | None:
+        """(end token, end char, English name, label) of the longest place starting at i."""
+        first = self.toks[i]
+        if first.cased and (not first.capital or self._common(first)
+                            or first.text.casefold() in self.org_heads):
+            return None  # "Banco de España" is a bank before "El Banco" is a town
+        if not first.cased and first.text.casefold() in self.stop:
+            return None  # Arabic "كان" ("was") is also Cannes
+        starts = [first.start]
+        if not first.cased and len(first.text) > 4 and first.text[0] in _ARABIC_PROCLITICS:
+            starts.append(first.start + 1)
+        for j in range(min(len(self.toks), i + _MAX_PLACE_WORDS) - 1, i - 1, -1):
+            if any(self.text[self.toks[k].end:self.toks[k + 1].start] not in _JOINERS
+                   for k in range(i, j)):
+                continue
+            last = self.toks[j]
+            if last.cased and not last.capital:
+                continue
+            if self._inside_a_name(i, j):
+                continue
+            for start in starts:
+                surface = self.text[start:last.end]
+                place = self.gaz.get(surface)
+                for ending in _INFLECTIONS if place is None and last.cased else ():
+                    if surface.endswith(ending) and len(surface) - len(ending) >= 4:
+                        place = self.gaz.get(surface[: -len(ending)])
+                        if place is not None:
+                            break
+                if (place is None and i == j and self.language in _CASE_LANGUAGES
+                        and first.cased and not first.text.isupper()):
+                    place = self.gaz.get_inflected(surface)
+                if place is not None:
+                    return j, last.end, place.name, place.label
+        return None
+
+    def cjk_places(self) -> None:
+        """Places inside runs of Han, kana or hangul: the longest name (2-6 characters) at
+        each position, scanning left to right."""
+        for i, tok in enumerate(self.toks):
+            if i in self.taken or not is_cjk(tok.text[0]):
+                continue
+            pos, word = 0, tok.text
+            while pos < len(word) - 1:
+                for size in range(min(6, len(word) - pos), 1, -1):
+                    place = self.gaz.get(word[pos : pos + size])
+                    if place is not None:
+                        start = tok.start + pos
+                        surface = word[pos : pos + size]
+                        self.out.append(RawMention(surface, start, start + size, place.label,
+                                                   "gazetteer"))
+                        self.aliases.setdefault(place.name, []).append(surface)
+                        pos += size
+                        break
+                else:
+                    pos += 1
+            self.taken.add(i)
+
+    def _inside_a_name(self, i: int, j: int) -> bool:
+        """A place-like word next to another capitalised word, or right after a title, is
+        part of a person's name ("Pedro Sánchez", "Luís Barroso", "Ministro Barroso")."""
+        toks, text = self.toks, self.text
+        if j + 1 < len(toks) and toks[j + 1].capital and text[toks[j].end:toks[j + 1].start] == " ":
+            return True
+        if i == 0 or text[toks[i - 1].end:toks[i].start] != " ":
+            return False
+        before = toks[i - 1]
+        return self._title(before.text.casefold()) or (
+            before.capital and not before.sentence_start and not self._common(before)
+        )
+
+    def places(self) -> None:
+        i = 0
+        while i < len(self.toks):
+            hit = None if i in self.taken else self._place_at(i)
+            if hit is None:
+                i += 1
+                continue
+            j, end, name, label = hit
+            if any(k in self.taken for k in range(i, j + 1)):
+                i += 1
+                continue
+            start = self.toks[i].start
+            suffix = _SUFFIX_AFTER_APOSTROPHE.search(self.text, start, end)
+            if suffix:  # Turkish case endings: "Ankara'da"
+                end = suffix.start()
+            surface = self.text[start:end]
+            self.out.append(RawMention(surface, start, end, label, "gazetteer"))
+            if surface != name:
+                self.aliases.setdefault(name, []).append(surface)
+            self.taken.update(range(i, j + 1))
+            i = j + 1
+
+    # -- rules 2 and 3 -----------------------------------------------------------------
+    def _name_word(self, i: int) -> bool:
+        tok = self.toks[i]
+        if not (tok.cased and tok.capital) or self._common(tok):
+            return False
+        after_cue = i > 0 and self._title(self.toks[i - 1].text.casefold())
+        return not tok.sentence_start or tok.text in self.mid_caps or after_cue
+
+    def _label(self, i: int, j: int) -> tuple[str, str]:
+        words = [t.text.casefold() for t in self.toks[i : j + 1]]
+        if i > 0 and self._title(self.toks[i - 1].text.casefold()):
+            return "PERSON", "title-cue"
+        if j + 1 < len(self.toks) and self.toks[j + 1].text.casefold() in self.person_after:
+            return "PERSON", "title-cue"
+        if words[0] in self.org_heads or words[-1] in self.org_heads:
+            return "ORG", "org-head"
+        if self.language == "de" and len(words) == 1 and words[0].endswith(ORG_SUFFIXES_DE):
+            return "ORG", "org-head"
+        if self._next_to_speech_verb(i, j):
+            return "PERSON", "speech-verb"
+        if i == j and self._acronym(i):
+            return "ORG", "acronym"  # an acronym that is no place: NATO, AKP, PSOE
+        return "NAME", "capitalised"
+
+    def _acronym(self, i: int) -> bool:
+        """One all-capital word of 2-6 letters, not inside a line of capitals (a heading in
+        capitals is words, not acronyms)."""
+        toks, word = self.toks, self.toks[i].text
+        if not (word.isupper() and 2 <= len(word) <= 6):
+            return False
+        near = [toks[k].text for k in (i - 1, i + 1) if 0 <= k < len(toks)
+                and "\n" not in self.text[min(toks[k].end, toks[i].end):
+                                          max(toks[k].start, toks[i].start)]]
+        return not any(n.isupper() and len(n) > 1 for n in near)
+
+    def _next_to_speech_verb(self, i: int, j: int) -> bool:
+        before = i > 0 and self.toks[i - 1].text.casefold() in self.speech
+        after = j + 1 < len(self.toks) and self.toks[j + 1].text.casefold() in self.speech
+        return (before and self.text[self.toks[i - 1].end:self.toks[i].start] == " ") or (
+            after and self.text[self.toks[j].end:self.toks[j + 1].start] in (" ", ", ")
+        )
+
+    def capitalised(self) -> None:
+        i = 0
+        toks = self.toks
+        while i < len(toks):
+            if i in self.taken or not self._name_word(i):
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(toks) and j + 1 not in self.taken:
+                gap = self.text[toks[j].end:toks[j + 1].start]
+                nxt = toks[j + 1]
+                if gap in _JOINERS and self._name_word(j + 1):
+                    j += 1
+                    continue
+                # "Banco de España": a connector between two name words
+                if (gap == " " and j + 2 < len(toks) and nxt.text in _CONNECTORS
+                        and j + 2 not in self.taken
+                        and self._name_word(j + 2)
+                        and self.text[nxt.end:toks[j + 2].start] in _JOINERS):
+                    j += 2
+                    continue
+                break
+            word = toks[i].text
+            if j > i or len(word) >= 3 or word.isupper():
+                start, end = toks[i].start, toks[j].end
+                label, rule = self._label(i, j)
+                self.out.append(RawMention(self.text[start:end], start, end, label, rule))
+            i = j + 1
+
+    def uncased_cues(self) -> None:
+        """Arabic and other scripts without capitals: the words after a title or an
+        organisation word."""
+        toks = self.toks
+        for i, tok in enumerate(toks):
+            if tok.cased or i in self.taken:
+                continue
+            folded = tok.text.casefold()
+            if folded in self.person_before:
+                k = i + 1
+                if not folded.startswith("ال") and k < len(toks) \
+                        and not toks[k].text.startswith("ال"):
+                    k += 1  # an indefinite title heads an institution: "رئيس لجنة الدراما"
+                while k < len(toks) and k - i <= 4 and toks[k].text.startswith("ال"):
+                    k += 1  # the portfolio: "وزير الخارجية"
+                # a name is two words, three after "عبد"/"أبو" ("عبد الفتاح السيسي")
+                size = 3 if k < len(toks) and toks[k].text in _ARABIC_COMPOUND_FIRST else 2
+                last = k - 1
+                for n in range(k, min(k + size, len(toks))):
+                    if toks[n].cased or n in self.taken or toks[n].text in self.stop:
+                        break
+                    if n > k and self.text[toks[n - 1].end:toks[n].start] != " ":
+                        break
+                    last = n
+                if last >= k and not toks[k].text.startswith("ال"):
+                    self._add(k, last, "PERSON", "title-cue")
+            elif (folded in self.org_heads and i + 1 < len(toks) and i + 1 not in self.taken
+                  and not toks[i + 1].cased and toks[i + 1].text.casefold() not in self.stop):
+                self._add(i, i + 1, "ORG", "org-head")
+
+    def _add(self, i: int, j: int, label: str, rule: str) -> None:
+        start, end = self.toks[i].start, self.toks[j].end
+        self.out.append(RawMention(self.text[start:end], start, end, label, rule))
+        self.taken.update(range(i, j + 1))
+
+    # -- rule 4 ------------------------------------------------------------------------
+    def same_name(self) -> None:
+        # not in German, whose capitalised nouns repeat too ("Erholung der Luftfahrtbranche")
+        alone = {m.text.casefold() for m in self.out if m.label == "NAME" and " " not in m.text}
+        if self.language != "de":
+            self.out = [
+                replace(m, label="PERSON", rule="surname-repeat")
+                if m.label == "NAME" and 2 <= len(m.text.split()) <= 3
+                and not _CONNECTORS & set(m.text.split())
+                and m.text.split()[-1].casefold() in alone else m
+                for m in self.out
+            ]
+        known: dict[str, str] = {}
+        for m in self.out:
+            if m.label in ("PERSON", "ORG"):
+                folded = m.text.casefold()
+                known.setdefault(folded, m.label)
+                if m.label == "PERSON" and " " in folded:
+                    known.setdefault(folded.split()[-1], "PERSON")
+        self.out = [
+            replace(m, label=known[m.text.casefold()], rule="same-name")
+            if m.label == "NAME" and m.text.casefold() in known else m
+            for m in self.out
+        ]
+
+
+def fallback_mentions(text: str, language: str, gazetteer: Gazetteer) -> FallbackResult:
+    """Entity mentions of ``text`` in ``language`` by the four rules of this module."""
+    finder = _Finder(text, language, gazetteer)
+    finder.uncased_cues()  # in Arabic a title's evidence beats a place-like given name
+    finder.places()
+    finder.cjk_places()
+    finder.capitalised()
+    finder.same_name()
+    mentions = sorted(finder.out, key=lambda m: m.start)
+    return FallbackResult(mentions, finder.aliases)

@@ -1,0 +1,89 @@
+"""The fallback NER on real sentences of ../shared/corpus/stories-dev (de, es, tr, ar)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.nlp.fallback_ner import fallback_mentions
+from tasks.nlp.gazetteer import Gazetteer, load_gazetteer
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return load_gazetteer(15000)
+
+
+def found(text: str, language: str, gazetteer: Gazetteer) -> set[tuple[str, str]]:
+    return {(m.text, m.label) for m in fallback_mentions(text, language, gazetteer).mentions}
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("de", "US-Präsident Trump hat darauf mit der Entsendung neuer Truppen reagiert.",
+         {("Trump", "PERSON")}),
+        ("es", "Este miércoles primero de enero el presidente de la República, Nicolás Maduro, "
+               "aseguró que la criptomoneda petro no solamente va a servir.",
+         {("Nicolás Maduro", "PERSON")}),
+        ("tr", "İran Cumhurbaşkanı Hasan Ruhani, yeni tip koronavirüs vakalarında birinci "
+               "dalgayı aştıklarını belirtti.",
+         {("Hasan Ruhani", "PERSON")}),
+        ("tr", "Halkın yüzde 52'sinin Cumhurbaşkanı Emmanuel Macron'un krizi çözüme "
+               "kavuşturmak için attığı adımlara güvenmediği yer alıyor.",
+         {("Emmanuel Macron", "PERSON")}),
+        ("ar", "وقع الرئيس الروسي فلاديمير بوتين قانونا يتيح للحكومة تجميد أسعار الأدوية.",
+         {("فلاديمير بوتين", "PERSON")}),
+    ],
+)
+def test_title_cues_make_persons(
+    language: str, text: str, expected: set[tuple[str, str]], gazetteer: Gazetteer
+) -> None:
+    assert expected <= found(text, language, gazetteer)
+
+
+def test_places_in_any_language_get_their_english_name(gazetteer: Gazetteer) -> None:
+    text = "Der Minister flog am Freitag nach Moskau und dann weiter nach Ankara."
+    result = fallback_mentions(text, "de", gazetteer)
+    assert {(m.text, m.label, m.rule) for m in result.mentions} >= {
+        ("Moskau", "GPE", "gazetteer"),
+        ("Ankara", "GPE", "gazetteer"),
+    }
+    assert result.aliases == {"Moscow": ["Moskau"]}
+    ar = fallback_mentions("وصل الوفد إلى موسكو قادما من القاهرة", "ar", gazetteer)
+    assert {m.text for m in ar.mentions} == {"موسكو", "القاهرة"}
+    assert set(ar.aliases) == {"Moscow", "Cairo"}
+
+
+def test_turkish_case_endings_stay_out_of_the_place(gazetteer: Gazetteer) -> None:
+    text = "Bakan, Ankara'da açıklama yaptı ve Almanya'ya gitti."
+    assert {("Ankara", "GPE"), ("Almanya", "GPE")} <= found(text, "tr", gazetteer)
+
+
+def test_organisations_by_head_word_and_acronym(gazetteer: Gazetteer) -> None:
+    text = "Según fuentes del Partido Popular, la OTAN no respondió."
+    assert {("Partido Popular", "ORG"), ("OTAN", "ORG")} <= found(text, "es", gazetteer)
+
+
+def test_capitalised_words_without_evidence_are_only_names(gazetteer: Gazetteer) -> None:
+    # German capitalises every noun: no cue, so no person, organisation or place
+    text = "Die Entsendung neuer Truppen wurde am Donnerstag beschlossen."
+    assert {label for _, label in found(text, "de", gazetteer)} <= {"NAME"}
+
+
+def test_a_given_name_is_not_a_place(gazetteer: Gazetteer) -> None:
+    # "Pedro" is an alternate name of a city; followed by a surname it is a person's name
+    text = "Ayer Pedro Sánchez visitó la fábrica con los obreros."
+    assert not any(label == "GPE" for _, label in found(text, "es", gazetteer))
+
+
+def test_surname_alone_takes_the_label_of_the_cued_person(gazetteer: Gazetteer) -> None:
+    text = "Cumhurbaşkanı Erdoğan konuştu. Daha sonra Erdoğan kürsüden indi."
+    mentions = fallback_mentions(text, "tr", gazetteer).mentions
+    assert [(m.text, m.label) for m in mentions if m.text == "Erdoğan"] == [
+        ("Erdoğan", "PERSON"),
+        ("Erdoğan", "PERSON"),
+    ]
+
+
+def test_places_inside_chinese_text(gazetteer: Gazetteer) -> None:
+    assert ("北京", "GPE") in found("他昨天从北京飞到上海参加会议。", "zh", gazetteer)
