@@ -238,8 +238,11 @@ def entity_coverage_lines(dev: Path) -> list[str]:
     import sys
 
     done = subprocess.run(
-        [sys.executable, str(path), str(dev)], capture_output=True, text=True, check=False
+        [sys.executable, str(path), "--corpus", "dev"], capture_output=True, text=True,
+        check=False, cwd=ROOT,
     )
+    if done.returncode != 0:
+        return [f"entity coverage: bench/entity_coverage.py failed: {done.stderr.strip()}"]
     return ["entity coverage per language (bench/entity_coverage.py):", done.stdout.rstrip()]
 
 
