@@ -31,6 +31,18 @@ Result = SourceItem | SourceProblem
 _DEFAULT_MAX_BYTES: int = FetchSettings.model_fields["max_bytes"].default
 
 
+def _name_problem(name: str) -> SourceProblem | None:
+    """A path whose name is not valid UTF-8 cannot be stored, sent or shown as it is (the OS
+    hands Python its bytes as lone surrogates): refused by name, with the bytes escaped."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return SourceProblem(shown, "bad_name",
+                             f"{shown}: the file name is not valid UTF-8; rename the file")
+    return None
+
+
 def _file_item(path: Path) -> Result:
     try:
         resolved = path.resolve(strict=True)
@@ -84,13 +96,23 @@ def _from_path(
 
 
 def _expand_path(spec: str, fields: JsonlFields, max_inline: int) -> Iterator[Result]:
+    if problem := _name_problem(spec):
+        yield problem
+        return
     path = Path(os.path.abspath(os.path.expanduser(spec)))
     if path.is_dir():
         for member, kind in iter_folder(path):
-            if kind == "article":
+            if problem := _name_problem(str(member)):
+                yield problem
+            elif kind == "article":
                 yield _file_item(member)
             else:
                 yield from _from_path(member, fields, max_inline, explicit=False)
+    elif path.exists() and not path.is_file():
+        # Reading a FIFO (even to sniff its kind) waits forever for a writer; a device or a
+        # socket is no article either.
+        yield SourceProblem(spec, "not_a_file",
+                            f"{spec}: not a regular file (a FIFO, socket or device)")
     elif path.exists():
         yield from _from_path(path, fields, max_inline, explicit=True)
     else:

@@ -139,3 +139,33 @@ def test_corpus_folder_yields_its_199_pages_not_its_sidecars() -> None:
     results = list(iter_sources([str(CORPUS)]))
     assert len(results) == len(list(CORPUS.glob("*.html"))) == 199
     assert all(isinstance(r, SourceItem) and r.source.endswith(".html") for r in results)
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_and_the_others_read(tmp_path: Path) -> None:
+    # The producer crashed on it ("surrogates not allowed") and stored nothing.
+    folder = os.fsencode(tmp_path / "in")
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"bad\xffname.txt"), "w") as handle:
+        handle.write("text")
+    (tmp_path / "in" / "good.txt").write_text("text")
+    results = list(iter_sources([str(tmp_path / "in")]))
+    problems = [r for r in results if isinstance(r, SourceProblem)]
+    items = [r for r in results if isinstance(r, SourceItem)]
+    assert [i.source for i in items] == [str(tmp_path / "in" / "good.txt")]
+    assert [p.reason for p in problems] == ["bad_name"]
+    assert "not valid UTF-8" in problems[0].message and "\\xff" in problems[0].source
+    problems[0].source.encode("utf-8")  # storable and printable as it is
+
+
+def test_a_named_fifo_is_refused_without_being_opened(tmp_path: Path) -> None:
+    # Sniffing a FIFO named .json waited forever for a writer: the producer hung.
+    os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "ok.html").write_text("<p>ok</p>")
+    results = list(iter_sources([str(tmp_path / "pipe.json"), str(tmp_path / "*.html"),
+                                 str(tmp_path / "*.json")]))
+    assert [(type(r).__name__, r.source) for r in results] == [
+        ("SourceProblem", str(tmp_path / "pipe.json")),
+        ("SourceItem", str(tmp_path / "ok.html")),
+        ("SourceProblem", str(tmp_path / "pipe.json")),
+    ]
+    assert all(r.reason == "not_a_file" for r in results if isinstance(r, SourceProblem))
