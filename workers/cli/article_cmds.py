@@ -84,6 +84,8 @@ def export(
         raise typer.BadParameter("--format is jsonl, csv or parquet")
     if fmt == "parquet" and output is None:
         raise typer.BadParameter("parquet needs --output FILE")
+    if output is not None and not output.parent.is_dir():
+        fail(f"newsflow export: the folder of {output} does not exist; create it first")
     filters = _filters(None, entity, language, publisher, since, until, story,
                        include_duplicates)
     engine = read_engine(settings_for(reads_only=True), "export")

@@ -84,3 +84,13 @@ def test_enqueue_wait_exits_1_when_the_batch_did_not_finish(
     monkeypatch.setattr(progress, "follow_batch", too_slow)
     done = cli("enqueue", "--wait", "--no-progress", "--timeout", "1", str(tmp_path))
     assert done.exit_code == 1 and "not finished after 1s" in done.stderr
+
+
+def test_export_into_a_missing_folder_is_a_message_not_a_traceback(
+    cli: Cli, migrated: str, tmp_path: Any
+) -> None:
+    target = tmp_path / "missing" / "out.jsonl"
+    done = cli("export", "--format", "jsonl", "-o", str(target))
+    assert done.exit_code == 2
+    assert "does not exist" in done.output and "Traceback" not in done.output
+    assert not target.parent.exists()
