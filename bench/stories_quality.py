@@ -1,7 +1,7 @@
 """Stories quality: do same-event pairs end in one story, and unrelated pairs stay apart?
 
 usage: python -m bench.stories_quality [--pairs ../shared/corpus/stories-dev/pairs.jsonl]
-       [--dev ../shared/corpus/dev] [--limit N]
+       [--limit N]
 
 What it does, the way the hidden check does it:
 
@@ -47,7 +47,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT.parent / "shared" / "corpus" / "stories-dev" / "pairs.jsonl"
-DEV = ROOT.parent / "shared" / "corpus" / "dev"
 POS, NEG = 1.5, 3.5
 GRID = [round(0.40 + 0.02 * i, 2) for i in range(21)]
 _WORD = re.compile(r"\w+")
@@ -227,7 +226,7 @@ def encoder_cost(texts: Iterable[tuple[str, str]]) -> tuple[float, float, float]
     return added, load, ms
 
 
-def entity_coverage_lines(dev: Path) -> list[str]:
+def entity_coverage_lines() -> list[str]:
     path = ROOT / "bench" / "entity_coverage.py"
     if not path.exists():
         return [
@@ -249,7 +248,6 @@ def entity_coverage_lines(dev: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=Path, default=PAIRS)
-    parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--limit", type=int, default=0, help="first N pairs only (smoke)")
     args = parser.parse_args(argv)
     pairs, arts = load_pairs(args.pairs)
@@ -331,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Encoder: load {load:.1f} s, RSS added {added:.0f} MB (VmRSS), "
         f"lead vector {ms:.0f} ms per article (title + 1,500 chars, one thread)."
     )
-    for line in entity_coverage_lines(args.dev):
+    for line in entity_coverage_lines():
         print(line)
 
 
