@@ -49,7 +49,7 @@ PERSON_BEFORE: dict[str, frozenset[str]] = {
     "tr": _words(
         "cumhurbaşkanı başbakan bakan bakanı başkan başkanı başkanımız sayın bay bayan "
         "milletvekili vali valisi müdürü sözcüsü teknik direktör antrenör genel kral "
-        "kraliçe prens papa belediye lideri yardımcısı"
+        "kraliçe prens papa belediye lideri yardımcısı kaymakam savcı"
     ),
     "pt": _words(
         "presidente presidenta ministro ministra senhor senhora sr sra deputado deputada "
@@ -95,7 +95,10 @@ ORG_HEADS: dict[str, frozenset[str]] = {
     ),
     "tr": _words(
         "partisi bakanlığı üniversitesi bankası meclisi belediyesi derneği vakfı kurumu "
-        "başkanlığı komisyonu mahkemesi kulübü federasyonu ajansı a.ş. holding"
+        "başkanlığı komisyonu mahkemesi kulübü federasyonu ajansı a.ş. holding "
+        # base forms: the fallback NER compares Turkish cues by stem ("Müdürlüğünden")
+        "parti bakanlık belediye müdürlük başsavcılık savcılık baro komutanlık kaymakamlık "
+        "valilik emniyet jandarma meclis"
     ),
     "pt": _words(
         "partido banco ministério universidade governo secretaria tribunal instituto "

@@ -23,6 +23,10 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
    ``acronym``: one all-capital word of 2-6 letters that is no place and not in a line of
    capitals (NATO, PSOE) -> ORG.
+   ``given-name``: the run ends in a given name of ``tasks.nlp.given_names`` followed by one
+   or two words ("Landrat Günther Schartz" -> PERSON "Günther Schartz"; what stands before
+   is labelled on its own). In Arabic, two to four known name words in a row, a given name
+   first, joined by "بن" or ending in a family name ("محمد بن سلمان").
 4. ``surname-repeat``: a NAME of two or three words whose last word also stands alone in the
    text is a PERSON (news writing names a person in full, then by surname; not in German,
    whose capitalised nouns repeat as well);
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -47,6 +52,7 @@ from tasks.nlp.cues import (
 )
 from tasks.nlp.entities import RawMention
 from tasks.nlp.gazetteer import Gazetteer, is_cjk
+from tasks.nlp.given_names import PersonNames, load_person_names
 
 __all__ = ["FALLBACK_SOURCE", "FallbackResult", "fallback_mentions"]
 
@@ -71,6 +77,9 @@ _DE_TITLE_ENDINGS = ("minister", "ministerin", "präsident", "präsidentin", "ka
                      "kanzlerin", "chef", "chefin", "sprecher", "sprecherin")
 _SUFFIX_AFTER_APOSTROPHE = re.compile(r"['’][^\W\d_]+$")
 _ARABIC_COMPOUND_FIRST = frozenset({"عبد", "أبو", "ابو"})
+_ARABIC_SON_OF = frozenset({"بن", "ابن", "بنت"})
+_STEMMED_CUE_LANGUAGES = {"tr": "turkish"}
+_CUE_START = 3
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,21 @@ class _Tok:
 
 
 @cache
+def _cue_stemmer(language: str) -> Callable[[str], str] | None:
+    """Turkish glues case and possessive endings to titles and organisation words
+    ("Kaymakamı", "Müdürlüğünden"): its cues are compared by Snowball stem there."""
+    if language not in _STEMMED_CUE_LANGUAGES:
+        return None
+    import snowballstemmer  # type: ignore[import-untyped]  # no stubs
+
+    return cache(snowballstemmer.stemmer(_STEMMED_CUE_LANGUAGES[language]).stemWord)
+
+
+def _is_arabic(word: str) -> bool:
+    return "\u0600" <= word[0] <= "\u06ff"
+
+
+@cache
 def _stop_words(language: str) -> frozenset[str]:
     try:
         module = importlib.import_module(f"spacy.lang.{language}.stop_words")
@@ -116,10 +140,12 @@ def _tokens(text: str) -> list[_Tok]:
 
 
 class _Finder:
-    def __init__(self, text: str, language: str, gazetteer: Gazetteer) -> None:
+    def __init__(self, text: str, language: str, gazetteer: Gazetteer,
+                 names: PersonNames) -> None:
         self.text = text
         self.language = language
         self.gaz = gazetteer
+        self.names = names
         self.toks = _tokens(text)
         self.stop = _stop_words(language)
         self.lower_seen = {t.text.casefold() for t in self.toks if t.cased and not t.capital}
@@ -127,6 +153,11 @@ class _Finder:
         self.person_before = cue_words(PERSON_BEFORE, language)
         self.person_after = cue_words(PERSON_AFTER, language)
         self.org_heads = cue_words(ORG_HEADS, language)
+        self.stem = _cue_stemmer(language)
+        self.title_stems = {self.stem(w) for w in self.person_before} if self.stem else set()
+        self.org_head_stems = {self.stem(w) for w in self.org_heads} if self.stem else set()
+        # the stemmer is pure Python: only words that start like a cue are stemmed
+        self.cue_starts = {w[:_CUE_START] for w in self.title_stems | self.org_head_stems}
         self.speech = cue_words(SPEECH_VERBS, language)
         self.taken: set[int] = set()  # token indices already in a mention
         self.out: list[RawMention] = []
@@ -138,9 +169,16 @@ class _Finder:
         return (folded in self.stop or folded in self.lower_seen or self._title(folded)
                 or folded in self.person_after)
 
+    def _stem_in(self, folded: str, stems: set[str]) -> bool:
+        return (self.stem is not None and folded[:_CUE_START] in self.cue_starts
+                and self.stem(folded) in stems)
+
+    def _org_head(self, folded: str) -> bool:
+        return folded in self.org_heads or self._stem_in(folded, self.org_head_stems)
+
     def _title(self, folded: str) -> bool:
         folded = folded.rstrip(".")
-        if folded in self.person_before:
+        if folded in self.person_before or self._stem_in(folded, self.title_stems):
             return True
         # German compounds end in their title: "Vizeaußenminister", "Kremlchef"
         return self.language == "de" and folded.endswith(_DE_TITLE_ENDINGS)
@@ -149,7 +187,7 @@ class _Finder:
         """(end token, end char, English name, label) of the longest place starting at i."""
         first = self.toks[i]
         if first.cased and (not first.capital or self._common(first)
-                            or first.text.casefold() in self.org_heads):
+                            or self._org_head(first.text.casefold())):
             return None  # "Banco de España" is a bank before "El Banco" is a town
         if not first.cased and first.text.casefold() in self.stop:
             return None  # Arabic "كان" ("was") is also Cannes
@@ -251,7 +289,7 @@ class _Finder:
             return "PERSON", "title-cue"
         if j + 1 < len(self.toks) and self.toks[j + 1].text.casefold() in self.person_after:
             return "PERSON", "title-cue"
-        if words[0] in self.org_heads or words[-1] in self.org_heads:
+        if self._org_head(words[0]) or self._org_head(words[-1]):
             return "ORG", "org-head"
         if self.language == "de" and len(words) == 1 and words[0].endswith(ORG_SUFFIXES_DE):
             return "ORG", "org-head"
@@ -303,10 +341,32 @@ class _Finder:
                 break
             word = toks[i].text
             if j > i or len(word) >= 3 or word.isupper():
-                start, end = toks[i].start, toks[j].end
                 label, rule = self._label(i, j)
-                self.out.append(RawMention(self.text[start:end], start, end, label, rule))
+                first_name = self._given_name_at(i, j) if label == "NAME" else None
+                if first_name is not None and first_name > i:
+                    # "Landrat Günther Schartz", "Premier League Jamie Vardy": what stands
+                    # before the person is a title or a name of its own
+                    self._mention(i, first_name - 1, *self._label(i, first_name - 1))
+                if first_name is not None:
+                    self._mention(first_name, j, "PERSON", "given-name")
+                else:
+                    self._mention(i, j, label, rule)
             i = j + 1
+
+    def _given_name_at(self, i: int, j: int) -> int | None:
+        """Where a person's name starts in the capitalised run i..j: a given name followed by
+        one or two more words that end the run ("Günther Schartz", "Mila Döring")."""
+        for k in range(max(i, j - 2), j):
+            rest = self.toks[k + 1 : j + 1]
+            if (self.names.is_given(self.toks[k].text)
+                    and not any(t.text.isupper() or self._org_head(t.text.casefold())
+                                for t in rest)):
+                return k
+        return None
+
+    def _mention(self, i: int, j: int, label: str, rule: str) -> None:
+        start, end = self.toks[i].start, self.toks[j].end
+        self.out.append(RawMention(self.text[start:end], start, end, label, rule))
 
     def uncased_cues(self) -> None:
         """Arabic and other scripts without capitals: the words after a title or an
@@ -325,18 +385,52 @@ class _Finder:
                     k += 1  # the portfolio: "وزير الخارجية"
                 # a name is two words, three after "عبد"/"أبو" ("عبد الفتاح السيسي")
                 size = 3 if k < len(toks) and toks[k].text in _ARABIC_COMPOUND_FIRST else 2
-                last = k - 1
-                for n in range(k, min(k + size, len(toks))):
+                last, n = k - 1, k
+                while n < min(k + size, len(toks)):
                     if toks[n].cased or n in self.taken or toks[n].text in self.stop:
                         break
                     if n > k and self.text[toks[n - 1].end:toks[n].start] != " ":
                         break
-                    last = n
+                    if toks[n].text in _ARABIC_SON_OF:
+                        size += 1  # "محمد بن سلمان": the father's name belongs to it
+                    else:
+                        last = n
+                    n += 1
                 if last >= k and not toks[k].text.startswith("ال"):
                     self._add(k, last, "PERSON", "title-cue")
-            elif (folded in self.org_heads and i + 1 < len(toks) and i + 1 not in self.taken
+            elif (self._org_head(folded) and i + 1 < len(toks) and i + 1 not in self.taken
                   and not toks[i + 1].cased and toks[i + 1].text.casefold() not in self.stop):
                 self._add(i, i + 1, "ORG", "org-head")
+
+    def arabic_names(self) -> None:
+        """Arabic (no capitals): two to four known name words in a row, a given name first,
+        joined by "بن"/"ابن" or ending in a family name ("محمد بن سلمان", "أحمد العتيبي").
+        One name word alone is too often an ordinary word ("أمل" hope, "سعيد" happy)."""
+        toks = self.toks
+        i = 0
+        while i < len(toks):
+            if (not _is_arabic(toks[i].text) or i in self.taken or toks[i].text in self.stop
+                    or not self.names.is_given(toks[i].text)):
+                i += 1
+                continue
+            last, k, son_of = i, i + 1, False
+            while k < len(toks) and k - i < 4 and k not in self.taken \
+                    and self.text[toks[k - 1].end:toks[k].start] == " ":
+                word = toks[k].text
+                if word in _ARABIC_SON_OF and k + 1 < len(toks) and k - i < 3:
+                    son_of, k = True, k + 1
+                    continue
+                if (word in self.stop or not _is_arabic(word)
+                        or not self.names.is_arabic_name_word(word)):
+                    break
+                last, k = k, k + 1
+            # many given names are also adjectives ("كبير" big, "جميل" beautiful): a name is
+            # proven by "بن" or by a family name ("العتيبي"), not by two given names
+            if last > i and (son_of or self.names.is_arabic_family(toks[last].text)):
+                self._add(i, last, "PERSON", "given-name")
+                i = last + 1
+            else:
+                i += 1
 
     def _add(self, i: int, j: int, label: str, rule: str) -> None:
         start, end = self.toks[i].start, self.toks[j].end
@@ -371,8 +465,9 @@ class _Finder:
 
 def fallback_mentions(text: str, language: str, gazetteer: Gazetteer) -> FallbackResult:
     """Entity mentions of ``text`` in ``language`` by the four rules of this module."""
-    finder = _Finder(text, language, gazetteer)
+    finder = _Finder(text, language, gazetteer, load_person_names())
     finder.uncased_cues()  # in Arabic a title's evidence beats a place-like given name
+    finder.arabic_names()
     finder.places()
     finder.cjk_places()
     finder.capitalised()

@@ -41,6 +41,8 @@ _NOT_PLACES = frozenset(
         "mayo", "junio", "julio", "enero", "marzo", "abril", "agosto", "victoria",
         "mai", "juni", "juli", "august", "march", "may", "june", "july", "president",
         "union", "mission", "nation", "republic",
+        # the virus, in the news of every language since 2020, before the Californian city
+        "corona", "كورونا", "корона",
     }
 )
 

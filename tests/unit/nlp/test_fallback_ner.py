@@ -87,3 +87,41 @@ def test_surname_alone_takes_the_label_of_the_cued_person(gazetteer: Gazetteer) 
 
 def test_places_inside_chinese_text(gazetteer: Gazetteer) -> None:
     assert ("北京", "GPE") in found("他昨天从北京飞到上海参加会议。", "zh", gazetteer)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "person"),
+    [
+        # German capitalises every noun, so only the given name tells the person from the
+        # title before it (stories-dev sentences)
+        ("de", "Landrat Günther Schartz vor dem Kreishaus Trier-Saarburg.", "Günther Schartz"),
+        ("de", "Das Filmteam begleitet Chefausgräber Massimo Osanna und seine Mitarbeiter.",
+         "Massimo Osanna"),
+        ("ar", "وذلك بتوجه من ولي العهد الأمير محمد بن سلمان وبمتابعة منه.", "محمد بن سلمان"),
+    ],
+)
+def test_a_given_name_followed_by_a_surname_is_a_person(
+    language: str, text: str, person: str, gazetteer: Gazetteer
+) -> None:
+    assert (person, "PERSON") in found(text, language, gazetteer)
+
+
+def test_a_given_name_alone_or_before_an_acronym_is_no_person(gazetteer: Gazetteer) -> None:
+    # one name word proves nothing ("Clara" is also a film title); "Maria NATO" is two names
+    text = "Clara stellt Harmonie her. Danach sprach Maria NATO-Vertreter an."
+    assert not any(label == "PERSON" for _, label in found(text, "de", gazetteer))
+
+
+def test_one_arabic_name_word_is_an_ordinary_word(gazetteer: Gazetteer) -> None:
+    # "أمل" (hope) and "سعيد" (happy) are given names too; alone they name nobody
+    text = "يحدونا أمل كبير بأن يكون العام الجديد سعيد على الجميع."
+    assert not any(label == "PERSON" for _, label in found(text, "ar", gazetteer))
+
+
+def test_turkish_cues_are_known_under_their_case_endings(gazetteer: Gazetteer) -> None:
+    # Turkish glues endings to titles and institutions: "Kaymakamı" (its governor),
+    # "Başsavcılığınca" (by the prosecutor's office)
+    text = ("Ereğli Kaymakamı İsmail Çorumluoğlu konuştu. Konu Ankara Cumhuriyet "
+            "Başsavcılığınca incelendi.")
+    assert {("İsmail Çorumluoğlu", "PERSON"), ("Ankara Cumhuriyet Başsavcılığınca", "ORG")} \
+        <= found(text, "tr", gazetteer)
