@@ -24,6 +24,7 @@ from tasks.storage.schema import article_entities, entities, entity_aliases, men
 
 __all__ = [
     "KEY_PREFIX",
+    "adopt_known_labels",
     "date_keys",
     "entity_keys",
     "from_trained_model",
@@ -265,6 +266,42 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
 def _latin(name: str) -> bool:
     """Every letter of ``name`` is Latin (accents allowed): "Grouchko" yes, "Грушко" no."""
     return all(not ch.isalpha() or ch < "\u0250" or "\u1e00" <= ch <= "\u1eff" for ch in name)
+
+
+# Labels a NAME may take from stored articles: what a reader counts as a named entity.
+_ADOPTABLE = ("PERSON", "ORG", "GPE", "LOC")
+KNOWN_LABEL_NOTE = "; label from stored articles"
+
+
+def adopt_known_labels(conn: Connection, found: list[Entity]) -> list[Entity]:
+    """NAMEs (capitalised spans the fallback NER found no evidence for) take the label the
+    same name carries in stored articles, when it carries exactly one: "Olaf Scholz" labelled
+    PERSON after "Bundeskanzler Olaf Scholz" elsewhere, "Frontex" ORG. Names of two or more
+    words, and all-capital acronyms: one capitalised word in German is any noun, and a noun
+    that is also someone's name ("Bauer") would turn into a person."""
+    wanted = {
+        norm_name(e.name): i for i, e in enumerate(found)
+        if e.label == "NAME" and (len(e.name.split()) > 1 or e.name.isupper())
+    }
+    wanted.pop("", None)
+    if not wanted:
+        return found
+    labels: dict[str, set[str]] = {}
+    for norm, label in conn.execute(
+        select(entities.c.norm, entities.c.label).where(
+            entities.c.norm.in_(sorted(wanted)), entities.c.label.in_(_ADOPTABLE)
+        )
+    ):
+        labels.setdefault(norm, set()).add(label)
+    out = list(found)
+    for norm, known in labels.items():
+        if len(known) == 1:
+            entity = out[wanted[norm]]
+            provenance = entity.provenance.model_copy(
+                update={"source": entity.provenance.source + KNOWN_LABEL_NOTE})
+            out[wanted[norm]] = entity.model_copy(
+                update={"label": known.pop(), "provenance": provenance})
+    return out
 
 
 def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -> None:

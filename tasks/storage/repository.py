@@ -32,6 +32,7 @@ from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.db import write_tx
 from tasks.storage.dialect import advisory_locks, insert_ignore
 from tasks.storage.entity_index import (
+    adopt_known_labels,
     date_keys,
     entity_keys,
     from_trained_model,
@@ -150,6 +151,9 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
         logger.info("store: article %s was already stored; redelivery ignored", article.id)
         return _apply(article, existing)
 
+    # after the redelivery check: a stored article keeps the labels it was stored with
+    article = article.model_copy(
+        update={"entities": adopt_known_labels(conn, article.entities)})
     stamp = utc_now()
     duplicate_of = conn.execute(
         select(articles.c.id).where(

@@ -68,3 +68,33 @@ def test_different_people_with_similar_names_stay_apart(
             settings,
         )
     assert set(_rows(engine, "PERSON")) == {"Martin Schulz", "George Shultz", "Alexei Grushko"}
+
+
+def test_a_name_takes_the_one_label_stored_articles_gave_it(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    # a German article's title cue made "Olaf Scholz" a person; another German article names
+    # him with no cue (a NAME), and a common noun that is also a surname stays what it was
+    cued = [entity("Olaf Scholz", "PERSON", "Olaf Scholz"), entity("Bauer", "PERSON", "Bauer")]
+    store_article(engine, article("de-1", "Bundeskanzler Olaf Scholz und Herr Bauer.",
+                                  entities=cued), settings)
+    bare = [entity("Olaf Scholz", "NAME", "Olaf Scholz"), entity("Bauer", "NAME", "Bauer"),
+            entity("Kreis Trier-Saarburg", "NAME", "Kreis Trier-Saarburg")]
+    stored = store_article(engine, article("de-2", "Olaf Scholz sprach mit einem Bauer im "
+                                           "Kreis Trier-Saarburg.", entities=bare), settings)
+    labels = {e.name: e.label for e in stored.entities}
+    assert labels == {"Olaf Scholz": "PERSON", "Bauer": "NAME", "Kreis Trier-Saarburg": "NAME"}
+    scholz = next(e for e in stored.entities if e.name == "Olaf Scholz")
+    assert scholz.provenance.source.endswith("label from stored articles")
+
+
+def test_a_name_known_under_two_labels_keeps_its_own(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    for i, label in enumerate(("PERSON", "ORG")):
+        store_article(engine, article(f"x-{i}", f"Text {i} about Jordan Peterson.",
+                                      entities=[entity("Jordan Peterson", label)]), settings)
+    stored = store_article(engine, article("x-3", "Jordan Peterson again, other words here.",
+                                           entities=[entity("Jordan Peterson", "NAME")]),
+                           settings)
+    assert [e.label for e in stored.entities] == ["NAME"]
