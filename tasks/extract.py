@@ -31,6 +31,7 @@ from tasks.nlp.embedding import article_lead_vector
 from tasks.nlp.entities import RawMention, raw_mentions
 from tasks.nlp.fallback_ner import FALLBACK_SOURCE, fallback_mentions
 from tasks.nlp.gazetteer import load_gazetteer
+from tasks.nlp.given_names import load_person_names
 from tasks.nlp.keywords import METHOD as KEYWORD_METHOD
 from tasks.nlp.keywords import extract_keywords
 from tasks.nlp.models import blank_pipeline, load_pipeline, resolve_package, sentences
@@ -255,7 +256,7 @@ def extract_many(articles: list[Article], settings: ExtractSettings) -> list[Art
 
 def warm_ups(settings: ExtractSettings) -> list[tuple[str, Callable[[], object]]]:
     """The spaCy pipelines to load before the worker forks, one per language, and the
-    fallback NER's gazetteer."""
+    fallback NER's gazetteer and given names."""
     loads: list[tuple[str, Callable[[], object]]] = [
         (f"spacy_{language}", partial(_load_first_installed, tuple(candidates)))
         for language, candidates in settings.models.items()
@@ -264,6 +265,7 @@ def warm_ups(settings: ExtractSettings) -> list[tuple[str, Callable[[], object]]
         loads.append(
             ("gazetteer", partial(load_gazetteer, settings.gazetteer_min_population))
         )
+        loads.append(("given_names", load_person_names))
     return loads
 
 
