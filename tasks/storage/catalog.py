@@ -8,11 +8,20 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+import numpy as np
+from sqlalchemy import Connection, Engine, func, select
 
+from tasks.nlp.embedding import decode_vector
 from tasks.storage.db import read_tx
 from tasks.storage.filters import ids_with_prefix
-from tasks.storage.schema import article_entities, articles, entities, entity_aliases, stories
+from tasks.storage.schema import (
+    article_entities,
+    article_vectors,
+    articles,
+    entities,
+    entity_aliases,
+    stories,
+)
 
 __all__ = ["list_entities", "list_stories", "story_ids_with_prefix"]
 
@@ -21,10 +30,51 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# The headline is chosen among this many of a story's articles (the first stored): the cost
+# of a listing stays bounded on a story of thousands of reports.
+HEADLINE_CANDIDATES = 200
+
+
+def _centrality(conn: Connection, ids: list[str]) -> dict[str, float]:
+    """Mean cosine of each article's lead vector to the other articles' of its story: the
+    article closest to what all the reports share scores highest."""
+    vectors = {
+        article_id: v
+        for article_id, raw in conn.execute(
+            select(article_vectors.c.article_id, article_vectors.c.vector).where(
+                article_vectors.c.article_id.in_(ids)
+            )
+        )
+        if (v := decode_vector(raw)) is not None
+    }
+    if len(vectors) < 2:
+        return dict.fromkeys(vectors, 0.0)
+    names = sorted(vectors)
+    matrix = np.stack([vectors[n] for n in names])
+    sums = (matrix @ matrix.T).sum(axis=1) - 1.0  # each vector is a unit vector
+    return {n: float(x) / (len(names) - 1) for n, x in zip(names, sums, strict=True)}
+
+
+def _headline(arts: list[dict[str, Any]], central: dict[str, float],
+              language: str | None) -> dict[str, Any] | None:
+    """The title of the story's most central article, in ``language`` when one is."""
+    titled = [a for a in arts if a["title"]]
+    preferred = [a for a in titled if language and a["language"] == language] or titled
+    if not preferred:
+        return None
+    # ties (no vectors: stories stored before migration 0002) go to the first stored
+    return max(preferred, key=lambda a: central.get(a["id"], 0.0))
+
+
 def list_stories(
-    engine: Engine, limit: int = 50, min_articles: int = 1, story_id: str | None = None
+    engine: Engine,
+    limit: int = 50,
+    min_articles: int = 1,
+    story_id: str | None = None,
+    language: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Biggest (then newest) stories first, each with its articles."""
+    """Biggest (then newest) stories first, each with its articles and a headline: the title
+    of its most central article, in ``language`` when the story has an article in it."""
     query = (
         select(stories)
         .where(stories.c.article_count >= min_articles)
@@ -53,13 +103,21 @@ def list_stories(
                 .order_by(articles.c.stored_at, articles.c.id)
             ).mappings():
                 members[art["story_id"]].append(dict(art))
+        central = {
+            story: _centrality(conn, [a["id"] for a in arts[:HEADLINE_CANDIDATES]])
+            for story, arts in members.items()
+            if len(arts) > 1
+        }
     result = []
     for row in rows:
         arts = members[row["id"]]
+        headline = _headline(arts[:HEADLINE_CANDIDATES], central.get(row["id"], {}), language)
         result.append(
             {
                 "id": row["id"],
                 "label": row["label"],
+                "headline": headline["title"] if headline else None,
+                "headline_language": headline["language"] if headline else None,
                 "article_count": len(arts),
                 "first_date": _iso(row["first_date"]),
                 "last_date": _iso(row["last_date"]),

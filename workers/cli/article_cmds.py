@@ -130,19 +130,25 @@ STORY_COLUMNS: tuple[Column, ...] = (
     ("articles", lambda s: str(s["article_count"])),
     ("languages", lambda s: ",".join(s.get("languages", []) or [])),
     ("publishers", lambda s: ", ".join(p for p in s.get("publishers", []) or [] if p)),
+    # last, so that scripts cutting the earlier tab-separated fields keep working
+    ("headline", lambda s: str(s.get("headline") or "")),
 )
 
 
 def stories(
     limit: Annotated[int, typer.Option(min=1)] = 50,
     min_articles: Annotated[int, typer.Option(min=1, help="only stories this big")] = 1,
+    lang: Annotated[str | None, typer.Option(
+        help="headline in this language (ISO 639-1) when the story has an article in it")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Stories: articles about the same event across outlets and languages."""
+    """Stories: articles about the same event across outlets and languages, each headed by
+    the title of its most central article."""
     from tasks.storage.catalog import list_stories
 
     engine = read_engine(settings_for(reads_only=True), "stories")
-    emit(list_stories(engine, limit=limit, min_articles=min_articles), STORY_COLUMNS, as_json)
+    emit(list_stories(engine, limit=limit, min_articles=min_articles, language=lang),
+         STORY_COLUMNS, as_json)
 
 
 ENTITY_COLUMNS: tuple[Column, ...] = (

@@ -53,7 +53,7 @@ def test_piped_lists_are_tab_separated_whole_values(cli: Cli, stored: Engine) ->
     assert (item, state, stage, reason, attempts) == (OTHER, "rejected", "clean", "empty", "0")
     assert error == "no text left after cleaning " * 9 and len(error) > 120
     stories = [line.split("\t") for line in cli("stories").stdout.splitlines()]
-    assert all(len(row) == 5 and len(row[0]) > 8 for row in stories)
+    assert all(len(row) == 6 and len(row[0]) > 8 for row in stories)
     named = [line.split("\t") for line in cli("entities").stdout.splitlines()]
     assert ["Marseille Harbour Authority", "ORG", "2", "Marseille Harbour Authority"] in named
 

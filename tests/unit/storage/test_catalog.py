@@ -96,3 +96,38 @@ def test_bare_surname_of_two_full_names_stays_apart(
         "Ivan Grushko": (1, ["Ivan Grushko"]),
         "Grushko": (1, ["Grushko"]),
     }
+
+
+def _unit(x: float, y: float) -> str:
+    import numpy as np
+
+    from tasks.nlp.embedding import DIMENSIONS, encode_vector
+
+    v = np.zeros(DIMENSIONS, dtype=np.float32)
+    v[0], v[1] = x, y
+    encoded = encode_vector(v / np.linalg.norm(v))
+    assert encoded is not None
+    return encoded
+
+
+def test_a_story_is_headed_by_its_most_central_title_in_the_asked_language(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    from tasks.models import LanguageCheck
+
+    # three reports of one event; the French one sits between the other two
+    texts = {"en": "The ministers met in Brussels on Tuesday and agreed on little.",
+             "fr": "Les ministres se sont réunis mardi à Bruxelles sans grand accord.",
+             "de": "Die Minister trafen sich am Dienstag in Brüssel und einigten sich kaum."}
+    for item_id, lang, lean in [("en-1", "en", 0.3), ("fr-1", "fr", 0.0), ("de-1", "de", -0.3)]:
+        store_article(engine, article(
+            item_id, texts[lang],
+            title=f"Title {lang}", lead_vector=_unit(1.0, lean),
+            language_check=LanguageCheck(language=lang, confidence=0.99)), settings)
+    [story] = list_stories(engine)
+    assert story["article_count"] == 3
+    assert (story["headline"], story["headline_language"]) == ("Title fr", "fr")
+    [german] = list_stories(engine, language="de")
+    assert (german["headline"], german["headline_language"]) == ("Title de", "de")
+    # no article in Japanese: the most central title, whatever its language
+    assert list_stories(engine, language="ja")[0]["headline"] == "Title fr"
