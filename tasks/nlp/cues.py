@@ -1,6 +1,6 @@
 """Word lists that give the fallback NER its evidence for a label, per language.
 
-Three kinds, all ordinary vocabulary of news writing (no name of anyone or anything):
+Five kinds, all ordinary vocabulary of news writing (no name of anyone or anything):
 
 * ``PERSON_BEFORE``: titles and honorifics written before a name ("Präsident", "Sr.",
   "Cumhurbaşkanı", "الرئيس"); the capitalised span right after one is a PERSON;
@@ -8,7 +8,11 @@ Three kinds, all ordinary vocabulary of news writing (no name of anyone or anyth
 * ``SPEECH_VERBS``: a capitalised span right before or after one is a PERSON;
 * ``ORG_HEADS``: words that make a capitalised span an organisation when they are its first
   or last word ("Partido Popular", "Deutsche Bank", "Dışişleri Bakanlığı"), plus company
-  suffixes; ``ORG_SUFFIXES_DE`` does the same for German compounds ("Bundesverfassungsgericht").
+  suffixes; ``ORG_SUFFIXES_DE`` does the same for German compounds ("Bundesverfassungsgericht"),
+  as the first or last word of a longer span too ("Polizeipräsidium Recklinghausen");
+* ``PLACE_HEADS``: administrative words that make a capitalised span a place when they are
+  its first word ("Landkreis Trier-Saarburg", "provincia de Cádiz") or, in Turkish, its last
+  ("Topçular Mahallesi", "Bafra İlçesi").
 
 Lists are casefolded. "*" holds the words every language uses (English titles, company forms).
 In uncased scripts (Arabic) a cue is followed by the name itself: see ``tasks.nlp.fallback_ner``.
@@ -21,6 +25,8 @@ __all__ = [
     "ORG_SUFFIXES_DE",
     "PERSON_AFTER",
     "PERSON_BEFORE",
+    "PLACE_HEADS",
+    "PLACE_TAILS",
     "SPEECH_VERBS",
     "cue_words",
 ]
@@ -133,7 +139,20 @@ SPEECH_VERBS: dict[str, frozenset[str]] = {
     "no": _words("sa sier"),
 }
 
-ORG_SUFFIXES_DE = ("ministerium", "partei", "bank", "gericht", "verband", "konzern", "behörde")
+ORG_SUFFIXES_DE = ("ministerium", "partei", "bank", "gericht", "verband", "konzern", "behörde",
+                   "präsidium", "amt", "klinikum", "werke", "verwaltung", "feuerwehr")
+
+PLACE_HEADS: dict[str, frozenset[str]] = {
+    "de": _words("landkreis kreis stadt gemeinde bezirk region bundesland kanton"),
+    "es": _words("provincia municipio región departamento comunidad estado ciudad"),
+    "pt": _words("município estado região cidade distrito"),
+    "it": _words("provincia comune regione"),
+    "fr": _words("département région commune"),
+}
+PLACE_TAILS: dict[str, frozenset[str]] = {
+    # Turkish: stems compared, as for its other cues ("Mahallesinde")
+    "tr": _words("ili ilçesi mahallesi köyü beldesi il ilçe mahalle köy belde"),
+}
 
 
 def cue_words(table: dict[str, frozenset[str]], language: str) -> frozenset[str]:

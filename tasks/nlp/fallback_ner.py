@@ -17,9 +17,11 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
 3. ``title-cue``: a title or honorific of ``tasks.nlp.cues`` stands right before it
    ("Präsident", "Sr.", "Cumhurbaşkanı") or, in Turkish, right after it ("Bey") -> PERSON;
    ``org-head``: its first or last word is an organisation word ("Partido", "Bank",
-   "Bakanlığı") -> ORG. In Arabic (no capitals) the words after a title, skipping the
-   portfolio ("وزير الخارجية"), are the PERSON, and an organisation word with the next word
-   is the ORG.
+   "Bakanlığı", German compounds ending in one: "Polizeipräsidium") -> ORG;
+   ``place-head``: its first word is an administrative unit ("Landkreis", "provincia"; in
+   Turkish its last: "Mahallesi") and more words follow -> GPE.
+   In Arabic (no capitals) the words after a title, skipping the portfolio
+   ("وزير الخارجية"), are the PERSON, and an organisation word with the next word is the ORG.
    ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
    ``acronym``: one all-capital word of 2-6 letters that is no place and not in a line of
    capitals (NATO, PSOE) -> ORG.
@@ -47,6 +49,8 @@ from tasks.nlp.cues import (
     ORG_SUFFIXES_DE,
     PERSON_AFTER,
     PERSON_BEFORE,
+    PLACE_HEADS,
+    PLACE_TAILS,
     SPEECH_VERBS,
     cue_words,
 )
@@ -153,11 +157,15 @@ class _Finder:
         self.person_before = cue_words(PERSON_BEFORE, language)
         self.person_after = cue_words(PERSON_AFTER, language)
         self.org_heads = cue_words(ORG_HEADS, language)
+        self.place_heads = cue_words(PLACE_HEADS, language)
+        self.place_tails = cue_words(PLACE_TAILS, language)
         self.stem = _cue_stemmer(language)
         self.title_stems = {self.stem(w) for w in self.person_before} if self.stem else set()
         self.org_head_stems = {self.stem(w) for w in self.org_heads} if self.stem else set()
+        self.place_tail_stems = {self.stem(w) for w in self.place_tails} if self.stem else set()
         # the stemmer is pure Python: only words that start like a cue are stemmed
-        self.cue_starts = {w[:_CUE_START] for w in self.title_stems | self.org_head_stems}
+        self.cue_starts = {w[:_CUE_START] for w in
+                           self.title_stems | self.org_head_stems | self.place_tail_stems}
         self.speech = cue_words(SPEECH_VERBS, language)
         self.taken: set[int] = set()  # token indices already in a mention
         self.out: list[RawMention] = []
@@ -291,8 +299,12 @@ class _Finder:
             return "PERSON", "title-cue"
         if self._org_head(words[0]) or self._org_head(words[-1]):
             return "ORG", "org-head"
-        if self.language == "de" and len(words) == 1 and words[0].endswith(ORG_SUFFIXES_DE):
+        if self.language == "de" and (words[0].endswith(ORG_SUFFIXES_DE)
+                                      or words[-1].endswith(ORG_SUFFIXES_DE)):
             return "ORG", "org-head"
+        if len(words) > 1 and (words[0] in self.place_heads or words[-1] in self.place_tails
+                               or self._stem_in(words[-1], self.place_tail_stems)):
+            return "GPE", "place-head"
         if self._next_to_speech_verb(i, j):
             return "PERSON", "speech-verb"
         if i == j and self._acronym(i):

@@ -125,3 +125,19 @@ def test_turkish_cues_are_known_under_their_case_endings(gazetteer: Gazetteer) -
             "Başsavcılığınca incelendi.")
     assert {("İsmail Çorumluoğlu", "PERSON"), ("Ankara Cumhuriyet Başsavcılığınca", "ORG")} \
         <= found(text, "tr", gazetteer)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("de", "Neue Förderung für das Ehrenamt im Kreis Trier-Saarburg.",
+         ("Kreis Trier-Saarburg", "GPE")),
+        ("de", "Sachbeschädigung an Auto, meldet das Polizeipräsidium Recklinghausen.",
+         ("Polizeipräsidium Recklinghausen", "ORG")),
+        ("tr", "Olay, Topçular Mahallesi'nde yaşandı.", ("Topçular Mahallesi", "GPE")),
+    ],
+)
+def test_administrative_and_institution_words_label_the_span(
+    language: str, text: str, expected: tuple[str, str], gazetteer: Gazetteer
+) -> None:
+    assert expected in found(text, language, gazetteer)
