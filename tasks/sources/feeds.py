@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from tasks.json_input import JsonTooDeep, loads_untrusted
 from tasks.models import SourceHints
 from tasks.sources.items import (
     SourceItem,
@@ -112,7 +113,10 @@ def _xml_feed(path: Path, max_inline: int) -> Iterator[Result]:
 
 def _json_feed(path: Path, max_inline: int) -> Iterator[Result]:
     try:
-        feed = json.loads(path.read_bytes())
+        feed = loads_untrusted(path.read_bytes())
+    except JsonTooDeep as exc:
+        yield SourceProblem(str(path), "too_deep", f"{path}: {exc}")
+        return
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         yield SourceProblem(str(path), "invalid_feed", f"{path}: not a JSON Feed ({exc})")
         return

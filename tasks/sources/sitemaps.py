@@ -6,6 +6,12 @@ otherwise ``<lastmod>`` is the date hint. A sitemap index lists child sitemaps; 
 does not download, so a child is read only when it is local: a ``file://`` URL, a relative
 path, or an http(s) URL whose file name sits next to the index (a mirrored site). Other
 children are reported as SourceProblems.
+
+An index is input like any other, so its children are confined: a child must resolve
+(symlinks followed) below the folder of the top index the user named; ``file:///etc/...``,
+``../`` and a symlink leading out are refused as ``forbidden`` (issue 16: the producer read
+them anywhere on disk). Each child is parsed on its own: a malformed child is one problem,
+and the index's other children are still read.
 """
 
 from __future__ import annotations
@@ -67,12 +73,27 @@ def _child_path(loc: str, index: Path) -> Path | None:
     if parts.scheme == "file":
         return Path(unquote(parts.path))
     if not parts.scheme:
-        return (index.parent / loc).resolve()
+        return index.parent / loc
     candidate = index.parent / Path(unquote(parts.path)).name
     return candidate if candidate.is_file() else None
 
 
-def _walk(path: Path, depth: int, seen: set[Path]) -> Iterator[Result]:
+def _child(loc: str, index: Path, root: Path) -> Path | SourceProblem:
+    """The local file of child ``loc``, or why it is not read."""
+    child = _child_path(loc, index)
+    if child is None or not child.is_file():
+        return SourceProblem(
+            loc, "not_found", f"{loc}: child sitemap not found locally (not downloaded)"
+        )
+    resolved = child.resolve()
+    if not resolved.is_relative_to(root):
+        return SourceProblem(
+            loc, "forbidden",
+            f"{loc}: child sitemap outside {root}, the folder of the index named ({resolved})")
+    return resolved
+
+
+def _walk(path: Path, depth: int, seen: set[Path], root: Path) -> Iterator[Result]:
     resolved = path.resolve()
     if resolved in seen:
         yield SourceProblem(str(path), "cycle", f"{path}: sitemap index refers to itself")
@@ -80,33 +101,32 @@ def _walk(path: Path, depth: int, seen: set[Path]) -> Iterator[Result]:
     seen.add(resolved)
     children: list[str] = []
     count = 0
-    with _open(resolved) as handle:
-        for _event, element in ET.iterparse(handle, events=("end",)):
-            tag = _local(element.tag)
-            if tag == "url":
-                count += 1
-                yield _url_item(element, f"{path}#url{count}")
-                element.clear()
-            elif tag == "sitemap":
-                loc = _child_text(element, ("loc",))
-                if loc:
-                    children.append(loc)  # only locations: small even for big indexes
-                element.clear()
+    try:
+        with _open(resolved) as handle:
+            for _event, element in ET.iterparse(handle, events=("end",)):
+                tag = _local(element.tag)
+                if tag == "url":
+                    count += 1
+                    yield _url_item(element, f"{path}#url{count}")
+                    element.clear()
+                elif tag == "sitemap":
+                    loc = _child_text(element, ("loc",))
+                    if loc:
+                        children.append(loc)  # only locations: small even for big indexes
+                    element.clear()
+    except ET.ParseError as exc:
+        # The <url>s read so far stay items; the children listed so far are still read.
+        yield SourceProblem(str(path), "invalid_sitemap", f"{path}: malformed XML ({exc})")
     for loc in children:
-        child = _child_path(loc, resolved)
-        if child is None or not child.is_file():
-            yield SourceProblem(
-                loc, "not_found", f"{loc}: child sitemap not found locally (not downloaded)"
-            )
+        child = _child(loc, resolved, root)
+        if isinstance(child, SourceProblem):
+            yield child
         elif depth >= MAX_INDEX_DEPTH:
             yield SourceProblem(loc, "too_deep", f"{loc}: sitemap indexes nested too deep")
         else:
-            yield from _walk(child, depth + 1, seen)
+            yield from _walk(child, depth + 1, seen, root)
 
 
 def iter_sitemap(path: Path) -> Iterator[Result]:
     """One URL item per ``<url>`` in the sitemap (or, through an index, its local children)."""
-    try:
-        yield from _walk(path, 0, set())
-    except ET.ParseError as exc:
-        yield SourceProblem(str(path), "invalid_sitemap", f"{path}: malformed XML ({exc})")
+    yield from _walk(path, 0, set(), path.resolve().parent)
