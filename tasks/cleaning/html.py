@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
-from lxml.html import HtmlElement
 from trafilatura import load_html
 
 from tasks.cleaning.main_text import main_text
@@ -30,7 +30,7 @@ class HtmlResult:
     passes: int = 1
 
 
-def _load(html: str) -> HtmlElement | None:
+def _load(html: str) -> Any:  # an lxml HtmlElement or None (lxml ships no type stubs)
     tree = load_html(html)
     if tree is None:
         # trafilatura refuses a document of one element ("<p>...</p>" alone: a JSONL html

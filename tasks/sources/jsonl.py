@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, cast
 
 from tasks.json_input import JsonTooDeep, loads_untrusted
 from tasks.models import SourceHints
@@ -148,11 +148,9 @@ def iter_jsonl_file(
     resolved = path.resolve()
     label = str(resolved)
     limit = line_limit(max_inline)
-    handle: BinaryIO
-    if resolved.name.lower().endswith(".gz"):
-        handle = gzip.GzipFile(resolved, "rb")
-    else:
-        handle = resolved.open("rb")
+    handle: BinaryIO = (
+        cast(BinaryIO, gzip.GzipFile(resolved, "rb")) if resolved.name.lower().endswith(".gz")
+        else resolved.open("rb"))
     with handle:
         for number, line in enumerate(_decoded(_bounded_lines(handle, limit), label, limit),
                                       start=1):
