@@ -1,0 +1,56 @@
+"""Hostile messages among real articles (issue 16), on a worker started as the README shows.
+
+A worker reads the files its messages name. Anyone who can push onto the Redis queues can
+name any file: a message naming ``/etc/passwd`` was read and stored by a worker with the
+default settings (no ``NEWSFLOW_FETCH__ALLOWED_ROOTS``). Workers now read only files the
+producer admitted: the item's ledger row, written by the producer before it sent anything,
+must name the same file. A forged message ends ``rejected`` (``not_admitted``) naming the
+path, nothing of the file is stored, and the real articles around it are stored.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from config.settings import load_settings
+from tasks.codec import encode
+from tasks.models import Article
+from tests.integration.faults.conftest import MakeStack
+from tests.integration.faults.harness import article_batch
+
+pytestmark = pytest.mark.integration
+
+FORGED_ID = "f0" * 16
+
+
+def test_a_pushed_message_naming_etc_passwd_is_refused(make_stack: MakeStack) -> None:
+    stack = make_stack()
+    del stack.env["NEWSFLOW_FETCH__ALLOWED_ROOTS"]  # as the README starts a worker
+    articles = article_batch(stack.inputs, total=24)
+    stack.start_worker()
+    stack.enqueue(stack.inputs)
+
+    # The attacker's message: what kombu would carry for a real micro-batch, on the queue
+    # the producer uses for local files (fetch inside the clean message).
+    from workers.app import make_app
+    from workers.producer.publish import chain_from
+
+    settings = load_settings(broker_url=stack.redis.url, database_url=stack.database_url)
+    app = make_app(settings)
+    forged = Article(id=FORGED_ID, source="/etc/passwd", source_kind="file")
+    chain_from(app, "fetch", [encode(forged)], local_fetch_in_clean=True).apply_async()
+
+    stack.wait_terminal(len(articles) + 1)
+    with stack.engine.connect() as conn:
+        row = conn.execute(text("SELECT state, stage, reason, error FROM items WHERE id = :i"),
+                           {"i": FORGED_ID}).one()
+        leaked = conn.execute(text("SELECT count(*) FROM articles WHERE text LIKE '%root:%'"
+                                   " OR source = '/etc/passwd'")).scalar()
+    print(f"[faults] forged /etc/passwd: {row.state} at {row.stage}: {row.reason}: {row.error}")
+    assert leaked == 0
+    assert (row.state, row.reason) == ("rejected", "not_admitted"), row
+    assert "/etc/passwd" in row.error and "admitted" in row.error
+    audit = stack.audit("hostile: a pushed message naming /etc/passwd",
+                        [*articles, "/etc/passwd"])
+    assert audit.rejected == 1 and audit.dead == 0
