@@ -30,7 +30,11 @@ def embedded_environment(
     env = dict(os.environ)
     env["NEWSFLOW_BROKER_URL"] = f"filesystem://{broker_dir.resolve()}"
     env["NEWSFLOW_DATABASE_URL"] = settings.database_url.get_secret_value()
-    allowed = [str(p) for p in settings.fetch.allowed_roots] + [str(r) for r in roots]
+    # Configured roots are the operator's limit: the paths named on the command line never
+    # widen them (a path outside is then refused by the worker, naming the roots). With none
+    # configured, the worker reads below the folders the user named.
+    configured = [str(p) for p in settings.fetch.allowed_roots]
+    allowed = configured or [str(r) for r in roots]
     env["NEWSFLOW_FETCH__ALLOWED_ROOTS"] = json.dumps(sorted(set(allowed)))
     # No Redis in embedded mode: per-domain politeness is per process here.
     env["NEWSFLOW_FETCH__POLITENESS_REDIS_URL"] = ""

@@ -4,6 +4,7 @@ bring the schema up to date first (the worker does in each process, ``workers.ru
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -31,17 +32,20 @@ PathsArg = Annotated[
 
 
 def _roots(paths: list[str]) -> list[Path]:
-    """The folders the user named: the embedded worker may read below them and nowhere else."""
+    """The folders the user named: the embedded worker may read below them and nowhere else.
+
+    Lexical, never through a symlink: a named link's target folder is not added (the worker
+    then refuses the link as leading outside), so naming ``inputs/link`` cannot open ``/etc``.
+    """
     roots: set[Path] = set()
     for spec in paths:
         if "://" in spec or spec == "-":
             continue
-        path = Path(spec.lstrip("@")).expanduser()
+        path = Path(os.path.abspath(os.path.expanduser(spec.lstrip("@"))))
         while any(ch in path.name for ch in "*?[") or not path.exists():
             if path.parent == path:
                 break
             path = path.parent
-        path = path.resolve()
         roots.add(path if path.is_dir() else path.parent)
     return sorted(roots)
 
