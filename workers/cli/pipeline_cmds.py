@@ -78,15 +78,17 @@ def run(
 
     settings = settings_for(reads_only=False)
     engine = write_engine(settings)
-    with embedded.broker_folder() as broker_dir:
+    with embedded.stop_on_signals(), embedded.broker_folder() as broker_dir:
         env = embedded.embedded_environment(settings, broker_dir, _roots(paths))
         local = load_settings(broker_url=env["NEWSFLOW_BROKER_URL"])
         celery_app = make_app(local)
         worker = embedded.start_worker(local, env, concurrency)
+        batch_id: str | None = None
         try:
             # The broker folder of an earlier run is gone: its unfinished items are re-sent.
             sources = iter_sources(paths, max_inline_bytes=local.fetch.max_bytes)
             report = producer.enqueue(celery_app, local, engine, sources, in_flight="resend")
+            batch_id = report.batch_id
             for problem in report.problems:
                 console.print(f"[red]rejected[/red] {problem.source}: {problem.message}")
             if report.skipped_known:
@@ -95,11 +97,12 @@ def run(
                 engine, report.batch_id, console, timeout_s=timeout,
                 alive=lambda: worker.poll() is None,
             )
-        except (RuntimeError, TimeoutError) as exc:
+        except (RuntimeError, TimeoutError, embedded.Stopped) as exc:
             # Nothing is lost: unfinished items stay 'queued'/'processing' in the ledger.
+            where = f"`newsflow status {batch_id}`, " if batch_id else "`newsflow status`, "
             console.print(f"[red]{exc}[/red] (worker exit code {worker.poll()}); unfinished "
-                          f"items stay in the ledger: `newsflow status {report.batch_id}`, "
-                          "then `newsflow sweep` with a worker running.")
+                          f"items stay in the ledger: {where}then `newsflow sweep` with a "
+                          "worker running.")
             raise typer.Exit(EXIT_ITEMS_FAILED) from exc
         finally:
             embedded.stop_worker(worker)

@@ -129,3 +129,24 @@ def test_sitemap_children_outside_the_index_folder_are_not_read(tmp_path: Path) 
     assert urls == ["https://n.example/ok"]
     assert [p.reason for p in problems] == ["forbidden"] * 3
     assert all(str(site) in p.message for p in problems)
+
+
+def test_a_gzip_feed_bomb_is_refused_with_bounded_memory(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.rss.gz"
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    with feed.open("wb") as handle:
+        handle.write(compressor.compress(b'<?xml version="1.0"?><rss version="2.0"><channel>'
+                                         b"<title>"))
+        for _ in range(64):
+            handle.write(compressor.compress(b"a" * (1 << 20)))
+        handle.write(compressor.compress(b"</title></channel></rss>") + compressor.flush())
+    tracemalloc.start()
+    try:
+        results = list(iter_sources([str(feed)], max_inline_bytes=1 << 20))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(results) == 1 and isinstance(results[0], SourceProblem)
+    assert results[0].reason == "too_large" and str(feed) in results[0].message
+    assert "NEWSFLOW_FETCH__MAX_BYTES" in results[0].message
+    assert peak < 32 << 20, f"peak {peak} bytes"
