@@ -16,9 +16,9 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Literal, cast
+from typing import AnyStr, BinaryIO, Literal, cast
 
 from tasks.json_input import JsonTooDeep, loads_untrusted
 from tasks.models import SourceHints
@@ -32,7 +32,14 @@ from tasks.sources.items import (
     url_key,
 )
 
-__all__ = ["ESCAPE_FACTOR", "iter_jsonl_file", "iter_jsonl_lines", "line_limit"]
+__all__ = [
+    "ESCAPE_FACTOR",
+    "LongLine",
+    "bounded_lines",
+    "iter_jsonl_file",
+    "iter_jsonl_lines",
+    "line_limit",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,26 +55,28 @@ def line_limit(max_inline: int) -> int:
     return ESCAPE_FACTOR * max_inline + 64 * 1024  # + room for the other fields
 
 
-class _LongLine:
+class LongLine:
     """A line over the bound: only its size (at least) is kept."""
 
     def __init__(self, size: int) -> None:
         self.size = size
 
 
-def _bounded_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | _LongLine]:
-    """Each line's bytes, or a ``_LongLine`` for a line over ``limit`` bytes, whose rest is
-    read and dropped a chunk at a time: memory never holds more than ``limit`` bytes."""
-    while line := handle.readline(limit + 1):
-        if len(line) <= limit or line.endswith(b"\n"):
+def bounded_lines(readline: Callable[[int], AnyStr], limit: int) -> Iterator[AnyStr | LongLine]:
+    """Each line from ``readline`` (a binary or text stream's), or a ``LongLine`` for a line
+    over ``limit`` bytes (characters for text), whose rest is read and dropped a chunk at a
+    time: memory never holds more than ``limit`` of it."""
+    while line := readline(limit + 1):
+        newline = "\n" if isinstance(line, str) else b"\n"
+        if len(line) <= limit or line.endswith(newline):
             yield line
             continue
         size = len(line)
-        while chunk := handle.readline(_SKIP_CHUNK):
+        while chunk := readline(_SKIP_CHUNK):
             size += len(chunk)
-            if chunk.endswith(b"\n"):
+            if chunk.endswith(newline):
                 break
-        yield _LongLine(size)
+        yield LongLine(size)
 
 
 def _text(obj: dict[str, object], key: str) -> str | None:
@@ -118,27 +127,29 @@ def _line_result(
     )
 
 
+def _too_long(where: str, line: LongLine, limit: int) -> SourceProblem:
+    return SourceProblem(
+        where, "too_large",
+        f"{where}: a line of {line.size} bytes or more, over the {limit}-byte line limit "
+        f"({ESCAPE_FACTOR} x {MAX_BYTES_SETTING}, room for JSON escaping)")
+
+
 def iter_jsonl_lines(
-    lines: Iterable[str], label: str, fields: JsonlFields, max_inline: int, *, first_line: int = 1
+    lines: Iterable[str | LongLine], label: str, fields: JsonlFields, max_inline: int, *,
+    first_line: int = 1,
 ) -> Iterator[SourceItem | SourceProblem]:
-    """Items from JSONL ``lines``; ``label`` names the input in sources, keys and messages."""
+    """Items from JSONL ``lines`` (read with ``bounded_lines``: a ``LongLine`` is refused);
+    ``label`` names the input in sources, keys and messages."""
     for number, line in enumerate(lines, start=first_line):
-        if line.strip():
+        if isinstance(line, LongLine):
+            yield _too_long(f"{label}#{number}", line, line_limit(max_inline))
+        elif line.strip():
             yield _line_result(line, f"{label}#{number}", label, number, fields, max_inline)
 
 
-def _decoded(
-    lines: Iterator[bytes | _LongLine], label: str, limit: int
-) -> Iterator[str | SourceProblem]:
-    for number, line in enumerate(lines, start=1):
-        if isinstance(line, _LongLine):
-            where = f"{label}#{number}"
-            yield SourceProblem(
-                where, "too_large",
-                f"{where}: a line of {line.size} bytes or more, over the {limit}-byte line "
-                f"limit ({ESCAPE_FACTOR} x {MAX_BYTES_SETTING}, room for JSON escaping)")
-        else:
-            yield line.decode("utf-8", errors="replace")
+def _decoded(lines: Iterator[bytes | LongLine]) -> Iterator[str | LongLine]:
+    for line in lines:
+        yield line if isinstance(line, LongLine) else line.decode("utf-8", errors="replace")
 
 
 def iter_jsonl_file(
@@ -146,16 +157,9 @@ def iter_jsonl_file(
 ) -> Iterator[SourceItem | SourceProblem]:
     """Items from a ``.jsonl``/``.ndjson`` file, gzipped or not, read one line at a time."""
     resolved = path.resolve()
-    label = str(resolved)
-    limit = line_limit(max_inline)
     handle: BinaryIO = (
         cast(BinaryIO, gzip.GzipFile(resolved, "rb")) if resolved.name.lower().endswith(".gz")
         else resolved.open("rb"))
     with handle:
-        for number, line in enumerate(_decoded(_bounded_lines(handle, limit), label, limit),
-                                      start=1):
-            if isinstance(line, SourceProblem):
-                yield line
-            elif line.strip():
-                yield _line_result(line, f"{label}#{number}", label, number, fields,
-                                   max_inline)
+        lines = _decoded(bounded_lines(handle.readline, line_limit(max_inline)))
+        yield from iter_jsonl_lines(lines, str(resolved), fields, max_inline)

@@ -4,6 +4,7 @@ the limit, and the items around it are still read."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import tracemalloc
 import zlib
@@ -150,3 +151,32 @@ def test_a_gzip_feed_bomb_is_refused_with_bounded_memory(tmp_path: Path) -> None
     assert results[0].reason == "too_large" and str(feed) in results[0].message
     assert "NEWSFLOW_FETCH__MAX_BYTES" in results[0].message
     assert peak < 32 << 20, f"peak {peak} bytes"
+
+
+class _CountingStdin(io.StringIO):
+    """stdin that remembers the longest string a single read handed out."""
+
+    longest = 0
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        line = super().readline(-1 if size is None else size)
+        self.longest = max(self.longest, len(line))
+        return line
+
+    def __next__(self) -> str:
+        line = super().__next__()
+        self.longest = max(self.longest, len(line))
+        return line
+
+
+def test_an_overlong_jsonl_line_on_stdin_is_refused_in_bounded_pieces() -> None:
+    limit = 10_000
+    long_line = json.dumps({"text": "a" * (40 * limit)})
+    stdin = _CountingStdin(json.dumps(GOOD) + "\n" + long_line + "\n" + json.dumps(
+        {"text": GOOD["text"] + " Once more."}) + "\n")
+    results = list(iter_sources(["-"], stdin=stdin, max_inline_bytes=limit))
+    assert [type(r).__name__ for r in results] == ["SourceItem", "SourceProblem", "SourceItem"]
+    problem = results[1]
+    assert isinstance(problem, SourceProblem) and problem.reason == "too_large"
+    assert "stdin#2" in problem.message and "NEWSFLOW_FETCH__MAX_BYTES" in problem.message
+    assert stdin.longest < len(long_line)
