@@ -101,7 +101,9 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (inputs / "link.html").symlink_to(outside / "secret.html")
 
     env = _env(workdir)
-    done = subprocess.run([sys.executable, "-m", "workers", "run", str(SEEDS), str(inputs)],
+    # A folder skips a .json without an article field; named, it is an article.
+    done = subprocess.run([sys.executable, "-m", "workers", "run", str(SEEDS), str(inputs),
+                           str(inputs / "nested-article.json")],
                           env=env, cwd=workdir, capture_output=True, text=True,
                           timeout=WAIT_S * 2, check=False)
     return {"run": done, "rows": _rows(workdir), "inputs": inputs, "outside": outside}

@@ -6,11 +6,17 @@ default settings (no ``NEWSFLOW_FETCH__ALLOWED_ROOTS``). Workers now read only f
 producer admitted: the item's ledger row, written by the producer before it sent anything,
 must name the same file. A forged message ends ``rejected`` (``not_admitted``) naming the
 path, nothing of the file is stored, and the real articles around it are stored.
+
+In the same run, 100,000-level nested JSON is pushed onto the queues, as a bare queue item
+and as a task message's body: the worker must refuse both and keep consuming (Python's JSON
+parser raises ``RecursionError`` on it, which is no ``ValueError``).
 """
 
 from __future__ import annotations
 
 import pytest
+import redis
+from kombu import Connection, Exchange
 from sqlalchemy import text
 
 from config.settings import load_settings
@@ -41,7 +47,19 @@ def test_a_pushed_message_naming_etc_passwd_is_refused(make_stack: MakeStack) ->
     forged = Article(id=FORGED_ID, source="/etc/passwd", source_kind="file")
     chain_from(app, "fetch", [encode(forged)], local_fetch_in_clean=True).apply_async()
 
+    nested = "[" * 100_000 + "]" * 100_000
+    redis.Redis.from_url(stack.redis.url).lpush("newsflow.clean", nested)
+    with Connection(stack.redis.url) as conn:
+        queue = "newsflow.clean"
+        conn.Producer().publish(nested, exchange=Exchange(queue, type="direct"),
+                                routing_key=queue, content_type="application/json",
+                                content_encoding="utf-8", serializer=None,
+                                headers={"task": "newsflow.clean", "id": "n" * 32,
+                                         "lang": "py", "retries": 0, "argsrepr": "",
+                                         "kwargsrepr": ""})
+
     stack.wait_terminal(len(articles) + 1)
+    assert all(worker.process.poll() is None for worker in stack.workers), stack.worker_tail()
     with stack.engine.connect() as conn:
         row = conn.execute(text("SELECT state, stage, reason, error FROM items WHERE id = :i"),
                            {"i": FORGED_ID}).one()
