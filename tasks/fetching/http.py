@@ -15,7 +15,7 @@ import contextlib
 import email.utils
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC
@@ -33,6 +33,7 @@ from tasks.errors import (
     UnsupportedContent,
 )
 from tasks.fetching.document import FormatHint
+from tasks.fetching.inflate import ACCEPT_ENCODING, read_inflated
 from tasks.fetching.ssrf import resolve_checked
 from tasks.fetching.transport import PinnedBackend, PinnedTransport
 
@@ -111,18 +112,21 @@ def _check_status(response: httpx.Response, url: str) -> None:
 
 def _read_body(response: httpx.Response, url: str, max_bytes: int, deadline: float) -> bytes:
     declared = response.headers.get("content-length", "")
+    encoding = response.headers.get("content-encoding", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise InputTooLarge(f"{url}: Content-Length {declared} is over the {max_bytes} limit")
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            raise InputTooLarge(f"{url}: body is over the {max_bytes}-byte limit")
-        if time.monotonic() > deadline:
-            # Per-read timeouts do not stop a server that trickles one byte at a time (the
-            # transport's reads end by the deadline too; this catches a fast, endless body).
-            raise httpx.ReadTimeout("the fetch deadline has passed")
-    return bytes(body)
+
+    def raw() -> Iterator[bytes]:
+        for chunk in response.iter_raw():
+            yield chunk
+            if time.monotonic() > deadline:
+                # Per-read timeouts do not stop a server that trickles one byte at a time
+                # (the transport's reads end by the deadline too; this catches a fast,
+                # endless body).
+                raise httpx.ReadTimeout("the fetch deadline has passed")
+
+    # Raw bytes, inflated here with a bound (httpx would inflate a whole chunk at once).
+    return read_inflated(raw(), encoding, url, max_bytes)
 
 
 def _hop(
@@ -140,7 +144,8 @@ def _hop(
     port = url.port or (443 if url.scheme == "https" else 80)
     addresses = resolve_checked(host, port, settings.allow_private_hosts)
     backend = PinnedBackend(host, addresses, deadline)
-    headers = {"User-Agent": settings.user_agent, "Accept": ", ".join(_CONTENT_TYPES)}
+    headers = {"User-Agent": settings.user_agent, "Accept": ", ".join(_CONTENT_TYPES),
+               "Accept-Encoding": ACCEPT_ENCODING}
     guard = gate(host) if gate is not None else contextlib.nullcontext()
     with (
         httpx.Client(
