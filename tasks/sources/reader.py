@@ -76,7 +76,7 @@ def _container(
     else:
         from tasks.sources.sitemaps import iter_sitemap
 
-        yield from iter_sitemap(path)
+        yield from iter_sitemap(path, max_inline)
 
 
 def _from_path(

@@ -12,6 +12,11 @@ An index is input like any other, so its children are confined: a child must res
 ``../`` and a symlink leading out are refused as ``forbidden`` (issue 16: the producer read
 them anywhere on disk). Each child is parsed on its own: a malformed child is one problem,
 and the index's other children are still read.
+
+Each sitemap is bounded in bytes after decompression (``FILE_FACTOR`` times
+``NEWSFLOW_FETCH__MAX_BYTES``; the sitemap protocol itself caps a file at 50 MB): the XML
+parser holds one element's text whole, so one endless ``<loc>`` in a small gzip file would
+otherwise be held whole.
 """
 
 from __future__ import annotations
@@ -25,13 +30,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from tasks.models import SourceHints
-from tasks.sources.items import SourceItem, SourceProblem, url_key
+from tasks.sources.items import MAX_BYTES_SETTING, SourceItem, SourceProblem, url_key
 
-__all__ = ["MAX_INDEX_DEPTH", "iter_sitemap"]
+__all__ = ["FILE_FACTOR", "MAX_INDEX_DEPTH", "iter_sitemap"]
 
 logger = logging.getLogger(__name__)
 
 MAX_INDEX_DEPTH = 3
+FILE_FACTOR = 10
 Result = SourceItem | SourceProblem
 
 
@@ -47,10 +53,37 @@ def _child_text(element: ET.Element, path: tuple[str, ...]) -> str | None:
     return text or None
 
 
-def _open(path: Path) -> io.BufferedIOBase:
-    if path.name.lower().endswith(".gz"):
-        return gzip.GzipFile(path, "rb")
-    return path.open("rb")
+class _TooLarge(Exception):
+    pass
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only stream that raises ``_TooLarge`` past ``limit`` bytes."""
+
+    def __init__(self, inner: io.BufferedIOBase, limit: int) -> None:
+        self.inner = inner
+        self.limit = limit
+        self.seen = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(min(size, 1 << 16) if size >= 0 else 1 << 16)
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise _TooLarge
+        return data
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def _open(path: Path, limit: int) -> _Bounded:
+    inner: io.BufferedIOBase = (gzip.GzipFile(path, "rb") if path.name.lower().endswith(".gz")
+                                else path.open("rb"))
+    return _Bounded(inner, limit)
 
 
 def _url_item(element: ET.Element, where: str) -> Result:
@@ -93,7 +126,7 @@ def _child(loc: str, index: Path, root: Path) -> Path | SourceProblem:
     return resolved
 
 
-def _walk(path: Path, depth: int, seen: set[Path], root: Path) -> Iterator[Result]:
+def _walk(path: Path, depth: int, seen: set[Path], root: Path, limit: int) -> Iterator[Result]:
     resolved = path.resolve()
     if resolved in seen:
         yield SourceProblem(str(path), "cycle", f"{path}: sitemap index refers to itself")
@@ -102,7 +135,7 @@ def _walk(path: Path, depth: int, seen: set[Path], root: Path) -> Iterator[Resul
     children: list[str] = []
     count = 0
     try:
-        with _open(resolved) as handle:
+        with _open(resolved, limit) as handle:
             for _event, element in ET.iterparse(handle, events=("end",)):
                 tag = _local(element.tag)
                 if tag == "url":
@@ -117,6 +150,10 @@ def _walk(path: Path, depth: int, seen: set[Path], root: Path) -> Iterator[Resul
     except ET.ParseError as exc:
         # The <url>s read so far stay items; the children listed so far are still read.
         yield SourceProblem(str(path), "invalid_sitemap", f"{path}: malformed XML ({exc})")
+    except _TooLarge:
+        yield SourceProblem(str(path), "too_large",
+                            f"{path}: the sitemap has more than {limit} bytes (decompressed), "
+                            f"over its limit ({FILE_FACTOR} x {MAX_BYTES_SETTING})")
     for loc in children:
         child = _child(loc, resolved, root)
         if isinstance(child, SourceProblem):
@@ -124,9 +161,10 @@ def _walk(path: Path, depth: int, seen: set[Path], root: Path) -> Iterator[Resul
         elif depth >= MAX_INDEX_DEPTH:
             yield SourceProblem(loc, "too_deep", f"{loc}: sitemap indexes nested too deep")
         else:
-            yield from _walk(child, depth + 1, seen, root)
+            yield from _walk(child, depth + 1, seen, root, limit)
 
 
-def iter_sitemap(path: Path) -> Iterator[Result]:
-    """One URL item per ``<url>`` in the sitemap (or, through an index, its local children)."""
-    yield from _walk(path, 0, set(), path.resolve().parent)
+def iter_sitemap(path: Path, max_inline: int) -> Iterator[Result]:
+    """One URL item per ``<url>`` in the sitemap (or, through an index, its local children);
+    each file at most ``FILE_FACTOR * max_inline`` bytes once decompressed."""
+    yield from _walk(path, 0, set(), path.resolve().parent, FILE_FACTOR * max_inline)

@@ -180,3 +180,49 @@ def test_an_overlong_jsonl_line_on_stdin_is_refused_in_bounded_pieces() -> None:
     assert isinstance(problem, SourceProblem) and problem.reason == "too_large"
     assert "stdin#2" in problem.message and "NEWSFLOW_FETCH__MAX_BYTES" in problem.message
     assert stdin.longest < len(long_line)
+
+
+def test_a_gzip_sitemap_bomb_is_refused_with_bounded_memory(tmp_path: Path) -> None:
+    sitemap = tmp_path / "sitemap.xml.gz"
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    with sitemap.open("wb") as handle:
+        handle.write(compressor.compress(
+            f'<?xml version="1.0"?><urlset {NS}><url><loc>https://n.example/1</loc></url>'
+            "<url><loc>https://n.example/".encode()))
+        for _ in range(64):
+            handle.write(compressor.compress(b"a" * (1 << 20)))
+        handle.write(compressor.compress(b"</loc></url></urlset>") + compressor.flush())
+    tracemalloc.start()
+    try:
+        results = list(iter_sources([str(sitemap)], max_inline_bytes=1 << 20))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [type(r).__name__ for r in results] == ["SourceItem", "SourceProblem"]
+    problem = results[1]
+    assert isinstance(problem, SourceProblem) and problem.reason == "too_large"
+    assert str(sitemap) in problem.message and "NEWSFLOW_FETCH__MAX_BYTES" in problem.message
+    assert peak < 32 << 20, f"peak {peak} bytes"
+
+
+def test_the_progress_estimate_counts_a_gzip_feed_bomb_in_bounded_memory(
+        tmp_path: Path) -> None:
+    from tasks.sources.estimate import estimate_items
+
+    feed = tmp_path / "feed.rss.gz"
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    with feed.open("wb") as handle:
+        handle.write(compressor.compress(b'<?xml version="1.0"?><rss version="2.0"><channel>'
+                                         b"<item><title>one</title></item><title>"))
+        for _ in range(64):
+            handle.write(compressor.compress(b"a" * (1 << 20)))
+        handle.write(compressor.compress(b"</title><item><title>two</title></item>"
+                                         b"</channel></rss>") + compressor.flush())
+    tracemalloc.start()
+    try:
+        estimate = estimate_items([str(feed)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert estimate in (2, None)
+    assert peak < 16 << 20, f"peak {peak} bytes"
