@@ -10,9 +10,19 @@ path, nothing of the file is stored, and the real articles around it are stored.
 In the same run, 100,000-level nested JSON is pushed onto the queues, as a bare queue item
 and as a task message's body: the worker must refuse both and keep consuming (Python's JSON
 parser raises ``RecursionError`` on it, which is no ``ValueError``).
+
+A server that trickles its headers, one byte every 0.2 s, shares a fetch message with seven
+good URLs: the overall fetch deadline (``NEWSFLOW_FETCH__DEADLINE_S``) rejects it as
+``too_slow`` naming the setting, and the seven are stored.
 """
 
 from __future__ import annotations
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import redis
@@ -22,6 +32,7 @@ from sqlalchemy import text
 from config.settings import load_settings
 from tasks.codec import encode
 from tasks.models import Article
+from tests.conftest import CORPUS_DEV
 from tests.integration.faults.conftest import MakeStack
 from tests.integration.faults.harness import article_batch
 
@@ -72,3 +83,64 @@ def test_a_pushed_message_naming_etc_passwd_is_refused(make_stack: MakeStack) ->
     audit = stack.audit("hostile: a pushed message naming /etc/passwd",
                         [*articles, "/etc/passwd"])
     assert audit.rejected == 1 and audit.dead == 0
+
+
+class _Pages(BaseHTTPRequestHandler):
+    """Real corpus pages at /page-N.html; /slow.html trickles its headers a byte at a time."""
+
+    pages: ClassVar[list[bytes]] = []
+
+    def do_GET(self) -> None:
+        try:
+            if self.path == "/slow.html":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: ")
+                for _ in range(3000):
+                    self.wfile.write(b"b")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+                return
+            page = self.pages[int(self.path.split("-")[1].split(".")[0])]
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+        except OSError:
+            return  # the client hung up: what the fetch deadline is for
+
+    def log_message(self, *_: object) -> None:
+        return
+
+
+def test_a_trickling_url_in_a_message_of_good_urls_is_rejected_too_slow(
+        make_stack: MakeStack, tmp_path: Path) -> None:
+    stack = make_stack(fetch__deadline_s="5", fetch__allow_private_hosts='["127.0.0.1"]',
+                       fetch__per_domain_rate="100", fetch__per_domain_concurrency="8")
+    pages = sorted(CORPUS_DEV.glob("*.html"), key=lambda p: (p.stat().st_size, p.name))[20:27]
+    _Pages.pages = [p.read_bytes() for p in pages]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        # One micro-batch of 8 URLs (pipeline.batch_size): the slow one shares a fetch
+        # message with seven good ones.
+        urls = [f"{base}/page-{n}.html" for n in range(3)] + [f"{base}/slow.html"] + [
+            f"{base}/page-{n}.html" for n in range(3, 7)]
+        listing = tmp_path / "urls.txt"
+        listing.write_text("\n".join(urls) + "\n")
+        stack.start_worker()
+        stack.enqueue(f"@{listing}")
+        stack.wait_terminal(len(urls))
+    finally:
+        server.shutdown()
+        server.server_close()
+    with stack.engine.connect() as conn:
+        rows = {r.source: r for r in conn.execute(text(
+            "SELECT source, state, reason, error FROM items"))}
+    slow = rows[f"{base}/slow.html"]
+    print(f"[faults] trickling headers: {slow.state}: {slow.reason}: {slow.error}")
+    assert (slow.state, slow.reason) == ("rejected", "too_slow")
+    assert "NEWSFLOW_FETCH__DEADLINE_S" in slow.error and "slow.html" in slow.error
+    audit = stack.audit("hostile: a URL trickling its headers among 7 good URLs", urls)
+    assert audit.stored + audit.duplicate == 7 and audit.rejected == 1 and audit.dead == 0
