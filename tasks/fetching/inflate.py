@@ -29,6 +29,11 @@ def _decompressor(encoding: str, url: str) -> zlib._Decompress | None:
     raise UnsupportedContent(f"{url}: content encoding {encoding!r} is not gzip or deflate")
 
 
+def _has_zlib_header(data: bytes) -> bool:
+    """RFC 1950: compression method 8 and a header checksum divisible by 31."""
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+
+
 def read_inflated(chunks: Iterable[bytes], encoding: str, url: str, max_bytes: int) -> bytes:
     """The body from raw ``chunks``, inflated per ``encoding``; InputTooLarge as soon as it
     would pass ``max_bytes``."""
@@ -41,12 +46,17 @@ def read_inflated(chunks: Iterable[bytes], encoding: str, url: str, max_bytes: i
             raise InputTooLarge(f"{url}: body is over the {max_bytes}-byte limit"
                                 + (" once decompressed" if inflater is not None else ""))
 
+    first = True
     for chunk in chunks:
         if inflater is None:
             add(chunk)
             continue
         data = chunk
         try:
+            if first and encoding.strip().lower() == "deflate" and not _has_zlib_header(data):
+                # "deflate" should be zlib-wrapped; servers have long sent raw deflate too.
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            first = False
             while data:
                 add(inflater.decompress(data, max_bytes + 1 - len(body)))
                 data = inflater.unconsumed_tail

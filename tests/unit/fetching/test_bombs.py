@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import tracemalloc
+import zlib
 
 import pytest
 
@@ -38,5 +39,17 @@ def test_a_gzip_bomb_body_is_refused_without_being_inflated() -> None:
 
 def test_a_gzipped_page_is_still_read() -> None:
     with local_server({"/page": _gzipped(PAGE)}) as server:
+        got = fetch_url(server.url("/page"), FetchSettings(allow_private_hosts=["127.0.0.1"]))
+    assert got.content == PAGE
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib", "raw"])
+def test_a_deflate_page_is_read_with_or_without_its_zlib_header(wbits: int) -> None:
+    # RFC 9110's "deflate" is zlib-wrapped, but servers have long sent raw deflate too.
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    body = packer.compress(PAGE) + packer.flush()
+    answer = Answer(200, body, {"Content-Type": "text/html; charset=utf-8",
+                                "Content-Encoding": "deflate"})
+    with local_server({"/page": answer}) as server:
         got = fetch_url(server.url("/page"), FetchSettings(allow_private_hosts=["127.0.0.1"]))
     assert got.content == PAGE
