@@ -35,11 +35,17 @@ class SettingsError(RuntimeError):
 
 class FetchSettings(BaseModel):
     timeout_s: float = Field(20.0, gt=0, description="connect+read timeout per request")
+    # The whole download (every redirect hop, headers and body) must end by then: a server
+    # that trickles a byte now and then never trips timeout_s, and held a worker process
+    # until the task's time limit (issue 16). Keep it under celery.soft_time_limit_s.
+    deadline_s: float = Field(30.0, gt=0, description="overall time for one URL's download")
     max_bytes: int = Field(10 * 1024 * 1024, gt=0, description="larger inputs are rejected")
     max_redirects: int = Field(5, ge=0)
     user_agent: str = "newsflow/0.1 (+https://example.invalid/newsflow)"
-    # Files are read only below these roots; empty means "no restriction" (the embedded
-    # `newsflow run` fills it with the folders the user named).
+    # Files are read only below these roots; empty means no root restriction, but a worker
+    # still reads only files the producer admitted (the item's ledger row names the file:
+    # workers/runtime/admission.py). `newsflow run` uses these when set, else the folders
+    # the user named, never both.
     allowed_roots: list[Path] = Field(default_factory=list)
     # SSRF guard: hosts/networks that may be fetched although they are private or loopback.
     allow_private_hosts: list[str] = Field(default_factory=list)

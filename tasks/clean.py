@@ -47,7 +47,10 @@ def _content(article: Article) -> tuple[str, str, str | None]:
 
 
 def _clean_html(article: Article, content: str, url: str | None, mode: str) -> list[str]:
-    page = extract_html(content, url, mode)
+    try:
+        page = extract_html(content, url, mode)
+    except UnsupportedContent as exc:
+        raise UnsupportedContent(f"{article.source}: {exc}") from exc
     logger.debug(
         "article %s: html extracted in %s mode (%d passes)", article.id, page.mode, page.passes
     )

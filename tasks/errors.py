@@ -20,6 +20,7 @@ __all__ = [
     "BinaryInput",
     "DatabaseBusy",
     "EmptyInput",
+    "FetchTooSlow",
     "ForbiddenSource",
     "InputTooLarge",
     "NetworkError",
@@ -93,6 +94,13 @@ class BinaryInput(PermanentError):
 
 class InputTooLarge(PermanentError):
     reason = "too_large"
+
+
+class FetchTooSlow(PermanentError):
+    """A download that did not end within the overall fetch deadline (a server trickling its
+    headers or body): permanent, as the same server would hold the next attempt as long."""
+
+    reason = "too_slow"
 
 
 class UnsupportedContent(PermanentError):

@@ -31,8 +31,9 @@ class Channel(redis.Channel):
     def _brpop_read(self, **options: Any) -> bool:
         try:
             return bool(super()._brpop_read(**options))  # type: ignore[no-untyped-call]
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            # ValueError covers invalid JSON and bytes that are not UTF-8.
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            # ValueError covers invalid JSON and bytes that are not UTF-8; RecursionError,
+            # JSON nested deeper than the parser follows (100,000 '[' stopped the worker).
             log.error("dropped a queue item that is not a kombu message: %s: %s",
                       type(exc).__name__, str(exc)[:200])
             return True

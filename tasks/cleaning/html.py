@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from trafilatura import load_html
 
@@ -29,9 +30,19 @@ class HtmlResult:
     passes: int = 1
 
 
+def _load(html: str) -> Any:  # an lxml HtmlElement or None (lxml ships no type stubs)
+    tree = load_html(html)
+    if tree is None:
+        # trafilatura refuses a document of one element ("<p>...</p>" alone: a JSONL html
+        # field, a feed entry) as "not valid HTML"; its documented remedy is to wrap the
+        # fragment. Real data, not noise: issue 16 lost such articles.
+        tree = load_html(f"<html><body>{html}</body></html>")
+    return tree
+
+
 def extract_html(html: str, url: str | None, mode: str = "balanced") -> HtmlResult:
     """Extract the main text and metadata of one page; raise if it cannot be parsed."""
-    tree = load_html(html)
+    tree = _load(html)
     if tree is None:
         raise UnsupportedContent("HTML could not be parsed")
     fields, sources = page_fields(tree, url)

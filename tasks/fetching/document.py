@@ -14,6 +14,7 @@ from typing import Literal
 from tasks.errors import BinaryInput, EmptyInput, NotAnArticle
 from tasks.fetching.decode import decode_bytes
 from tasks.fetching.sniff import check_not_binary, html_lang, looks_like_html
+from tasks.json_input import JsonTooDeep, loads_untrusted
 from tasks.models import RawDocument
 
 __all__ = [
@@ -56,7 +57,9 @@ def _content_type(text: str, fmt: FormatHint) -> Literal["html", "text"]:
 
 def _from_json(text: str, source: str) -> tuple[str, Literal["html", "text"], dict[str, str]]:
     try:
-        obj = json.loads(text)
+        obj = loads_untrusted(text)
+    except JsonTooDeep as exc:
+        raise NotAnArticle(f"{source}: {exc}", reason="too_deep") from None
     except json.JSONDecodeError as exc:
         raise NotAnArticle(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
     if not isinstance(obj, dict):

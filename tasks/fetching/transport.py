@@ -7,12 +7,17 @@ dials the pinned addresses for the one host it was built for (any other host is 
 Everything above the socket is unchanged: the Host header, TLS SNI and certificate
 verification still use the host name, so HTTPS stays correct. One transport serves one
 request hop, so each redirect is checked and pinned afresh.
+
+The backend also enforces the fetch's overall deadline: every connect and every socket read
+waits at most until then, so a server that sends a byte of its headers or body just before
+each per-read timeout is cut off at the deadline (httpx's timeouts are per operation only).
 """
 
 from __future__ import annotations
 
 import logging
 import ssl
+import time
 import typing
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
@@ -22,7 +27,7 @@ import httpx
 
 from tasks.fetching.ssrf import IPAddress
 
-__all__ = ["PinnedBackend", "PinnedTransport", "default_ssl_context"]
+__all__ = ["DeadlineStream", "PinnedBackend", "PinnedTransport", "default_ssl_context"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +39,56 @@ def default_ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-class PinnedBackend(httpcore.SyncBackend):
-    """Dial the pinned addresses of ``host``, whatever DNS would say now."""
+def _until(deadline: float | None, timeout: float | None) -> float | None:
+    """``timeout`` shortened to what is left before ``deadline`` (a ``time.monotonic()``);
+    ``ReadTimeout`` when nothing is left."""
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the fetch deadline has passed")
+    return left if timeout is None else min(timeout, left)
 
-    def __init__(self, host: str, addresses: Sequence[IPAddress]) -> None:
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write ends by the deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float | None) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _until(self._deadline, timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _until(self._deadline, timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname,
+                                     _until(self._deadline, timeout))
+        return DeadlineStream(tls, self._deadline)
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._stream.get_extra_info(info)
+
+
+class PinnedBackend(httpcore.SyncBackend):
+    """Dial the pinned addresses of ``host``, whatever DNS would say now, and end every
+    socket operation by ``deadline`` (a ``time.monotonic()`` value; None: no deadline)."""
+
+    def __init__(self, host: str, addresses: Sequence[IPAddress],
+                 deadline: float | None = None) -> None:
         self.host = host.lower().strip("[]")
         self.addresses = list(addresses)
+        self.deadline = deadline
         self.dialled: list[str] = []  # for tests and logs: where we really connected
 
     def connect_tcp(
@@ -56,13 +105,14 @@ class PinnedBackend(httpcore.SyncBackend):
         for address in self.addresses:
             try:
                 stream = super().connect_tcp(
-                    str(address), port, timeout, local_address, socket_options
+                    str(address), port, _until(self.deadline, timeout), local_address,
+                    socket_options,
                 )
             except httpcore.ConnectError as exc:
                 last = exc
                 continue
             self.dialled.append(str(address))
-            return stream
+            return DeadlineStream(stream, self.deadline)
         raise httpcore.ConnectError(f"cannot connect to {host}: {last}")
 
 

@@ -24,6 +24,7 @@ __all__ = ["estimate_items"]
 logger = logging.getLogger(__name__)
 
 _BLOCK = 1 << 20
+_TAG_OVERLAP = 64  # longer than any entry tag the patterns match
 _ENTRY_TAGS = {
     "feed": re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>]"),
     "sitemap": re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?url[\s>]"),
@@ -52,14 +53,25 @@ def _count_lines(path: Path, deadline: float) -> int:
     return lines + (last != b"\n")
 
 
-def _count_entries(path: Path, kind: InputKind) -> int:
-    with _open(path) as handle:
-        data = handle.read()
-    if _INDEX_TAG.search(data[:65536]):
-        raise _Unknown(f"{path}: a sitemap index")
+def _count_entries(path: Path, kind: InputKind, deadline: float) -> int:
+    """Entry tags counted block by block: a gzip feed bomb is never held whole."""
     if path.suffix.lower() == ".json":
         raise _Unknown(f"{path}: a JSON feed")
-    return len(_ENTRY_TAGS[kind].findall(data))
+    tag = _ENTRY_TAGS[kind]
+    count, tail, first = 0, b"", True
+    with _open(path) as handle:
+        while block := handle.read(_BLOCK):
+            if first and _INDEX_TAG.search(block[:65536]):
+                raise _Unknown(f"{path}: a sitemap index")
+            first = False
+            data = tail + block
+            # A tag cut by the block boundary is counted in the next round, with the tail.
+            cut = max(len(data) - _TAG_OVERLAP, 0)
+            count += sum(1 for m in tag.finditer(data) if m.start() < cut)
+            tail = data[cut:]
+            if time.monotonic() > deadline:
+                raise TimeoutError
+    return count + len(tag.findall(tail))
 
 
 def _count_file(path: Path, kind: InputKind | None, deadline: float) -> int:
@@ -70,7 +82,7 @@ def _count_file(path: Path, kind: InputKind | None, deadline: float) -> int:
     if kind == "jsonl":
         return _count_lines(path, deadline)
     if kind in ("feed", "sitemap"):
-        return _count_entries(path, kind)
+        return _count_entries(path, kind, deadline)
     raise _Unknown(f"{path}: {kind} records are not counted")
 
 

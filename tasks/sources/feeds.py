@@ -6,6 +6,10 @@ item when the feed carries its full content (at least FULL_CONTENT_MIN_CHARS of 
 teaser is not mistaken for the article), otherwise a URL item; either way it carries the
 entry's title, date and link and the feed's title and language as hints. Only local feed
 files are read: the producer never downloads.
+
+A feed is read whole (feedparser and ``json`` need all of it), so it is bounded first:
+at most ``FEED_FACTOR`` times ``NEWSFLOW_FETCH__MAX_BYTES`` after decompression, read a
+chunk at a time, so a gzip bomb is refused without being held (issue 16).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from tasks.json_input import JsonTooDeep, loads_untrusted
 from tasks.models import SourceHints
 from tasks.sources.items import (
+    MAX_BYTES_SETTING,
     SourceItem,
     SourceProblem,
     content_digest,
@@ -32,11 +38,13 @@ from tasks.sources.items import (
     url_key,
 )
 
-__all__ = ["FULL_CONTENT_MIN_CHARS", "iter_feed"]
+__all__ = ["FEED_FACTOR", "FULL_CONTENT_MIN_CHARS", "iter_feed"]
 
 logger = logging.getLogger(__name__)
 
 FULL_CONTENT_MIN_CHARS = 500
+# A feed holds many entries, each up to the content limit: it may be this many times it.
+FEED_FACTOR = 10
 _TAG_RE = re.compile(r"<[^>]+>")
 Result = SourceItem | SourceProblem
 
@@ -74,11 +82,24 @@ def _entry_item(
     return SourceProblem(where, "no_link", f"{where}: entry without a link or full content")
 
 
+def _read_bounded(path: Path, max_inline: int) -> bytes | SourceProblem:
+    limit = FEED_FACTOR * max_inline
+    handle = gzip.GzipFile(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+    with handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        return SourceProblem(str(path), "too_large",
+                             f"{path}: the feed has more than {limit} bytes (decompressed), "
+                             f"over its limit ({FEED_FACTOR} x {MAX_BYTES_SETTING})")
+    return data
+
+
 def _xml_feed(path: Path, max_inline: int) -> Iterator[Result]:
     # Bytes, never the path: feedparser fetches strings that look like URLs.
-    data = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        data = gzip.decompress(data)
+    data = _read_bounded(path, max_inline)
+    if isinstance(data, SourceProblem):
+        yield data
+        return
     parsed: Any = feedparser.parse(data)
     if not parsed.entries and parsed.bozo:
         yield SourceProblem(str(path), "invalid_feed", f"{path}: {parsed.bozo_exception}")
@@ -111,8 +132,15 @@ def _xml_feed(path: Path, max_inline: int) -> Iterator[Result]:
 
 
 def _json_feed(path: Path, max_inline: int) -> Iterator[Result]:
+    data = _read_bounded(path, max_inline)
+    if isinstance(data, SourceProblem):
+        yield data
+        return
     try:
-        feed = json.loads(path.read_bytes())
+        feed = loads_untrusted(data)
+    except JsonTooDeep as exc:
+        yield SourceProblem(str(path), "too_deep", f"{path}: {exc}")
+        return
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         yield SourceProblem(str(path), "invalid_feed", f"{path}: not a JSON Feed ({exc})")
         return

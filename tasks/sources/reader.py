@@ -76,7 +76,7 @@ def _container(
     else:
         from tasks.sources.sitemaps import iter_sitemap
 
-        yield from iter_sitemap(path)
+        yield from iter_sitemap(path, max_inline)
 
 
 def _from_path(
@@ -165,21 +165,25 @@ def _list_file(spec: str, fields: JsonlFields, max_inline: int) -> Iterator[Resu
 
 
 def _stdin(stream: TextIO, fields: JsonlFields, max_inline: int) -> Iterator[Result]:
-    first, number = "", 0
-    for line in stream:
+    # Read with a bound: one endless line on stdin must not be held whole (issue 16).
+    from tasks.sources.jsonl import LongLine, bounded_lines, iter_jsonl_lines, line_limit
+
+    lines = bounded_lines(stream.readline, line_limit(max_inline))
+    first: str | LongLine = ""
+    number = 0
+    for line in lines:
         number += 1
-        if line.strip():
+        if isinstance(line, LongLine) or line.strip():
             first = line
             break
     if not first:
         return
-    lines = itertools.chain([first], stream)
-    if first.lstrip().startswith("{"):
-        from tasks.sources.jsonl import iter_jsonl_lines
-
-        yield from iter_jsonl_lines(lines, "stdin", fields, max_inline, first_line=number)
+    if isinstance(first, LongLine) or first.lstrip().startswith("{"):
+        yield from iter_jsonl_lines(itertools.chain([first], lines), "stdin", fields,
+                                    max_inline, first_line=number)
         return
-    for spec in _spec_lines(lines):
+    specs = (line for line in itertools.chain([first], lines) if isinstance(line, str))
+    for spec in _spec_lines(specs):
         if spec == "-":
             yield SourceProblem(spec, "unsupported", "'-' inside stdin means nothing")
         elif spec.startswith("@"):

@@ -6,6 +6,17 @@ otherwise ``<lastmod>`` is the date hint. A sitemap index lists child sitemaps; 
 does not download, so a child is read only when it is local: a ``file://`` URL, a relative
 path, or an http(s) URL whose file name sits next to the index (a mirrored site). Other
 children are reported as SourceProblems.
+
+An index is input like any other, so its children are confined: a child must resolve
+(symlinks followed) below the folder of the top index the user named; ``file:///etc/...``,
+``../`` and a symlink leading out are refused as ``forbidden`` (issue 16: the producer read
+them anywhere on disk). Each child is parsed on its own: a malformed child is one problem,
+and the index's other children are still read.
+
+Each sitemap is bounded in bytes after decompression (``FILE_FACTOR`` times
+``NEWSFLOW_FETCH__MAX_BYTES``; the sitemap protocol itself caps a file at 50 MB): the XML
+parser holds one element's text whole, so one endless ``<loc>`` in a small gzip file would
+otherwise be held whole.
 """
 
 from __future__ import annotations
@@ -19,13 +30,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from tasks.models import SourceHints
-from tasks.sources.items import SourceItem, SourceProblem, url_key
+from tasks.sources.items import MAX_BYTES_SETTING, SourceItem, SourceProblem, url_key
 
-__all__ = ["MAX_INDEX_DEPTH", "iter_sitemap"]
+__all__ = ["FILE_FACTOR", "MAX_INDEX_DEPTH", "iter_sitemap"]
 
 logger = logging.getLogger(__name__)
 
 MAX_INDEX_DEPTH = 3
+FILE_FACTOR = 10
 Result = SourceItem | SourceProblem
 
 
@@ -41,10 +53,37 @@ def _child_text(element: ET.Element, path: tuple[str, ...]) -> str | None:
     return text or None
 
 
-def _open(path: Path) -> io.BufferedIOBase:
-    if path.name.lower().endswith(".gz"):
-        return gzip.GzipFile(path, "rb")
-    return path.open("rb")
+class _TooLarge(Exception):
+    pass
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only stream that raises ``_TooLarge`` past ``limit`` bytes."""
+
+    def __init__(self, inner: io.BufferedIOBase, limit: int) -> None:
+        self.inner = inner
+        self.limit = limit
+        self.seen = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(min(size, 1 << 16) if size >= 0 else 1 << 16)
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise _TooLarge
+        return data
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def _open(path: Path, limit: int) -> _Bounded:
+    inner: io.BufferedIOBase = (gzip.GzipFile(path, "rb") if path.name.lower().endswith(".gz")
+                                else path.open("rb"))
+    return _Bounded(inner, limit)
 
 
 def _url_item(element: ET.Element, where: str) -> Result:
@@ -67,12 +106,27 @@ def _child_path(loc: str, index: Path) -> Path | None:
     if parts.scheme == "file":
         return Path(unquote(parts.path))
     if not parts.scheme:
-        return (index.parent / loc).resolve()
+        return index.parent / loc
     candidate = index.parent / Path(unquote(parts.path)).name
     return candidate if candidate.is_file() else None
 
 
-def _walk(path: Path, depth: int, seen: set[Path]) -> Iterator[Result]:
+def _child(loc: str, index: Path, root: Path) -> Path | SourceProblem:
+    """The local file of child ``loc``, or why it is not read."""
+    child = _child_path(loc, index)
+    if child is None or not child.is_file():
+        return SourceProblem(
+            loc, "not_found", f"{loc}: child sitemap not found locally (not downloaded)"
+        )
+    resolved = child.resolve()
+    if not resolved.is_relative_to(root):
+        return SourceProblem(
+            loc, "forbidden",
+            f"{loc}: child sitemap outside {root}, the folder of the index named ({resolved})")
+    return resolved
+
+
+def _walk(path: Path, depth: int, seen: set[Path], root: Path, limit: int) -> Iterator[Result]:
     resolved = path.resolve()
     if resolved in seen:
         yield SourceProblem(str(path), "cycle", f"{path}: sitemap index refers to itself")
@@ -80,33 +134,37 @@ def _walk(path: Path, depth: int, seen: set[Path]) -> Iterator[Result]:
     seen.add(resolved)
     children: list[str] = []
     count = 0
-    with _open(resolved) as handle:
-        for _event, element in ET.iterparse(handle, events=("end",)):
-            tag = _local(element.tag)
-            if tag == "url":
-                count += 1
-                yield _url_item(element, f"{path}#url{count}")
-                element.clear()
-            elif tag == "sitemap":
-                loc = _child_text(element, ("loc",))
-                if loc:
-                    children.append(loc)  # only locations: small even for big indexes
-                element.clear()
+    try:
+        with _open(resolved, limit) as handle:
+            for _event, element in ET.iterparse(handle, events=("end",)):
+                tag = _local(element.tag)
+                if tag == "url":
+                    count += 1
+                    yield _url_item(element, f"{path}#url{count}")
+                    element.clear()
+                elif tag == "sitemap":
+                    loc = _child_text(element, ("loc",))
+                    if loc:
+                        children.append(loc)  # only locations: small even for big indexes
+                    element.clear()
+    except ET.ParseError as exc:
+        # The <url>s read so far stay items; the children listed so far are still read.
+        yield SourceProblem(str(path), "invalid_sitemap", f"{path}: malformed XML ({exc})")
+    except _TooLarge:
+        yield SourceProblem(str(path), "too_large",
+                            f"{path}: the sitemap has more than {limit} bytes (decompressed), "
+                            f"over its limit ({FILE_FACTOR} x {MAX_BYTES_SETTING})")
     for loc in children:
-        child = _child_path(loc, resolved)
-        if child is None or not child.is_file():
-            yield SourceProblem(
-                loc, "not_found", f"{loc}: child sitemap not found locally (not downloaded)"
-            )
+        child = _child(loc, resolved, root)
+        if isinstance(child, SourceProblem):
+            yield child
         elif depth >= MAX_INDEX_DEPTH:
             yield SourceProblem(loc, "too_deep", f"{loc}: sitemap indexes nested too deep")
         else:
-            yield from _walk(child, depth + 1, seen)
+            yield from _walk(child, depth + 1, seen, root, limit)
 
 
-def iter_sitemap(path: Path) -> Iterator[Result]:
-    """One URL item per ``<url>`` in the sitemap (or, through an index, its local children)."""
-    try:
-        yield from _walk(path, 0, set())
-    except ET.ParseError as exc:
-        yield SourceProblem(str(path), "invalid_sitemap", f"{path}: malformed XML ({exc})")
+def iter_sitemap(path: Path, max_inline: int) -> Iterator[Result]:
+    """One URL item per ``<url>`` in the sitemap (or, through an index, its local children);
+    each file at most ``FILE_FACTOR * max_inline`` bytes once decompressed."""
+    yield from _walk(path, 0, set(), path.resolve().parent, FILE_FACTOR * max_inline)

@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from workers.cli.context import console, out, read_engine, settings_for, write_engine
+from workers.cli.context import (
+    EXIT_USAGE,
+    console,
+    out,
+    read_engine,
+    settings_for,
+    write_engine,
+)
 from workers.cli.ids import resolve_id
 from workers.cli.output import Column, print_rows
 from workers.logging_setup import mask_url
@@ -105,7 +112,18 @@ def replay(
     replayable = [r for r in rows if r.payload]
     articles = [decode(r.payload) for r in replayable]
     ledger.record_enqueued(engine, articles, [r.item_key for r in replayable])
-    send_articles(celery_app, settings, articles)
+    try:
+        send_articles(celery_app, settings, articles)
+    except Exception as exc:
+        # The rows are 'queued' again: mark them not sent, or neither `failed` nor `replay
+        # --unsent` would find them (issue 16).
+        ledger.record_sent_failure(engine, [a.id for a in articles], f"not sent: {exc}")
+        broker = mask_url(settings.broker_url.get_secret_value())
+        console.print(f"[red]replay failed:[/red] the broker {broker} refused the items "
+                      f"({exc}); {len(articles)} items stay queued as not sent: "
+                      "`newsflow replay --unsent` sends them once the broker is back",
+                      soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from exc
     skipped = len(rows) - len(replayable)
     console.print(f"replayed {len(articles)} items" + (f", {skipped} without payload (producer-side"
                                                        " rejections: fix the source)" if skipped

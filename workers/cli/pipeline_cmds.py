@@ -4,6 +4,7 @@ bring the schema up to date first (the worker does in each process, ``workers.ru
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -31,17 +32,20 @@ PathsArg = Annotated[
 
 
 def _roots(paths: list[str]) -> list[Path]:
-    """The folders the user named: the embedded worker may read below them and nowhere else."""
+    """The folders the user named: the embedded worker may read below them and nowhere else.
+
+    Lexical, never through a symlink: a named link's target folder is not added (the worker
+    then refuses the link as leading outside), so naming ``inputs/link`` cannot open ``/etc``.
+    """
     roots: set[Path] = set()
     for spec in paths:
         if "://" in spec or spec == "-":
             continue
-        path = Path(spec.lstrip("@")).expanduser()
+        path = Path(os.path.abspath(os.path.expanduser(spec.lstrip("@"))))
         while any(ch in path.name for ch in "*?[") or not path.exists():
             if path.parent == path:
                 break
             path = path.parent
-        path = path.resolve()
         roots.add(path if path.is_dir() else path.parent)
     return sorted(roots)
 
@@ -74,15 +78,17 @@ def run(
 
     settings = settings_for(reads_only=False)
     engine = write_engine(settings)
-    with embedded.broker_folder() as broker_dir:
+    with embedded.stop_on_signals(), embedded.broker_folder() as broker_dir:
         env = embedded.embedded_environment(settings, broker_dir, _roots(paths))
         local = load_settings(broker_url=env["NEWSFLOW_BROKER_URL"])
         celery_app = make_app(local)
         worker = embedded.start_worker(local, env, concurrency)
+        batch_id: str | None = None
         try:
             # The broker folder of an earlier run is gone: its unfinished items are re-sent.
             sources = iter_sources(paths, max_inline_bytes=local.fetch.max_bytes)
             report = producer.enqueue(celery_app, local, engine, sources, in_flight="resend")
+            batch_id = report.batch_id
             for problem in report.problems:
                 console.print(f"[red]rejected[/red] {problem.source}: {problem.message}")
             if report.skipped_known:
@@ -91,11 +97,12 @@ def run(
                 engine, report.batch_id, console, timeout_s=timeout,
                 alive=lambda: worker.poll() is None,
             )
-        except (RuntimeError, TimeoutError) as exc:
+        except (RuntimeError, TimeoutError, embedded.Stopped) as exc:
             # Nothing is lost: unfinished items stay 'queued'/'processing' in the ledger.
+            where = f"`newsflow status {batch_id}`, " if batch_id else "`newsflow status`, "
             console.print(f"[red]{exc}[/red] (worker exit code {worker.poll()}); unfinished "
-                          f"items stay in the ledger: `newsflow status {report.batch_id}`, "
-                          "then `newsflow sweep` with a worker running.")
+                          f"items stay in the ledger: {where}then `newsflow sweep` with a "
+                          "worker running.")
             raise typer.Exit(EXIT_ITEMS_FAILED) from exc
         finally:
             embedded.stop_worker(worker)

@@ -50,6 +50,7 @@ from tasks.hops import stages_of_message
 from tasks.models import Article
 from tasks.pipeline import fate_of, record_failure, run_stage_batch
 from tasks.stages import STAGE_NAMES
+from workers.runtime.admission import admitted_files
 from workers.runtime.resources import ResourceTask
 
 __all__ = ["StageTask", "backoff_seconds"]
@@ -171,6 +172,9 @@ class StageTask(ResourceTask):
 
         admitted: list[Article] = []
         redelivered: list[Article] = []
+        if stage == "fetch":
+            # Before counting the delivery: that would give a forged item a row of its own.
+            articles = admitted_files(self.engine, articles, stage)
         deliveries = ledger.record_started_many(self.engine, [a.id for a in articles], stage)
         for article in articles:
             attempts = deliveries[article.id]

@@ -22,6 +22,7 @@ from tasks.storage.schema import items
 
 __all__ = [
     "BatchPace",
+    "admitted_sources",
     "batch_counts",
     "batch_pace",
     "counts_by_stage",
@@ -94,6 +95,17 @@ def batch_pace(engine: Engine, batch_id: str, counts: dict[str, int]) -> BatchPa
     elapsed = max((end - first).total_seconds(), 1e-3)
     rate = done / elapsed
     return BatchPace(done, total, rate, (total - done) / rate if done < total else 0.0)
+
+
+def admitted_sources(engine: Engine, item_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """``(source, source_kind)`` of each item that has a row: what the producer admitted."""
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    with read_tx(engine, "admitted_sources") as conn:
+        rows = conn.execute(select(items.c.id, items.c.source, items.c.source_kind)
+                            .where(items.c.id.in_(ids))).all()
+    return {str(row.id): (str(row.source), str(row.source_kind)) for row in rows}
 
 
 def get_item(engine: Engine, item_id: str) -> ItemRow | None:

@@ -4,6 +4,8 @@
 * ``record_started_many`` (the worker runtime, per message): ``processing`` at a stage.
 * ``record_rejected`` / ``record_dead`` (the pipeline's outcome map, the sweeper).
 * ``record_rejected_source`` (producer): an input refused before it became an item.
+* ``record_refused_message`` (the worker runtime): a message naming an item the producer
+  never admitted (a forged message); a ``rejected`` row, so an operator sees it.
 * ``record_done`` (the store, inside its own transaction): ``stored`` or ``duplicate``.
 
 Nothing here moves a row out of a done state, so a late redelivery cannot undo a stored
@@ -39,6 +41,7 @@ from tasks.storage.schema import items
 __all__ = [
     "record_dead",
     "record_done",
+    "record_refused_message",
     "record_rejected",
     "record_rejected_source",
     "record_sent_failure",
@@ -162,6 +165,26 @@ def record_rejected_source(
         )
     logger.info("ledger: source %s rejected before enqueue: %s", source, reason)
     return item_id
+
+
+def record_refused_message(
+    engine: Engine, item_id: str, source: str, stage: str, reason: str, message: str
+) -> bool:
+    """A message named ``item_id`` with a source the producer never admitted: a new
+    ``rejected`` row for it, or nothing when the id already has a row (a real item's row is
+    never changed by a forged message). True when the row was written."""
+    stamp = utc_now()
+    with write_tx(engine, "record_refused_message") as conn:
+        if conn.execute(select(items.c.id).where(items.c.id == item_id)).first() is not None:
+            return False
+        conn.execute(
+            items.insert().values(
+                id=item_id, source=source, source_kind="file", state=REJECTED, stage=stage,
+                attempts=0, reason=reason, error=message, created_at=stamp, updated_at=stamp,
+            )
+        )
+    logger.warning("ledger: message for item %s refused at %s: %s", item_id, stage, message)
+    return True
 
 
 def record_done(conn: Connection, article: Article, outcome: DoneState, stamp: datetime) -> None:
