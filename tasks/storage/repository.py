@@ -41,6 +41,7 @@ from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
 from tasks.storage.stories import StoryEvidence, assign_story, content_words, refresh_story
+from tasks.watches.repository import record_matches
 
 # The read side lives in queries/search/catalog; re-exported so callers need one import.
 __all__ = [
@@ -242,6 +243,9 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
             )
         if story_id is not None:
             refresh_story(conn, story_id, stamp)
+        # Watches fire on originals only (a copy of a delivered article is not news), in this
+        # transaction: the article and its pending deliveries commit together.
+        record_matches(conn, stored)
     ledger.record_done(conn, article, stored.verdict or ledger.STORED, stamp)
     return stored
 

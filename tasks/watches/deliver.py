@@ -1,0 +1,91 @@
+"""One delivery attempt, and what it leaves in the database: no Celery here.
+
+``attempt`` leases the row (``repository.claim``), reads the article's export record, POSTs
+the signed body, and records the outcome: ``delivered``; ``pending`` again with the next
+back-off when the receiver is down and attempts remain; ``failed`` (visible in ``newsflow
+watches show``) when attempts are spent or the receiver refused. The caller (the Celery
+task) only schedules the next attempt after the delay returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy import Engine
+
+from config.settings import WatchesSettings
+from tasks.errors import WebhookDown, WebhookRefused
+from tasks.storage.queries import get_article
+from tasks.watches import repository, webhook
+
+__all__ = ["Outcome", "attempt", "backoff_seconds"]
+
+logger = logging.getLogger(__name__)
+
+Kind = Literal["delivered", "retry", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call did: ``skipped`` (not due, leased elsewhere, done, or gone)."""
+
+    kind: Kind
+    delivery_id: int
+    watch_name: str | None = None
+    article_id: str | None = None
+    attempts: int = 0
+    retry_in_s: float | None = None
+    detail: str | None = None
+
+
+def backoff_seconds(attempts: int, settings: WatchesSettings,
+                    retry_after_s: float | None = None) -> float:
+    """Exponential back-off with full jitter after ``attempts`` tries, at least the
+    receiver's Retry-After (capped by ``retry_backoff_max_s``)."""
+    ceiling = min(settings.retry_backoff_max_s, settings.retry_backoff_s * 2 ** (attempts - 1))
+    delay = random.uniform(settings.retry_backoff_s / 2, max(ceiling, settings.retry_backoff_s / 2))
+    if retry_after_s is not None:
+        delay = max(delay, min(retry_after_s, settings.retry_backoff_max_s))
+    return delay
+
+
+def _outcome(kind: Kind, delivery: repository.Delivery, watch_name: str,
+             detail: str | None = None, retry_in_s: float | None = None) -> Outcome:
+    return Outcome(kind, delivery.id, watch_name, delivery.article_id, delivery.attempts,
+                   retry_in_s, detail)
+
+
+def attempt(engine: Engine, delivery_id: int, settings: WatchesSettings) -> Outcome:
+    """One try at ``delivery_id`` (see the module doc)."""
+    claimed = repository.claim(engine, delivery_id, timedelta(seconds=settings.lease_s))
+    if claimed is None:
+        return Outcome("skipped", delivery_id)
+    delivery, watch = claimed
+    record = get_article(engine, delivery.article_id)
+    if record is None:
+        repository.finish(engine, delivery_id, repository.FAILED, error="article not stored")
+        return _outcome("failed", delivery, watch.name, "article not stored")
+    body = webhook.body_of("watch.match", watch.id, watch.name, delivery_id, record)
+    headers = webhook.signed_headers(watch.secret, body, delivery_id)
+    try:
+        result = webhook.post(watch.webhook_url, body, headers, settings)
+    except WebhookDown as exc:
+        if delivery.attempts >= settings.max_attempts:
+            error = f"gave up after {delivery.attempts} attempts: {exc.message}"
+            repository.finish(engine, delivery_id, repository.FAILED,
+                              http_status=exc.http_status, error=error)
+            return _outcome("failed", delivery, watch.name, error)
+        delay = backoff_seconds(delivery.attempts, settings, exc.retry_after_s)
+        repository.finish(engine, delivery_id, repository.PENDING, http_status=exc.http_status,
+                          error=exc.message, retry_in=timedelta(seconds=delay))
+        return _outcome("retry", delivery, watch.name, exc.message, delay)
+    except WebhookRefused as exc:
+        repository.finish(engine, delivery_id, repository.FAILED, http_status=exc.http_status,
+                          error=exc.message)
+        return _outcome("failed", delivery, watch.name, exc.message)
+    repository.finish(engine, delivery_id, repository.DELIVERED, http_status=result.status)
+    return _outcome("delivered", delivery, watch.name, f"HTTP {result.status}")
