@@ -137,3 +137,27 @@ def test(watch_id: Annotated[str, typer.Argument(help="watch id or a unique pref
     print(json.dumps(result))
     if not result["ok"]:
         raise typer.Exit(1)
+
+
+@watches_app.command("sweep")
+def sweep(
+    older_than: Annotated[float | None, typer.Option(
+        help="seconds a pending delivery must be overdue (default watches.stale_after_s)")]
+    = None,
+) -> None:
+    """Re-send deliveries whose message was lost (pending past their time, or leased by a
+    task that died); celery beat runs the same every pipeline.sweep_interval_s. Harmless
+    to run any time: a delivery is leased to one task, and a delivered one is never sent
+    again."""
+    from datetime import timedelta
+
+    from tasks.watches.repository import stale_pending
+    from workers.app import app as celery_app
+
+    settings = settings_for(reads_only=False)
+    engine = write_engine(settings)
+    overdue = settings.watches.stale_after_s if older_than is None else older_than
+    stale = stale_pending(engine, timedelta(seconds=overdue))
+    for delivery_id in stale:
+        celery_app.send_task("newsflow.watch_delivery", args=[delivery_id])
+    console.print(f"re-sent {len(stale)} watch deliveries")

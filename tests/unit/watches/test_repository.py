@@ -18,7 +18,7 @@ from tests.unit.storage.factories import article, english, seed_articles
 def add(engine: Engine, name: str = "nato", **fields: object) -> str:
     fields.setdefault("query", "NATO")
     spec = WatchSpec(name=name, webhook_url="http://127.0.0.1:9/hook", secret="key",
-                     **fields)  # type: ignore[arg-type]
+                     **fields)
     return repository.create_watch(engine, spec).id
 
 
