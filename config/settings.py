@@ -236,6 +236,8 @@ class WatchesSettings(BaseModel):
     # POSTs; then the delivery is marked failed (``newsflow watches show``) and counted.
     max_attempts: int = Field(8, ge=1)
     retry_backoff_s: float = Field(2.0, gt=0)
+    # Capped below half of celery.visibility_timeout_s by the delivery task: a retry waits
+    # as an unacked countdown message, which Redis would deliver again past that timeout.
     retry_backoff_max_s: float = Field(300.0, gt=0)
     # A delivery being sent is leased to one task for this long: a second task for the same
     # delivery (a redelivered message, the sweep) waits instead of posting it again.
@@ -293,15 +295,6 @@ class Settings(BaseSettings):
         if scheme not in {"sqlite", "postgresql", "postgres"}:
             raise ValueError(f"unsupported database scheme {scheme!r} (sqlite, postgresql)")
         return value
-
-    @model_validator(mode="after")
-    def _watch_backoff_within_visibility(self) -> Settings:
-        # A webhook retry waits as an unacked countdown message: Redis would deliver it a
-        # second time if the wait outlived the visibility timeout.
-        if self.watches.retry_backoff_max_s >= self.celery.visibility_timeout_s:
-            raise ValueError("NEWSFLOW_WATCHES__RETRY_BACKOFF_MAX_S must be below "
-                             "NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S")
-        return self
 
     @model_validator(mode="after")
     def _politeness_on_the_broker(self) -> Settings:

@@ -43,13 +43,15 @@ class Outcome:
 
 
 def backoff_seconds(attempts: int, settings: WatchesSettings,
-                    retry_after_s: float | None = None) -> float:
+                    retry_after_s: float | None = None, cap_s: float | None = None) -> float:
     """Exponential back-off with full jitter after ``attempts`` tries, at least the
-    receiver's Retry-After (capped by ``retry_backoff_max_s``)."""
-    ceiling = min(settings.retry_backoff_max_s, settings.retry_backoff_s * 2 ** (attempts - 1))
-    delay = random.uniform(settings.retry_backoff_s / 2, max(ceiling, settings.retry_backoff_s / 2))
+    receiver's Retry-After, at most ``retry_backoff_max_s`` (and ``cap_s``)."""
+    most = min(settings.retry_backoff_max_s, cap_s or settings.retry_backoff_max_s)
+    ceiling = min(most, settings.retry_backoff_s * 2 ** (attempts - 1))
+    least = min(settings.retry_backoff_s / 2, most)
+    delay = random.uniform(least, max(ceiling, least))
     if retry_after_s is not None:
-        delay = max(delay, min(retry_after_s, settings.retry_backoff_max_s))
+        delay = max(delay, min(retry_after_s, most))
     return delay
 
 
@@ -59,8 +61,10 @@ def _outcome(kind: Kind, delivery: repository.Delivery, watch_name: str,
                    retry_in_s, detail)
 
 
-def attempt(engine: Engine, delivery_id: int, settings: WatchesSettings) -> Outcome:
-    """One try at ``delivery_id`` (see the module doc)."""
+def attempt(engine: Engine, delivery_id: int, settings: WatchesSettings,
+            max_delay_s: float | None = None) -> Outcome:
+    """One try at ``delivery_id`` (see the module doc); a retry waits at most
+    ``max_delay_s`` (the caller's broker limit) besides ``settings.retry_backoff_max_s``."""
     claimed = repository.claim(engine, delivery_id, timedelta(seconds=settings.lease_s))
     if claimed is None:
         return Outcome("skipped", delivery_id)
@@ -79,7 +83,7 @@ def attempt(engine: Engine, delivery_id: int, settings: WatchesSettings) -> Outc
             repository.finish(engine, delivery_id, repository.FAILED,
                               http_status=exc.http_status, error=error)
             return _outcome("failed", delivery, watch.name, error)
-        delay = backoff_seconds(delivery.attempts, settings, exc.retry_after_s)
+        delay = backoff_seconds(delivery.attempts, settings, exc.retry_after_s, max_delay_s)
         repository.finish(engine, delivery_id, repository.PENDING, http_status=exc.http_status,
                           error=exc.message, retry_in=timedelta(seconds=delay))
         return _outcome("retry", delivery, watch.name, exc.message, delay)

@@ -35,7 +35,10 @@ log = logging.getLogger(__name__)
           retry_backoff=True, max_retries=5)
 def deliver_watch(self: ResourceTask, delivery_id: int) -> None:
     """One webhook attempt; schedules the next one itself while the receiver is down."""
-    outcome = attempt(self.engine, delivery_id, self.settings.watches)
+    # A retry waits as an unacked countdown message: it must come back before Redis's
+    # visibility timeout would deliver it a second time.
+    outcome = attempt(self.engine, delivery_id, self.settings.watches,
+                      max_delay_s=self.settings.celery.visibility_timeout_s / 2)
     _report(outcome)
     if outcome.kind == "retry":
         deliver_watch.apply_async(args=[delivery_id], countdown=outcome.retry_in_s)

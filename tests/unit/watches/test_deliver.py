@@ -109,6 +109,8 @@ def test_backoff_grows_and_is_capped() -> None:
         assert 0.5 <= delay <= min(8, 2 ** (attempts - 1))
     assert backoff_seconds(1, tuning, retry_after_s=5) == 5
     assert backoff_seconds(1, tuning, retry_after_s=500) == 8
+    assert backoff_seconds(10, tuning, retry_after_s=500, cap_s=3) == 3  # the broker's limit
+    assert all(backoff_seconds(n, tuning, cap_s=0.2) <= 0.2 for n in range(1, 10))
 
 
 def test_api_lists_without_secrets_tests_and_refuses_a_taken_name(
