@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_ready
 
 from tasks.errors import DatabaseBusy
 from tasks.pipeline import StageBatchEvent, add_observer
@@ -59,10 +59,11 @@ def _report(outcome: Outcome) -> None:
 
 @app.task(name="newsflow.watch_sweep", bind=True, base=ResourceTask,  # type: ignore[untyped-decorator]
           ignore_result=True)
-def sweep_watch_deliveries(self: ResourceTask) -> int:
-    """Re-send deliveries pending long past their time, or leased by a task that died."""
-    stale = repository.stale_pending(
-        self.engine, timedelta(seconds=self.settings.watches.stale_after_s))
+def sweep_watch_deliveries(self: ResourceTask, overdue_s: float | None = None) -> int:
+    """Re-send deliveries pending ``overdue_s`` (default ``watches.stale_after_s``) past their
+    time, or leased by a task that died."""
+    overdue = self.settings.watches.stale_after_s if overdue_s is None else overdue_s
+    stale = repository.stale_pending(self.engine, timedelta(seconds=overdue))
     for delivery_id in stale:
         deliver_watch.delay(delivery_id)
     if stale:
@@ -90,3 +91,14 @@ def dispatch_new(event: StageBatchEvent) -> None:
 def _register(**_: Any) -> None:
     # In the worker's main process before the pool forks: every child inherits it.
     add_observer(dispatch_new)
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _sweep_at_start(**_: Any) -> None:
+    # Deliveries a worker left behind when it died (its retry messages unacked until the
+    # visibility timeout) go out again now, not at beat's next sweep. Every due delivery is
+    # re-sent; a second message for one still held elsewhere finds it leased or done.
+    try:
+        sweep_watch_deliveries.apply_async(kwargs={"overdue_s": 0})
+    except Exception:  # the broker went away again: beat's sweep will do it
+        log.warning("watch sweep at start not sent", exc_info=True)
