@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
@@ -86,17 +86,23 @@ class Delivery:
         }
 
 
+def _aware(value: Any) -> Any:
+    """SQLite hands back naive datetimes; everything is written in UTC."""
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and not value.tzinfo \
+        else value
+
+
 def _watch(row: Mapping[Any, Any]) -> Watch:
     return Watch(
         id=row["id"], name=row["name"], query=row["query"], entities=list(row["entities"] or []),
         language=row["language"], publisher=row["publisher"], scope=row["scope"],
         webhook_url=row["webhook_url"], secret=row["secret"], active=row["active"],
-        created_at=row["created_at"],
+        created_at=_aware(row["created_at"]),
     )
 
 
 def _delivery(row: Mapping[Any, Any]) -> Delivery:
-    return Delivery(**{name: row[name] for name in Delivery.__dataclass_fields__})
+    return Delivery(**{name: _aware(row[name]) for name in Delivery.__dataclass_fields__})
 
 
 def create_watch(engine: Engine, spec: WatchSpec) -> Watch:
