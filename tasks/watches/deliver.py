@@ -22,16 +22,22 @@ from tasks.errors import WebhookDown, WebhookRefused
 from tasks.storage.queries import get_article
 from tasks.watches import repository, webhook
 
-__all__ = ["Outcome", "attempt", "backoff_seconds"]
+__all__ = ["EARLY_TOLERANCE_S", "Outcome", "attempt", "backoff_seconds"]
 
 logger = logging.getLogger(__name__)
 
-Kind = Literal["delivered", "retry", "failed", "skipped"]
+Kind = Literal["delivered", "retry", "failed", "skipped", "early"]
+# A retry message that arrives this much before its row is due (the clocks of the host that
+# scheduled it and of the one running it differ) waits the difference instead of being
+# dropped, which would leave the delivery to the sweep minutes later. Anything earlier is a
+# second message for a delivery that another one is already scheduled for.
+EARLY_TOLERANCE_S = 5.0
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one call did: ``skipped`` (not due, leased elsewhere, done, or gone)."""
+    """What one call did: ``skipped`` (leased elsewhere, done, gone, or not due for a long
+    while), ``early`` (due within ``EARLY_TOLERANCE_S``: try again in ``retry_in_s``)."""
 
     kind: Kind
     delivery_id: int
@@ -67,6 +73,9 @@ def attempt(engine: Engine, delivery_id: int, settings: WatchesSettings,
     ``max_delay_s`` (the caller's broker limit) besides ``settings.retry_backoff_max_s``."""
     claimed = repository.claim(engine, delivery_id, timedelta(seconds=settings.lease_s))
     if claimed is None:
+        wait = repository.pending_in(engine, delivery_id)
+        if wait is not None and wait <= EARLY_TOLERANCE_S:
+            return Outcome("early", delivery_id, retry_in_s=wait)
         return Outcome("skipped", delivery_id)
     delivery, watch = claimed
     record = get_article(engine, delivery.article_id)

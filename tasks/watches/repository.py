@@ -44,6 +44,7 @@ __all__ = [
     "get_watch",
     "list_watches",
     "new_pending",
+    "pending_in",
     "record_matches",
     "stale_pending",
     "watch_ids_with_prefix",
@@ -269,6 +270,19 @@ def claim(engine: Engine, delivery_id: int, lease: timedelta) -> tuple[Delivery,
     if row is None or owner is None:
         return None
     return _delivery(row), _watch(owner)
+
+
+def pending_in(engine: Engine, delivery_id: int) -> float | None:
+    """Seconds until a pending delivery is due (0 when due), None for any other state."""
+    with read_tx(engine, f"delivery {delivery_id}") as conn:
+        row = conn.execute(
+            select(watch_deliveries.c.status, watch_deliveries.c.next_attempt_at)
+            .where(watch_deliveries.c.id == delivery_id)
+        ).first()
+    if row is None or row.status != PENDING:
+        return None
+    due: datetime = _aware(row.next_attempt_at)
+    return max(0.0, (due - utc_now()).total_seconds())
 
 
 def finish(engine: Engine, delivery_id: int, status: str, *, http_status: int | None = None,

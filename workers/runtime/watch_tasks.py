@@ -40,13 +40,13 @@ def deliver_watch(self: ResourceTask, delivery_id: int) -> None:
     outcome = attempt(self.engine, delivery_id, self.settings.watches,
                       max_delay_s=self.settings.celery.visibility_timeout_s / 2)
     _report(outcome)
-    if outcome.kind == "retry":
+    if outcome.kind in ("retry", "early"):
         deliver_watch.apply_async(args=[delivery_id], countdown=outcome.retry_in_s)
 
 
 def _report(outcome: Outcome) -> None:
-    if outcome.kind == "skipped":
-        log.debug("watch delivery %d: not due or taken elsewhere", outcome.delivery_id)
+    if outcome.kind in ("skipped", "early"):
+        log.debug("watch delivery %d: %s", outcome.delivery_id, outcome.kind)
         return
     count_watch_delivery(outcome.watch_name or "", outcome.kind)
     level = logging.WARNING if outcome.kind == "failed" else logging.INFO

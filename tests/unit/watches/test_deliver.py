@@ -69,7 +69,7 @@ def test_a_receiver_down_is_retried_then_the_delivery_fails_visibly(
         kinds.append(outcome.kind)
         if outcome.kind == "retry":
             assert outcome.retry_in_s is not None and outcome.retry_in_s > 0
-            assert attempt(engine, delivery_id, SETTINGS).kind == "skipped"  # not due yet
+            assert attempt(engine, delivery_id, SETTINGS).kind == "skipped"  # not due for long
             _due_now(engine, delivery_id)
     assert kinds == ["retry", "retry", "failed"]
     record = api.get_watch(engine, watch_id)
@@ -133,3 +133,15 @@ def test_api_lists_without_secrets_tests_and_refuses_a_taken_name(
         api.create_watch(engine, WatchSpec(name="lo", query="x", webhook_url=receiver.url),
                          WatchesSettings())
     assert api.delete_watch(engine, watch_id) and api.list_watches(engine) == []
+
+
+def test_a_message_a_little_early_waits_instead_of_being_dropped(
+    engine: Engine, settings: StoreSettings,
+) -> None:
+    _, delivery_id = _watch(engine, f"http://127.0.0.1:{free_port()}/hook", settings)
+    assert attempt(engine, delivery_id, SETTINGS).kind == "retry"
+    repository.finish(engine, delivery_id, repository.PENDING, retry_in=timedelta(seconds=3))
+    early = attempt(engine, delivery_id, SETTINGS)
+    assert early.kind == "early" and early.retry_in_s is not None and early.retry_in_s <= 3
+    repository.finish(engine, delivery_id, repository.DELIVERED, http_status=204)
+    assert attempt(engine, delivery_id, SETTINGS).kind == "skipped"
