@@ -26,6 +26,7 @@ __all__ = [
     "get_watch",
     "list_deliveries",
     "list_watches",
+    "set_active",
     "test_watch",
     "watch_json",
 ]
@@ -85,6 +86,11 @@ def list_deliveries(engine: Engine, watch_id: str, limit: int = 50) -> list[dict
 
 def delete_watch(engine: Engine, watch_id: str) -> bool:
     return repository.delete_watch(engine, watch_id)
+
+
+def set_active(engine: Engine, watch_id: str, active: bool) -> bool:
+    """Pause or resume a watch (False: no such watch)."""
+    return repository.set_active(engine, watch_id, active)
 
 
 def test_watch(engine: Engine, watch_id: str, settings: WatchesSettings) -> dict[str, Any]:

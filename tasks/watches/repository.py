@@ -46,6 +46,7 @@ __all__ = [
     "new_pending",
     "pending_in",
     "record_matches",
+    "set_active",
     "stale_pending",
     "watch_ids_with_prefix",
 ]
@@ -158,6 +159,15 @@ def delete_watch(engine: Engine, watch_id: str) -> bool:
         conn.execute(delete(watch_deliveries).where(watch_deliveries.c.watch_id == watch_id))
         gone = conn.execute(delete(watches).where(watches.c.id == watch_id)).rowcount
     return bool(gone)
+
+
+def set_active(engine: Engine, watch_id: str, active: bool) -> bool:
+    """Pause (``active=False``) or resume a watch; False if there is none. A paused watch
+    records no match: articles stored meanwhile never fire it, even after it resumes."""
+    with write_tx(engine, "pause watch") as conn:
+        found = conn.execute(update(watches).where(watches.c.id == watch_id)
+                             .values(active=active, updated_at=utc_now())).rowcount
+    return bool(found)
 
 
 def active_watches(conn: Connection) -> list[Watch]:

@@ -96,6 +96,7 @@ def list_(as_json: JsonOpt = False) -> None:
         ("id", lambda r: r["id"]), ("name", lambda r: r["name"]),
         ("matches", _matches), ("scope", lambda r: r["scope"]),
         ("webhook", lambda r: r["webhook_url"]), ("deliveries", _counts),
+        ("active", lambda r: "yes" if r["active"] else "paused"),
     ], as_json)
 
 
@@ -124,6 +125,28 @@ def remove(watch_id: Annotated[str, typer.Argument(help="watch id or a unique pr
     if not api.delete_watch(engine, found):
         fail(f"no watch with id {found!r}")
     console.print(f"watch {found} removed")
+
+
+def _pause_or_resume(watch_id: str, active: bool) -> None:
+    from tasks.watches import api
+
+    engine = write_engine(settings_for(reads_only=False))
+    found = resolve_watch(engine, watch_id)
+    if not api.set_active(engine, found, active):
+        fail(f"no watch with id {found!r}")
+    console.print(f"watch {found} {'resumed' if active else 'paused'}")
+
+
+@watches_app.command("pause")
+def pause(watch_id: Annotated[str, typer.Argument(help="watch id or a unique prefix")]) -> None:
+    """Stop matching new articles (deliveries already recorded still go out)."""
+    _pause_or_resume(watch_id, False)
+
+
+@watches_app.command("resume")
+def resume(watch_id: Annotated[str, typer.Argument(help="watch id or a unique prefix")]) -> None:
+    """Match new articles again (what was stored while paused never fires it)."""
+    _pause_or_resume(watch_id, True)
 
 
 @watches_app.command("test")

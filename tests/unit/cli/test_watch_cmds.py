@@ -45,6 +45,11 @@ def test_add_list_show_test_remove(cli: Cli, receiver: Receiver) -> None:
     receiver.status = 500
     assert cli("watches", "test", watch_id).exit_code == 1
 
+    assert cli("watches", "pause", watch_id).exit_code == 0
+    assert json.loads(cli("watches", "list", "--json").stdout)["active"] is False
+    assert cli("watches", "resume", watch_id).exit_code == 0
+    assert json.loads(cli("watches", "list", "--json").stdout)["active"] is True
+
     assert cli("watches", "remove", watch_id).exit_code == 0
     assert cli("watches", "list", "--json").stdout == ""
     assert cli("watches", "show", watch_id).exit_code == 2

@@ -121,3 +121,15 @@ def test_removing_a_watch_removes_its_deliveries(engine: Engine, settings: Store
     assert deliveries(engine) == [(keep, "seed-ria")]
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(watch_deliveries)).scalar() == 1
+
+
+def test_a_paused_watch_records_nothing_until_resumed(engine: Engine,
+                                                      settings: StoreSettings) -> None:
+    nato = add(engine)
+    ria, rt = seed_articles()
+    assert repository.set_active(engine, nato, False)
+    store_article(engine, ria, settings)
+    assert repository.set_active(engine, nato, True)
+    store_article(engine, rt, settings)
+    assert deliveries(engine) == [(nato, "seed-rt")]
+    assert not repository.set_active(engine, "nosuchwatch", True)
