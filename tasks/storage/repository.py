@@ -9,7 +9,9 @@ transaction that also moves the ledger row to its terminal state (``ledger.recor
   two workers race (the loser gets an IntegrityError, re-reads and becomes the duplicate);
 * a near-duplicate (MinHash LSH bands shared with an original, confirmed on the signatures)
   -> ``duplicate`` of that original;
-* otherwise ``stored``, in the story of the best-matching earlier article or a new one.
+* otherwise ``stored``, in the story of the best-matching earlier article or a new one;
+  the watches it matches get their pending deliveries in the same transaction
+  (``tasks.watches.repository.record_matches``).
 """
 
 from __future__ import annotations

@@ -168,10 +168,9 @@ def sweep(
         help="seconds a pending delivery must be overdue (default watches.stale_after_s)")]
     = None,
 ) -> None:
-    """Re-send deliveries whose message was lost (pending past their time, or leased by a
-    task that died); celery beat runs the same every pipeline.sweep_interval_s. Harmless
-    to run any time: a delivery is leased to one task, and a delivered one is never sent
-    again."""
+    """Re-send deliveries whose message was lost (celery beat does it too)."""
+    # Pending past their time, or leased by a task that died. Harmless to run any time: a
+    # delivery is leased to one task at a time, and a delivered one is never sent again.
     from datetime import timedelta
 
     from tasks.watches.repository import stale_pending
