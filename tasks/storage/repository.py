@@ -11,7 +11,7 @@ transaction that also moves the ledger row to its terminal state (``ledger.recor
   -> ``duplicate`` of that original;
 * otherwise ``stored``, in the story of the best-matching earlier article or a new one;
   the watches it matches get their pending deliveries in the same transaction
-  (``tasks.watches.repository.record_matches``).
+  (``tasks.watches.deliveries.record_matches``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
 from tasks.storage.stories import StoryEvidence, assign_story, content_words, refresh_story
-from tasks.watches.repository import record_matches
+from tasks.watches.deliveries import record_matches
 
 # The read side lives in queries/search/catalog; re-exported so callers need one import.
 __all__ = [

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from config.settings import WatchesSettings
 from tasks.errors import NewsflowError, WatchInvalid, WebhookDown, WebhookRefused
 from tasks.fetching.ssrf import resolve_checked
-from tasks.watches import repository, webhook
+from tasks.watches import deliveries, repository, webhook
 from tasks.watches.match import expand_aliases
 from tasks.watches.spec import Watch, WatchSpec
 
@@ -66,22 +66,22 @@ def create_watch(engine: Engine, spec: WatchSpec, settings: WatchesSettings,
 
 
 def list_watches(engine: Engine) -> list[dict[str, Any]]:
-    counts = repository.delivery_counts(engine)
+    counts = deliveries.delivery_counts(engine)
     return [watch_json(w, counts.get(w.id)) for w in repository.list_watches(engine)]
 
 
-def get_watch(engine: Engine, watch_id: str, deliveries: int = 20) -> dict[str, Any] | None:
-    """One watch with its counts and its ``deliveries`` newest deliveries (``recent``)."""
+def get_watch(engine: Engine, watch_id: str, recent: int = 20) -> dict[str, Any] | None:
+    """One watch with its counts and its ``recent`` newest deliveries (key ``recent``)."""
     watch = repository.get_watch(engine, watch_id)
     if watch is None:
         return None
-    record = watch_json(watch, repository.delivery_counts(engine).get(watch.id))
-    record["recent"] = list_deliveries(engine, watch_id, deliveries)
+    record = watch_json(watch, deliveries.delivery_counts(engine).get(watch.id))
+    record["recent"] = list_deliveries(engine, watch_id, recent)
     return record
 
 
 def list_deliveries(engine: Engine, watch_id: str, limit: int = 50) -> list[dict[str, Any]]:
-    return [d.json_dict() for d in repository.deliveries_of(engine, watch_id, limit)]
+    return [d.json_dict() for d in deliveries.deliveries_of(engine, watch_id, limit)]
 
 
 def delete_watch(engine: Engine, watch_id: str) -> bool:

@@ -1,6 +1,6 @@
 """One delivery attempt, and what it leaves in the database: no Celery here.
 
-``attempt`` leases the row (``repository.claim``), reads the article's export record, POSTs
+``attempt`` leases the row (``deliveries.claim``), reads the article's export record, POSTs
 the signed body, and records the outcome: ``delivered``; ``pending`` again with the next
 back-off when the receiver is down and attempts remain; ``failed`` (visible in ``newsflow
 watches show``) when attempts are spent or the receiver refused. The caller (the Celery
@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from config.settings import WatchesSettings
 from tasks.errors import WebhookDown, WebhookRefused
 from tasks.storage.queries import get_article
-from tasks.watches import repository, webhook
+from tasks.watches import deliveries, webhook
 
 __all__ = ["EARLY_TOLERANCE_S", "Outcome", "attempt", "backoff_seconds"]
 
@@ -61,7 +61,7 @@ def backoff_seconds(attempts: int, settings: WatchesSettings,
     return delay
 
 
-def _outcome(kind: Kind, delivery: repository.Delivery, watch_name: str,
+def _outcome(kind: Kind, delivery: deliveries.Delivery, watch_name: str,
              detail: str | None = None, retry_in_s: float | None = None) -> Outcome:
     return Outcome(kind, delivery.id, watch_name, delivery.article_id, delivery.attempts,
                    retry_in_s, detail)
@@ -71,16 +71,16 @@ def attempt(engine: Engine, delivery_id: int, settings: WatchesSettings,
             max_delay_s: float | None = None) -> Outcome:
     """One try at ``delivery_id`` (see the module doc); a retry waits at most
     ``max_delay_s`` (the caller's broker limit) besides ``settings.retry_backoff_max_s``."""
-    claimed = repository.claim(engine, delivery_id, timedelta(seconds=settings.lease_s))
+    claimed = deliveries.claim(engine, delivery_id, timedelta(seconds=settings.lease_s))
     if claimed is None:
-        wait = repository.pending_in(engine, delivery_id)
+        wait = deliveries.pending_in(engine, delivery_id)
         if wait is not None and wait <= EARLY_TOLERANCE_S:
             return Outcome("early", delivery_id, retry_in_s=wait)
         return Outcome("skipped", delivery_id)
     delivery, watch = claimed
     record = get_article(engine, delivery.article_id)
     if record is None:
-        repository.finish(engine, delivery_id, repository.FAILED, error="article not stored")
+        deliveries.finish(engine, delivery_id, deliveries.FAILED, error="article not stored")
         return _outcome("failed", delivery, watch.name, "article not stored")
     body = webhook.body_of("watch.match", watch.id, watch.name, delivery_id, record)
     headers = webhook.signed_headers(watch.secret, body, delivery_id)
@@ -89,16 +89,16 @@ def attempt(engine: Engine, delivery_id: int, settings: WatchesSettings,
     except WebhookDown as exc:
         if delivery.attempts >= settings.max_attempts:
             error = f"gave up after {delivery.attempts} attempts: {exc.message}"
-            repository.finish(engine, delivery_id, repository.FAILED,
+            deliveries.finish(engine, delivery_id, deliveries.FAILED,
                               http_status=exc.http_status, error=error)
             return _outcome("failed", delivery, watch.name, error)
         delay = backoff_seconds(delivery.attempts, settings, exc.retry_after_s, max_delay_s)
-        repository.finish(engine, delivery_id, repository.PENDING, http_status=exc.http_status,
+        deliveries.finish(engine, delivery_id, deliveries.PENDING, http_status=exc.http_status,
                           error=exc.message, retry_in=timedelta(seconds=delay))
         return _outcome("retry", delivery, watch.name, exc.message, delay)
     except WebhookRefused as exc:
-        repository.finish(engine, delivery_id, repository.FAILED, http_status=exc.http_status,
+        deliveries.finish(engine, delivery_id, deliveries.FAILED, http_status=exc.http_status,
                           error=exc.message)
         return _outcome("failed", delivery, watch.name, exc.message)
-    repository.finish(engine, delivery_id, repository.DELIVERED, http_status=result.status)
+    deliveries.finish(engine, delivery_id, deliveries.DELIVERED, http_status=result.status)
     return _outcome("delivered", delivery, watch.name, f"HTTP {result.status}")

@@ -173,7 +173,7 @@ def sweep(
     # delivery is leased to one task at a time, and a delivered one is never sent again.
     from datetime import timedelta
 
-    from tasks.watches.repository import stale_pending
+    from tasks.watches.deliveries import stale_pending
     from workers.app import app as celery_app
 
     settings = settings_for(reads_only=False)

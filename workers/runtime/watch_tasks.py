@@ -1,12 +1,12 @@
 """The thin Celery side of watches: send a webhook delivery, re-send lost ones, and start
 the deliveries a store batch recorded.
 
-The store records pending deliveries in its own transaction (``tasks.watches.repository.
+The store records pending deliveries in its own transaction (``tasks.watches.deliveries.
 record_matches``); ``dispatch_new`` (a ``tasks.pipeline`` stage observer, registered when
 the worker starts) then sends one ``newsflow.watch_delivery`` message per new delivery of
 the batch's stored articles, with one query per batch. A message lost on the way is
 re-sent by ``newsflow.watch_sweep`` (celery beat). Two messages for one delivery are
-harmless: the delivery row is leased to one task at a time (``repository.claim``).
+harmless: the delivery row is leased to one task at a time (``deliveries.claim``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from celery.signals import worker_init, worker_ready
 
 from tasks.errors import DatabaseBusy
 from tasks.pipeline import StageBatchEvent, add_observer
-from tasks.watches import repository
+from tasks.watches import deliveries
 from tasks.watches.deliver import Outcome, attempt
 from workers.app import app
 from workers.runtime.metrics import count_watch_delivery, count_watch_fire
@@ -63,7 +63,7 @@ def sweep_watch_deliveries(self: ResourceTask, overdue_s: float | None = None) -
     """Re-send deliveries pending ``overdue_s`` (default ``watches.stale_after_s``) past their
     time, or leased by a task that died."""
     overdue = self.settings.watches.stale_after_s if overdue_s is None else overdue_s
-    stale = repository.stale_pending(self.engine, timedelta(seconds=overdue))
+    stale = deliveries.stale_pending(self.engine, timedelta(seconds=overdue))
     for delivery_id in stale:
         deliver_watch.delay(delivery_id)
     if stale:
@@ -78,7 +78,7 @@ def dispatch_new(event: StageBatchEvent) -> None:
     stored = [a.article_id for a in event.articles if a.fate == "stored"]
     if not stored:
         return
-    for delivery_id, watch_name, article_id in repository.new_pending(deliver_watch.engine,
+    for delivery_id, watch_name, article_id in deliveries.new_pending(deliver_watch.engine,
                                                                       stored):
         count_watch_fire(watch_name)
         log.info("watch %r fired for article %s (delivery %d)", watch_name, article_id,

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from config.settings import StoreSettings, WatchesSettings
 from tasks.errors import WatchInvalid
 from tasks.storage.repository import store_article
-from tasks.watches import api, repository
+from tasks.watches import api, deliveries
 from tasks.watches.deliver import attempt, backoff_seconds
 from tasks.watches.spec import WatchSpec
 from tests.integration.services import free_port
@@ -34,13 +34,13 @@ def _watch(engine: Engine, url: str, settings: StoreSettings) -> tuple[str, int]
     watch = api.create_watch(engine, WatchSpec(name="nato", query="NATO", webhook_url=url,
                                                secret="key"), SETTINGS)
     store_article(engine, seed_articles()[0], settings)
-    [delivery_id] = repository.stale_pending(engine, timedelta(0))
+    [delivery_id] = deliveries.stale_pending(engine, timedelta(0))
     return watch.id, delivery_id
 
 
 def _due_now(engine: Engine, delivery_id: int) -> None:
     # The back-off is the task's to wait; the test makes the row due instead of sleeping.
-    repository.finish(engine, delivery_id, repository.PENDING, retry_in=timedelta(0))
+    deliveries.finish(engine, delivery_id, deliveries.PENDING, retry_in=timedelta(0))
 
 
 def test_a_delivery_posts_the_signed_export_record(
@@ -140,8 +140,8 @@ def test_a_message_a_little_early_waits_instead_of_being_dropped(
 ) -> None:
     _, delivery_id = _watch(engine, f"http://127.0.0.1:{free_port()}/hook", settings)
     assert attempt(engine, delivery_id, SETTINGS).kind == "retry"
-    repository.finish(engine, delivery_id, repository.PENDING, retry_in=timedelta(seconds=3))
+    deliveries.finish(engine, delivery_id, deliveries.PENDING, retry_in=timedelta(seconds=3))
     early = attempt(engine, delivery_id, SETTINGS)
     assert early.kind == "early" and early.retry_in_s is not None and early.retry_in_s <= 3
-    repository.finish(engine, delivery_id, repository.DELIVERED, http_status=204)
+    deliveries.finish(engine, delivery_id, deliveries.DELIVERED, http_status=204)
     assert attempt(engine, delivery_id, SETTINGS).kind == "skipped"

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from config.settings import StoreSettings
 from tasks.storage.repository import store_article
-from tasks.watches import repository
+from tasks.watches import deliveries, repository
 from tasks.watches.spec import WatchSpec
 from tasks.watches.tables import watch_deliveries
 from tests.unit.storage.factories import article, english, seed_articles
@@ -22,7 +22,7 @@ def add(engine: Engine, name: str = "nato", **fields: object) -> str:
     return repository.create_watch(engine, spec).id
 
 
-def deliveries(engine: Engine) -> list[tuple[str, str]]:
+def rows_of(engine: Engine) -> list[tuple[str, str]]:
     with engine.connect() as conn:
         rows = conn.execute(select(watch_deliveries.c.watch_id, watch_deliveries.c.article_id)
                             .order_by(watch_deliveries.c.id))
@@ -36,10 +36,10 @@ def test_a_stored_match_records_one_pending_delivery(engine: Engine,
     store_article(engine, ria, settings)
     store_article(engine, article("w", "Heavy rain is expected in the north on Sunday.",
                                   language_check=english()), settings)
-    assert deliveries(engine) == [(nato, "seed-ria")]
-    [pending] = repository.deliveries_of(engine, nato)
-    assert pending.status == repository.PENDING and pending.attempts == 0
-    assert repository.new_pending(engine, ["seed-ria", "w"]) == [(pending.id, "nato", "seed-ria")]
+    assert rows_of(engine) == [(nato, "seed-ria")]
+    [pending] = deliveries.deliveries_of(engine, nato)
+    assert pending.status == deliveries.PENDING and pending.attempts == 0
+    assert deliveries.new_pending(engine, ["seed-ria", "w"]) == [(pending.id, "nato", "seed-ria")]
 
 
 def test_storing_again_or_a_copy_records_nothing_new(engine: Engine,
@@ -50,15 +50,15 @@ def test_storing_again_or_a_copy_records_nothing_new(engine: Engine,
     store_article(engine, ria, settings)  # a redelivered message, a replay
     copy = ria.model_copy(update={"id": "seed-ria-copy"})
     assert store_article(engine, copy, settings).duplicate_of == "seed-ria"
-    assert deliveries(engine) == [(nato, "seed-ria")]
+    assert rows_of(engine) == [(nato, "seed-ria")]
 
 
 def test_record_matches_is_idempotent_in_itself(engine: Engine, settings: StoreSettings) -> None:
     add(engine)
     ria = store_article(engine, seed_articles()[0], settings)
     with engine.begin() as conn:
-        assert repository.record_matches(conn, ria) == 0  # the store already recorded it
-    assert len(deliveries(engine)) == 1
+        assert deliveries.record_matches(conn, ria) == 0  # the store already recorded it
+    assert len(rows_of(engine)) == 1
 
 
 def test_a_watch_on_stories_fires_once_per_story(engine: Engine,
@@ -67,7 +67,7 @@ def test_a_watch_on_stories_fires_once_per_story(engine: Engine,
     per_story = add(engine, "stories", scope="stories")
     ria, rt = (store_article(engine, a, settings) for a in seed_articles())
     assert ria.story_id is not None and ria.story_id == rt.story_id  # one event, two outlets
-    assert sorted(deliveries(engine)) == sorted([
+    assert sorted(rows_of(engine)) == sorted([
         (per_article, "seed-ria"), (per_article, "seed-rt"), (per_story, "seed-ria"),
     ])
 
@@ -77,26 +77,26 @@ def test_a_watch_made_later_does_not_fire_for_what_was_stored_before(
 ) -> None:
     store_article(engine, seed_articles()[0], settings)
     add(engine)
-    assert deliveries(engine) == []
+    assert rows_of(engine) == []
 
 
 def test_the_lease_lets_one_task_at_a_time_send(engine: Engine, settings: StoreSettings) -> None:
     add(engine)
     store_article(engine, seed_articles()[0], settings)
-    [pending] = repository.stale_pending(engine, timedelta(0))
+    [pending] = deliveries.stale_pending(engine, timedelta(0))
     lease = timedelta(minutes=5)
-    first = repository.claim(engine, pending, lease)
+    first = deliveries.claim(engine, pending, lease)
     assert first is not None and first[0].attempts == 1 and first[1].secret == "key"
-    assert repository.claim(engine, pending, lease) is None  # leased
-    repository.finish(engine, pending, repository.PENDING, error="down",
+    assert deliveries.claim(engine, pending, lease) is None  # leased
+    deliveries.finish(engine, pending, deliveries.PENDING, error="down",
                       retry_in=timedelta(minutes=1))
-    assert repository.claim(engine, pending, lease) is None  # not due yet
-    repository.finish(engine, pending, repository.PENDING, retry_in=timedelta(0))
-    second = repository.claim(engine, pending, lease)
+    assert deliveries.claim(engine, pending, lease) is None  # not due yet
+    deliveries.finish(engine, pending, deliveries.PENDING, retry_in=timedelta(0))
+    second = deliveries.claim(engine, pending, lease)
     assert second is not None and second[0].attempts == 2
-    repository.finish(engine, pending, repository.DELIVERED, http_status=204)
-    assert repository.claim(engine, pending, lease) is None
-    [done] = repository.deliveries_of(engine, first[1].id)
+    deliveries.finish(engine, pending, deliveries.DELIVERED, http_status=204)
+    assert deliveries.claim(engine, pending, lease) is None
+    [done] = deliveries.deliveries_of(engine, first[1].id)
     assert (done.status, done.last_status, done.attempts) == ("delivered", 204, 2)
     assert done.delivered_at is not None
 
@@ -106,10 +106,10 @@ def test_a_lease_that_ran_out_is_stale_and_can_be_taken_again(
 ) -> None:
     add(engine)
     store_article(engine, seed_articles()[0], settings)
-    [pending] = repository.stale_pending(engine, timedelta(0))
-    assert repository.claim(engine, pending, timedelta(0)) is not None  # its task died
-    assert repository.stale_pending(engine, timedelta(hours=1)) == [pending]
-    assert repository.claim(engine, pending, timedelta(minutes=5)) is not None
+    [pending] = deliveries.stale_pending(engine, timedelta(0))
+    assert deliveries.claim(engine, pending, timedelta(0)) is not None  # its task died
+    assert deliveries.stale_pending(engine, timedelta(hours=1)) == [pending]
+    assert deliveries.claim(engine, pending, timedelta(minutes=5)) is not None
 
 
 def test_removing_a_watch_removes_its_deliveries(engine: Engine, settings: StoreSettings) -> None:
@@ -118,7 +118,7 @@ def test_removing_a_watch_removes_its_deliveries(engine: Engine, settings: Store
     store_article(engine, seed_articles()[0], settings)
     assert repository.delete_watch(engine, nato)
     assert not repository.delete_watch(engine, nato)
-    assert deliveries(engine) == [(keep, "seed-ria")]
+    assert rows_of(engine) == [(keep, "seed-ria")]
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(watch_deliveries)).scalar() == 1
 
@@ -131,5 +131,5 @@ def test_a_paused_watch_records_nothing_until_resumed(engine: Engine,
     store_article(engine, ria, settings)
     assert repository.set_active(engine, nato, True)
     store_article(engine, rt, settings)
-    assert deliveries(engine) == [(nato, "seed-rt")]
+    assert rows_of(engine) == [(nato, "seed-rt")]
     assert not repository.set_active(engine, "nosuchwatch", True)
