@@ -2,7 +2,8 @@
 
 ``spec`` (what a watch is), ``match`` (does a stored article match: pure, no database),
 ``tables``, ``repository`` (saving watches), ``deliveries`` (recording matches inside the
-store's transaction, the delivery rows' lease and outcomes), ``webhook`` (signed body, SSRF-checked POST), ``deliver``
-(one delivery attempt and its bookkeeping), ``api`` (the functions the CLI and the HTTP API
-call). Nothing here imports Celery: ``workers.runtime.watch_tasks`` is the thin task.
+store's transaction, the delivery rows' lease and outcomes), ``webhook`` (signed body,
+SSRF-checked POST), ``deliver`` (one delivery attempt and its bookkeeping), ``api`` (the
+functions the CLI and the HTTP API call). Nothing here imports Celery:
+``workers.runtime.watch_tasks`` is the thin task.
 """
