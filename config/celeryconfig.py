@@ -91,8 +91,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_soft_time_limit": tuning.soft_time_limit_s,
         "task_time_limit": tuning.hard_time_limit_s,
         "task_routes": {
-            task_name(stage): {"queue": settings.pipeline.queue_for(stage)}
-            for stage in STAGE_NAMES
+            **{task_name(stage): {"queue": settings.pipeline.queue_for(stage)}
+               for stage in STAGE_NAMES},
+            # Webhooks of watches ride on the store queue: every deployment has a worker
+            # there, and a delivery is one short POST (watches.timeout_s).
+            "newsflow.watch_delivery": {"queue": settings.pipeline.queue_for("store")},
+            "newsflow.watch_sweep": {"queue": settings.pipeline.queue_for("store")},
         },
         "task_default_queue": settings.pipeline.queue_for("default"),
         "task_create_missing_queues": True,
@@ -112,7 +116,14 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "newsflow.sweep",
                 "schedule": settings.pipeline.sweep_interval_s,
                 "options": {"queue": settings.pipeline.queue_for("store")},
-            }
+            },
+            # Deliveries whose message was lost (worker killed between the store's commit
+            # and sending it, Redis restarted) are re-sent.
+            "sweep-watch-deliveries": {
+                "task": "newsflow.watch_sweep",
+                "schedule": settings.pipeline.sweep_interval_s,
+                "options": {"queue": settings.pipeline.queue_for("store")},
+            },
         },
         "enable_utc": True,
     }

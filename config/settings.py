@@ -25,6 +25,7 @@ __all__ = [
     "SettingsError",
     "StoreSettings",
     "TranslateSettings",
+    "WatchesSettings",
     "get_settings",
     "load_settings",
 ]
@@ -233,6 +234,34 @@ class MetricsSettings(BaseModel):
     multiproc_dir: Path | None = None
 
 
+class WatchesSettings(BaseModel):
+    """Watches and their webhooks (tasks/watches/): delivery time-outs, retries, SSRF."""
+
+    timeout_s: float = Field(10.0, gt=0, description="connect+read timeout of one webhook POST")
+    # A receiver that is down gets exponential back-off with full jitter, up to this many
+    # POSTs; then the delivery is marked failed (``newsflow watches show``) and counted.
+    max_attempts: int = Field(8, ge=1)
+    retry_backoff_s: float = Field(2.0, gt=0)
+    # Capped below half of celery.visibility_timeout_s by the delivery task: a retry waits
+    # as an unacked countdown message, which Redis would deliver again past that timeout.
+    retry_backoff_max_s: float = Field(300.0, gt=0)
+    # A delivery being sent is leased to one task for this long: a second task for the same
+    # delivery (a redelivered message, the sweep) waits instead of posting it again.
+    lease_s: float = Field(120.0, gt=0)
+    # SSRF guard exemptions for webhook hosts (hosts or CIDRs), as fetch.allow_private_hosts
+    # is for fetches: a receiver on loopback or a private network must be listed here.
+    allow_private_hosts: list[str] = Field(default_factory=list)
+    # The sweep re-sends pending deliveries whose next attempt is this overdue (a message
+    # lost between the store's commit and its delivery task, or with a Redis crash).
+    stale_after_s: float = Field(300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lease_covers_a_post(self) -> WatchesSettings:
+        if self.lease_s <= self.timeout_s:
+            raise ValueError("NEWSFLOW_WATCHES__LEASE_S must exceed NEWSFLOW_WATCHES__TIMEOUT_S")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEWSFLOW_",
@@ -255,6 +284,7 @@ class Settings(BaseSettings):
     celery: CeleryTuning = Field(default_factory=CeleryTuning)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    watches: WatchesSettings = Field(default_factory=WatchesSettings)
 
     @field_validator("broker_url")
     @classmethod

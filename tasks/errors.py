@@ -30,6 +30,9 @@ __all__ = [
     "RetryableError",
     "SourceNotFound",
     "UnsupportedContent",
+    "WatchInvalid",
+    "WebhookDown",
+    "WebhookRefused",
 ]
 
 
@@ -109,3 +112,23 @@ class UnsupportedContent(PermanentError):
 
 class NotAnArticle(PermanentError):
     reason = "not_an_article"
+
+
+class WebhookDown(RetryableError):
+    """A watch's receiver did not answer, or answered 408, 429 or 5xx: tried again later."""
+
+    reason = "webhook_down"
+    http_status: int | None = None  # the receiver's answer, when it gave one
+
+
+class WebhookRefused(PermanentError):
+    """A watch's receiver answered another 4xx, or its URL is refused by the SSRF guard."""
+
+    reason = "webhook_refused"
+    http_status: int | None = None
+
+
+class WatchInvalid(PermanentError):
+    """A watch that cannot be saved: no query and no entity, a bad URL, a taken name."""
+
+    reason = "invalid_watch"

@@ -9,7 +9,9 @@ transaction that also moves the ledger row to its terminal state (``ledger.recor
   two workers race (the loser gets an IntegrityError, re-reads and becomes the duplicate);
 * a near-duplicate (MinHash LSH bands shared with an original, confirmed on the signatures)
   -> ``duplicate`` of that original;
-* otherwise ``stored``, in the story of the best-matching earlier article or a new one.
+* otherwise ``stored``, in the story of the best-matching earlier article or a new one;
+  the watches it matches get their pending deliveries in the same transaction
+  (``tasks.watches.deliveries.record_matches``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
 from tasks.storage.stories import StoryEvidence, assign_story, content_words, refresh_story
+from tasks.watches.deliveries import record_matches
 
 # The read side lives in queries/search/catalog; re-exported so callers need one import.
 __all__ = [
@@ -246,6 +249,9 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
             )
         if story_id is not None:
             refresh_story(conn, story_id, stamp)
+        # Watches fire on originals only (a copy of a delivered article is not news), in this
+        # transaction: the article and its pending deliveries commit together.
+        record_matches(conn, stored)
     ledger.record_done(conn, article, stored.verdict or ledger.STORED, stamp)
     return stored
 

@@ -99,3 +99,22 @@ def test_messages_are_counted_per_task() -> None:
     metrics.count_message(sender=clean_task, task_id="2")
     assert registry.get_sample_value("newsflow_messages_total", {"task": "newsflow.clean"}) == 2
     assert registry.get_sample_value("newsflow_messages_total", {"task": "newsflow.fetch"}) is None
+
+
+def test_watch_counters_count_fires_and_outcomes_once_enabled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workers.runtime import metrics
+
+    metrics.count_watch_fire("nato")  # metrics off: nothing to count, no error
+    registry = CollectorRegistry()
+    monkeypatch.setattr(metrics, "_watch_metrics", metrics.WatchMetrics(registry))
+    metrics.count_watch_fire("nato")
+    metrics.count_watch_delivery("nato", "retry")
+    metrics.count_watch_delivery("nato", "retry")
+    metrics.count_watch_delivery("nato", "delivered")
+    value = registry.get_sample_value
+    assert value("newsflow_watch_fires_total", {"watch": "nato"}) == 1
+    assert value("newsflow_watch_deliveries_total", {"watch": "nato", "outcome": "retry"}) == 2
+    assert value("newsflow_watch_deliveries_total",
+                 {"watch": "nato", "outcome": "delivered"}) == 1

@@ -64,3 +64,24 @@ def test_filesystem_broker_gets_a_private_folder(tmp_path) -> None:  # type: ign
     options = config["broker_transport_options"]
     assert options["data_folder_in"] == options["data_folder_out"] == f"{tmp_path}/b/queue"
     assert (tmp_path / "b" / "queue").is_dir()
+
+
+def test_watch_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSFLOW_WATCHES__ALLOW_PRIVATE_HOSTS", '["127.0.0.1"]')
+    monkeypatch.setenv("NEWSFLOW_WATCHES__MAX_ATTEMPTS", "3")
+    settings = load_settings()
+    assert settings.watches.allow_private_hosts == ["127.0.0.1"]
+    assert settings.watches.max_attempts == 3
+
+
+@pytest.mark.parametrize("env, named", [
+    ({"NEWSFLOW_WATCHES__LEASE_S": "5", "NEWSFLOW_WATCHES__TIMEOUT_S": "10"},
+     "NEWSFLOW_WATCHES__LEASE_S"),
+])
+def test_a_lease_shorter_than_a_post_is_refused(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: str,
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError, match=named):
+        load_settings()

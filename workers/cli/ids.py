@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 
 from workers.cli.context import fail
 
-__all__ = ["resolve_id", "resolve_story"]
+__all__ = ["resolve_id", "resolve_story", "resolve_watch"]
 
 CANDIDATES = 10
 
@@ -46,3 +46,10 @@ def resolve_story(engine: Engine, given: str | None) -> str | None:
     if given is None:
         return None
     return _one(given, "story", set(story_ids_with_prefix(engine, given, CANDIDATES + 1)))
+
+
+def resolve_watch(engine: Engine, given: str) -> str:
+    """The one watch id equal to ``given`` or starting with it."""
+    from tasks.watches.repository import watch_ids_with_prefix
+
+    return _one(given, "watch", set(watch_ids_with_prefix(engine, given, CANDIDATES + 1)))

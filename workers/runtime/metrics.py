@@ -33,6 +33,9 @@ __all__ = [
     "MetricsSettings",
     "QueueDepthCollector",
     "StageMetrics",
+    "WatchMetrics",
+    "count_watch_delivery",
+    "count_watch_fire",
     "enable_multiprocess",
     "serve",
     "start_in_worker",
@@ -86,6 +89,36 @@ class StageMetrics:
     def count_message(self, sender: Any = None, **_: Any) -> None:
         """``task_prerun`` receiver: one per message a pool process runs."""
         self.messages.labels(getattr(sender, "name", "unknown")).inc()
+
+
+class WatchMetrics:
+    """Watches: ``newsflow_watch_fires_total{watch}`` (a new match recorded) and
+    ``newsflow_watch_deliveries_total{watch,outcome}`` (outcome ``delivered``, ``retry``,
+    ``failed``: one sample per webhook attempt)."""
+
+    def __init__(self, registry: Any = None) -> None:
+        from prometheus_client import Counter
+
+        self.fires = Counter("newsflow_watch_fires", "New matches of a watch", ["watch"],
+                             registry=registry)
+        self.deliveries = Counter("newsflow_watch_deliveries",
+                                  "Webhook attempts of a watch, by outcome",
+                                  ["watch", "outcome"], registry=registry)
+
+
+# Set in a worker with metrics on (``start_in_worker``); the counters below are no-ops
+# otherwise, so the watch tasks need not know whether metrics are served.
+_watch_metrics: WatchMetrics | None = None
+
+
+def count_watch_fire(watch: str) -> None:
+    if _watch_metrics is not None:
+        _watch_metrics.fires.labels(watch).inc()
+
+
+def count_watch_delivery(watch: str, outcome: str) -> None:
+    if _watch_metrics is not None:
+        _watch_metrics.deliveries.labels(watch, outcome).inc()
 
 
 class QueueDepthCollector:
@@ -174,5 +207,7 @@ def start_in_worker(settings: Settings, config: MetricsSettings | None = None) -
 
     metrics = StageMetrics()
     add_observer(metrics.observe)
+    global _watch_metrics
+    _watch_metrics = WatchMetrics()
     task_prerun.connect(metrics.count_message, weak=False)
     return serve(settings, config, folder)
