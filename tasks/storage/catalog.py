@@ -6,15 +6,16 @@ Duplicates are left out of every count: a copy of an article is not a second rep
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from tasks.storage.db import read_tx
 from tasks.storage.filters import ids_with_prefix
 from tasks.storage.schema import article_entities, articles, entities, entity_aliases, stories
 
-__all__ = ["list_entities", "list_stories", "story_ids_with_prefix"]
+__all__ = ["list_entities", "list_stories", "story_ids_with_prefix", "story_summaries"]
 
 
 def _iso(value: Any) -> str | None:
@@ -35,24 +36,30 @@ def list_stories(
         query = query.where(stories.c.id == story_id)
     with read_tx(engine, "list_stories") as conn:
         rows = conn.execute(query).mappings().all()
-        members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        if rows:
-            for art in conn.execute(
-                select(
-                    articles.c.id,
-                    articles.c.title,
-                    articles.c.language,
-                    articles.c.publisher,
-                    articles.c.published,
-                    articles.c.story_id,
-                )
-                .where(
-                    articles.c.story_id.in_([r["id"] for r in rows]),
-                    articles.c.duplicate_of.is_(None),
-                )
-                .order_by(articles.c.stored_at, articles.c.id)
-            ).mappings():
-                members[art["story_id"]].append(dict(art))
+        return story_summaries(conn, rows)
+
+
+def story_summaries(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
+    """``stories`` rows as summaries with their original articles, languages and publishers
+    (one query for the articles of every row); shared with the web's paged story lists."""
+    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if rows:
+        for art in conn.execute(
+            select(
+                articles.c.id,
+                articles.c.title,
+                articles.c.language,
+                articles.c.publisher,
+                articles.c.published,
+                articles.c.story_id,
+            )
+            .where(
+                articles.c.story_id.in_([r["id"] for r in rows]),
+                articles.c.duplicate_of.is_(None),
+            )
+            .order_by(articles.c.stored_at, articles.c.id)
+        ).mappings():
+            members[art["story_id"]].append(dict(art))
     result = []
     for row in rows:
         arts = members[row["id"]]
@@ -75,7 +82,7 @@ def list_stories(
 
 
 def list_entities(
-    engine: Engine, label: str | None = None, limit: int = 50
+    engine: Engine, label: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[dict[str, Any]]:
     """Entities by the number of (original) articles mentioning them."""
     n_articles = func.count(func.distinct(article_entities.c.article_id)).label("article_count")
@@ -87,6 +94,7 @@ def list_entities(
         .group_by(entities.c.id, entities.c.name, entities.c.label)
         .order_by(n_articles.desc(), entities.c.name, entities.c.id)
         .limit(limit)
+        .offset(offset)
     )
     if label is not None:
         query = query.where(entities.c.label == label.upper())

@@ -88,28 +88,19 @@ def replay(
     unsent: Annotated[bool, typer.Option(help="queued items the broker never got")] = False,
 ) -> None:
     """Send failed (or never sent) items through the chain again, under their own ids."""
-    from tasks.codec import decode
-    from tasks.storage import ledger
     from workers.app import app as celery_app
-    from workers.producer.enqueue import send_articles
+    from workers.producer.replay import replay_items
 
     if not (ids or reason or all_failed or unsent):
         raise typer.BadParameter("give item ids, --reason, --all or --unsent")
     settings = settings_for(reads_only=False)
     engine = write_engine(settings)
     wanted = [resolve_id(engine, given, articles=False) for given in ids] if ids else None
-    states = (ledger.QUEUED,) if unsent else ledger.FAILED_STATES
-    rows = ledger.items_for_replay(engine, ids=wanted, reason=reason, states=states)
-    if unsent:
-        rows = [r for r in rows if (r.error or "").startswith("not sent")]
-    replayable = [r for r in rows if r.payload]
-    articles = [decode(r.payload) for r in replayable]
-    ledger.record_enqueued(engine, articles, [r.item_key for r in replayable])
-    send_articles(celery_app, settings, articles)
-    skipped = len(rows) - len(replayable)
-    console.print(f"replayed {len(articles)} items" + (f", {skipped} without payload (producer-side"
-                                                       " rejections: fix the source)" if skipped
-                                                       else ""))
+    report = replay_items(celery_app, settings, engine, ids=wanted, reason=reason, unsent=unsent)
+    skipped = len(report.without_payload)
+    console.print(f"replayed {len(report.replayed)} items" + (
+        f", {skipped} without payload (producer-side rejections: fix the source)" if skipped
+        else ""))
 
 
 def sweep(

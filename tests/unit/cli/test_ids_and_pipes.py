@@ -95,7 +95,7 @@ def test_an_unknown_id_is_a_usage_error(cli: Cli, stored: Engine) -> None:
 def test_replay_resolves_prefixes_in_the_ledger(
     cli: Cli, stored: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workers.producer import enqueue as producer
+    from workers.producer import replay as producer
 
     sent: list[str] = []
     monkeypatch.setattr(producer, "send_articles",
