@@ -20,14 +20,18 @@ PAGE = 20
 
 
 @router.get("/")
-def front(request: Request, cursor: str | None = None,
+def front(request: Request, cursor: str | None = None, single: bool = False,
           principal: Principal = Depends(page_reader),
           state: WebState = Depends(web_state)) -> Response:
-    latest = latest_stories(state.engine, PAGE, cursor)
+    # A story of one article is every article not yet matched: the list shows stories of
+    # several reports unless asked for all.
+    min_articles = 1 if single else 2
+    latest = latest_stories(state.engine, PAGE, cursor, min_articles)
     growing = growing_stories(state.engine, 10, WINDOW_HOURS).items
-    next_url = f"/?cursor={latest.next_cursor}" if latest.next_cursor else None
+    query = "single=true&" if single else ""
+    next_url = f"/?{query}cursor={latest.next_cursor}" if latest.next_cursor else None
     return render(request, "stories.html", principal, latest=latest, growing=growing,
-                  window_hours=WINDOW_HOURS, next_url=next_url)
+                  window_hours=WINDOW_HOURS, next_url=next_url, single=single)
 
 
 @router.get("/stories/{story_id}")
