@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 __all__ = ["Bar", "Chart", "bar_chart"]
 
+MAX_BAR = 40.0
 MAX_FILLED_DAYS = 400  # beyond that, only the days that have a value get a bar
 WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 640, 160, 12, 22, 28
 
@@ -59,7 +60,7 @@ def bar_chart(points: list[tuple[str, int]], title: str) -> Chart | None:
     top_value = max(max(v for _, v in points), 1)
     plot_w, plot_h = WIDTH - LEFT - 4, HEIGHT - TOP - BOTTOM
     slot = plot_w / len(points)
-    bar_w = max(slot * 0.8, 1.0)
+    bar_w = min(max(slot * 0.8, 1.0), MAX_BAR)  # one day alone is a bar, not a wall
     bars = []
     for i, (day, value) in enumerate(points):
         h = plot_h * value / top_value
