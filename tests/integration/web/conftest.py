@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -106,6 +107,9 @@ def website(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
     for role in ("read", "operator"):
         made = newsflow(env, "tokens", "create", "--role", role, "--name", f"tests {role}")
         assert made.returncode == 0, made.stderr
+        # The token alone on stdout (TOKEN=$(newsflow tokens create) works); notes on stderr.
+        assert re.fullmatch(r"nf_[A-Za-z0-9_-]{43}\n", made.stdout), made.stdout
+        assert "shown only this once" in made.stderr
         tokens[role] = made.stdout.strip()
     exported = newsflow(env, "export", "--format", "jsonl")
     hostile_id = next(json.loads(line)["id"] for line in exported.stdout.splitlines()
