@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import Engine
 
 from tasks.storage import browse
+from tasks.storage.export_record import ExportRecord
 from tasks.storage.filters import ArticleFilter
 from tasks.storage.queries import get_article
 from tasks.storage.search import search as search_articles
@@ -69,7 +70,7 @@ def articles(
     return page_of_articles(state.engine, filters, limit, cursor)
 
 
-@router.get("/articles/{article_id}", response_model=None)
+@router.get("/articles/{article_id}", response_model=ExportRecord)
 def article(article_id: str, state: WebState = Depends(web_state)) -> dict[str, Any]:
     """One stored article: the export record, as ``newsflow show`` prints it."""
     record = get_article(state.engine, article_id)
