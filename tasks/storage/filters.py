@@ -29,6 +29,9 @@ class ArticleFilter(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
     story_id: str | None = None
+    source: str | None = Field(
+        None, description="the source (path or URL) or its beginning: a folder, a site"
+    )
     include_duplicates: bool = False
     limit: int | None = Field(None, ge=1)
 
@@ -63,6 +66,10 @@ def article_select(filters: ArticleFilter) -> Select[Any]:
         stmt = stmt.where(articles.c.published_date <= filters.date_to)
     if filters.story_id:
         stmt = stmt.where(articles.c.story_id == filters.story_id)
+    if filters.source:
+        # substr, not LIKE: a path's "_" or "%" is no wildcard (see ids_with_prefix)
+        prefix = func.substr(articles.c.source, 1, len(filters.source))
+        stmt = stmt.where(prefix == filters.source)
     if filters.entity:
         wanted = filters.entity.casefold()
         norm = norm_name(filters.entity)

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "api_tokens",
     "article_entities",
     "article_keys",
     "article_vectors",
@@ -200,4 +201,17 @@ article_vectors = Table(
     metadata,
     Column("article_id", ID, ForeignKey("articles.id"), primary_key=True),
     Column("vector", LargeBinary, nullable=False),
+)
+
+# API tokens of `newsflow serve` (tasks/storage/tokens.py): only a SHA-256 of each token is
+# kept, so a copy of the database gives no one access.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("name", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
 )

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("config", "tasks", "workers", "bench")
+PACKAGES = ("config", "tasks", "workers", "web", "bench")
 
 
 def _modules() -> dict[str, Path]:

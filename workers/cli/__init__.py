@@ -3,7 +3,7 @@
 ``context`` (settings, engines, exit codes), ``output`` (tables for people, tab-separated rows
 for pipes), ``ids`` (unique id prefixes); the commands: ``pipeline_cmds`` (run, worker,
 enqueue), ``article_cmds`` (show, export, search, stories, entities), ``item_cmds`` (status,
-failed, replay, sweep), ``db_cmds`` (db upgrade, current, check).
+failed, replay, sweep), ``db_cmds`` (db upgrade, current, check), ``web_cmds`` (serve, tokens).
 """
 
 from __future__ import annotations

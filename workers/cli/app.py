@@ -16,6 +16,7 @@ from workers.cli.db_cmds import db_app
 from workers.cli.item_cmds import failed, replay, status, sweep
 from workers.cli.pipeline_cmds import enqueue, run, worker
 from workers.cli.watch_cmds import watches_app
+from workers.cli.web_cmds import serve, tokens_app
 
 __all__ = ["app", "main", "version"]
 
@@ -57,10 +58,12 @@ def _root(
 
 for _command in (
     run, worker, enqueue, status, show, export, search, stories, entities, failed, replay, sweep,
+    serve,
 ):
     app.command()(_command)
 app.add_typer(db_app)
 app.add_typer(watches_app)
+app.add_typer(tokens_app)
 
 
 def main() -> None:

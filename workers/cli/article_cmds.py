@@ -28,13 +28,15 @@ PublisherOpt = Annotated[str | None, typer.Option()]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="published on/after YYYY-MM-DD")]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="published on/before YYYY-MM-DD")]
 StoryOpt = Annotated[str | None, typer.Option(help="story id (or a unique prefix)")]
+SourceOpt = Annotated[str | None, typer.Option(
+    help="source path or URL, or its beginning (a folder, a site)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="one JSON object a line, for scripts")]
 
 
 def _filters(query: str | None = None, entity: str | None = None, language: str | None = None,
              publisher: str | None = None, since: str | None = None, until: str | None = None,
              story: str | None = None, include_duplicates: bool = False,
-             limit: int | None = None) -> ArticleFilter:
+             limit: int | None = None, source: str | None = None) -> ArticleFilter:
     from tasks.storage.filters import ArticleFilter
 
     try:
@@ -44,7 +46,7 @@ def _filters(query: str | None = None, entity: str | None = None, language: str 
         raise typer.BadParameter(f"dates are YYYY-MM-DD: {exc}") from exc
     return ArticleFilter(query=query, entity=entity, language=language, publisher=publisher,
                          date_from=date_from, date_to=date_to, story_id=story,
-                         include_duplicates=include_duplicates, limit=limit)
+                         source=source, include_duplicates=include_duplicates, limit=limit)
 
 
 def _text(key: str) -> Column:
@@ -74,7 +76,7 @@ def export(
     = None,
     entity: EntityOpt = None, language: LanguageOpt = None, publisher: PublisherOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, story: StoryOpt = None,
-    include_duplicates: Annotated[bool, typer.Option()] = False,
+    source: SourceOpt = None, include_duplicates: Annotated[bool, typer.Option()] = False,
 ) -> None:
     """Every stored article (filtered), one record each."""
     from tasks.storage.queries import iter_articles
@@ -87,7 +89,7 @@ def export(
     if output is not None and not output.parent.is_dir():
         fail(f"newsflow export: the folder of {output} does not exist; create it first")
     filters = _filters(None, entity, language, publisher, since, until, story,
-                       include_duplicates)
+                       include_duplicates, source=source)
     engine = read_engine(settings_for(reads_only=True), "export")
     filters.story_id = resolve_story(engine, filters.story_id)
     records = iter_articles(engine, filters)
@@ -111,12 +113,14 @@ def search(
     query: Annotated[str, typer.Argument(help="full-text query")],
     entity: EntityOpt = None, language: LanguageOpt = None, publisher: PublisherOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, story: StoryOpt = None,
+    source: SourceOpt = None,
     limit: Annotated[int, typer.Option(min=1)] = 20, as_json: JsonOpt = False,
 ) -> None:
     """Full-text search, stemmed per article language (SQLite FTS5 / PostgreSQL tsvector)."""
     from tasks.storage.search import search as search_articles
 
-    filters = _filters(query, entity, language, publisher, since, until, story, limit=limit)
+    filters = _filters(query, entity, language, publisher, since, until, story, limit=limit,
+                       source=source)
     engine = read_engine(settings_for(reads_only=True), "search")
     filters.story_id = resolve_story(engine, filters.story_id)
     hits = search_articles(engine, filters)

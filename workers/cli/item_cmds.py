@@ -95,39 +95,28 @@ def replay(
     unsent: Annotated[bool, typer.Option(help="queued items the broker never got")] = False,
 ) -> None:
     """Send failed (or never sent) items through the chain again, under their own ids."""
-    from tasks.codec import decode
-    from tasks.storage import ledger
     from workers.app import app as celery_app
-    from workers.producer.enqueue import send_articles
+    from workers.producer.replay import ReplayNotSent, replay_items
 
     if not (ids or reason or all_failed or unsent):
         raise typer.BadParameter("give item ids, --reason, --all or --unsent")
     settings = settings_for(reads_only=False)
     engine = write_engine(settings)
     wanted = [resolve_id(engine, given, articles=False) for given in ids] if ids else None
-    states = (ledger.QUEUED,) if unsent else ledger.FAILED_STATES
-    rows = ledger.items_for_replay(engine, ids=wanted, reason=reason, states=states)
-    if unsent:
-        rows = [r for r in rows if (r.error or "").startswith("not sent")]
-    replayable = [r for r in rows if r.payload]
-    articles = [decode(r.payload) for r in replayable]
-    ledger.record_enqueued(engine, articles, [r.item_key for r in replayable])
     try:
-        send_articles(celery_app, settings, articles)
-    except Exception as exc:
-        # The rows are 'queued' again: mark them not sent, or neither `failed` nor `replay
-        # --unsent` would find them (issue 16).
-        ledger.record_sent_failure(engine, [a.id for a in articles], f"not sent: {exc}")
+        report = replay_items(celery_app, settings, engine, ids=wanted, reason=reason,
+                              unsent=unsent)
+    except ReplayNotSent as exc:
         broker = mask_url(settings.broker_url.get_secret_value())
         console.print(f"[red]replay failed:[/red] the broker {broker} refused the items "
-                      f"({exc}); {len(articles)} items stay queued as not sent: "
+                      f"({exc.cause}); {len(exc.items)} items stay queued as not sent: "
                       "`newsflow replay --unsent` sends them once the broker is back",
                       soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from exc
-    skipped = len(rows) - len(replayable)
-    console.print(f"replayed {len(articles)} items" + (f", {skipped} without payload (producer-side"
-                                                       " rejections: fix the source)" if skipped
-                                                       else ""))
+    skipped = len(report.without_payload)
+    console.print(f"replayed {len(report.replayed)} items" + (
+        f", {skipped} without payload (producer-side rejections: fix the source)" if skipped
+        else ""))
 
 
 def sweep(

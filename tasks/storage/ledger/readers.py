@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
@@ -14,6 +14,7 @@ from tasks.storage.db import read_tx
 from tasks.storage.ledger.rows import ItemRow, aware, item_row
 from tasks.storage.ledger.states import (
     ALL_STATES,
+    DONE_STATES,
     FAILED_STATES,
     IN_FLIGHT_STATES,
     TERMINAL_STATES,
@@ -26,6 +27,7 @@ __all__ = [
     "batch_counts",
     "batch_pace",
     "counts_by_stage",
+    "done_since",
     "get_item",
     "in_flight_count",
     "item_ids_with_prefix",
@@ -57,6 +59,16 @@ def counts_by_stage(engine: Engine, batch_id: str | None = None) -> dict[tuple[s
         query = query.where(items.c.batch_id == batch_id)
     with read_tx(engine, "counts_by_stage") as conn:
         return {(stage or "", state): int(n) for stage, state, n in conn.execute(query)}
+
+
+def done_since(engine: Engine, since: datetime) -> int:
+    """Items that reached a done state (stored, duplicate) at or after ``since``: the recent
+    rate a status page shows."""
+    query = select(func.count()).where(
+        items.c.state.in_(DONE_STATES), items.c.updated_at >= since
+    )
+    with read_tx(engine, "done_since") as conn:
+        return int(conn.execute(query).scalar_one())
 
 
 def terminal_count(counts: dict[str, int]) -> int:

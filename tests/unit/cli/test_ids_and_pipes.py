@@ -95,7 +95,7 @@ def test_an_unknown_id_is_a_usage_error(cli: Cli, stored: Engine) -> None:
 def test_replay_resolves_prefixes_in_the_ledger(
     cli: Cli, stored: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workers.producer import enqueue as producer
+    from workers.producer import replay as producer
 
     sent: list[str] = []
     monkeypatch.setattr(producer, "send_articles",
@@ -120,3 +120,13 @@ def test_story_filters_take_a_unique_prefix(cli: Cli, stored: Engine) -> None:
     assert found and all(json.loads(line)["story_id"] == story for line in found)
     unknown = cli("export", "--story", "no-such-story")
     assert unknown.exit_code == 2 and "no story with id 'no-such-story'" in unknown.stderr
+
+
+def test_source_filter_takes_a_path_or_its_beginning(cli: Cli, stored: Engine) -> None:
+    # The factory's sources are test://<item id>: a prefix of one id, of both, of none.
+    one = cli("export", "--source", f"test://{LONG_A[:12]}")
+    both = cli("search", "harbour", "--source", "test://13617e")
+    none = cli("export", "--source", "test://13617e_")  # "_" is no wildcard
+    assert [json.loads(line)["id"] for line in one.stdout.splitlines()] == [LONG_A]
+    assert sorted(line.split("\t")[0] for line in both.stdout.splitlines()) == [LONG_A, LONG_B]
+    assert none.exit_code == 0 and none.stdout == ""

@@ -1,7 +1,7 @@
 """Watches (saved queries and entity watch-lists) and their webhook deliveries.
 
 Revision ID: 0006
-Revises: 0003 (the lead re-chains it after the other migrations of issue 15)
+Revises: 0005
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
