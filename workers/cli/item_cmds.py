@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from workers.cli.context import console, out, read_engine, settings_for, write_engine
+from workers.cli.context import (
+    EXIT_USAGE,
+    console,
+    out,
+    read_engine,
+    settings_for,
+    write_engine,
+)
 from workers.cli.ids import resolve_id
 from workers.cli.output import Column, print_rows
 from workers.logging_setup import mask_url
@@ -105,7 +112,19 @@ def replay(
     replayable = [r for r in rows if r.payload]
     articles = [decode(r.payload) for r in replayable]
     ledger.record_enqueued(engine, articles, [r.item_key for r in replayable])
-    send_articles(celery_app, settings, articles)
+    try:
+        send_articles(celery_app, settings, articles)
+    except Exception as exc:
+        # The rows were reset to 'queued' for the send: mark them 'not sent' (as enqueue
+        # does) so that `replay --unsent` finds them again; without this they were in no
+        # list at all, neither failed nor unsent.
+        ledger.record_sent_failure(engine, [a.id for a in articles], f"not sent: {exc}")
+        broker = mask_url(settings.broker_url.get_secret_value())
+        console.print(f"[red]replay failed: the broker {broker} did not take the "
+                      f"messages:[/red] {exc}\n{len(articles)} items stay 'queued', marked "
+                      "'not sent': `newsflow replay --unsent` sends them once the broker is "
+                      "back.", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from exc
     skipped = len(rows) - len(replayable)
     console.print(f"replayed {len(articles)} items" + (f", {skipped} without payload (producer-side"
                                                        " rejections: fix the source)" if skipped
