@@ -74,7 +74,7 @@ def run(
 
     settings = settings_for(reads_only=False)
     engine = write_engine(settings)
-    with embedded.broker_folder() as broker_dir:
+    with embedded.signals_stop_run(), embedded.broker_folder() as broker_dir:
         env = embedded.embedded_environment(settings, broker_dir, _roots(paths))
         local = load_settings(broker_url=env["NEWSFLOW_BROKER_URL"])
         celery_app = make_app(local)
@@ -97,6 +97,11 @@ def run(
                           f"items stay in the ledger: `newsflow status {report.batch_id}`, "
                           "then `newsflow sweep` with a worker running.")
             raise typer.Exit(EXIT_ITEMS_FAILED) from exc
+        except embedded.RunStopped:
+            console.print("[red]stopped by a signal[/red]: the worker is being stopped; "
+                          "unfinished items stay in the ledger and the next `newsflow run` "
+                          "of the same inputs sends them again.")
+            raise
         finally:
             embedded.stop_worker(worker)
     _finish(engine, report.batch_id, counts)
