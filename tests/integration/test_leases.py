@@ -39,13 +39,15 @@ def _connection(url: str) -> Connection:
         "lease_prefix": PREFIX, "lease_ttl": TTL_S, "visibility_timeout": 3600})
 
 
-def _hold(url: str, count: int, report: Any) -> None:
-    """A consumer that takes ``count`` messages, never acks them, and keeps its lease."""
-    owner = claim_owner()
+def _hold(url: str, count: int, report: Any, leased: bool = True) -> None:
+    """A consumer that takes ``count`` messages, never acks them, and keeps its lease
+    (``leased=False``: a process that never claimed an owner, e.g. an older newsflow)."""
+    owner = claim_owner() if leased else "none"
     with _connection(url) as conn:
         simple = conn.SimpleQueue(QUEUE)
         held = [simple.get(timeout=30) for _ in range(count)]
-        LeaseKeeper(lambda: _connection(url), LeaseKeys(PREFIX), owner, TTL_S).start()
+        if leased:
+            LeaseKeeper(lambda: _connection(url), LeaseKeys(PREFIX), owner, TTL_S).start()
         report.put((owner, [m.delivery_tag for m in held]))
         while True:
             time.sleep(1)
@@ -62,10 +64,11 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 class Holder:
-    def __init__(self, url: str, count: int = COUNT) -> None:
+    def __init__(self, url: str, count: int = COUNT, leased: bool = True) -> None:
         context = multiprocessing.get_context("spawn")
         report = context.Queue()
-        self.process = context.Process(target=_hold, args=(url, count, report), daemon=True)
+        self.process = context.Process(target=_hold, args=(url, count, report, leased),
+                                       daemon=True)
         self.process.start()
         self.owner, self.tags = report.get(timeout=60)
 
@@ -175,3 +178,20 @@ def test_two_recoverers_at_once_restore_each_message_once(redis_url: str) -> Non
     connections[1].release()
     # Each message back exactly once, whichever recoverer moved it.
     assert state["queued"] == count and state["unacked"] == 0, (state, totals)
+
+
+def test_a_consumer_without_a_lease_is_left_to_the_visibility_timeout(redis_url: str) -> None:
+    # No lease says whose they are, so nothing may presume its owner dead.
+    _publish(redis_url)
+    holder = Holder(redis_url, leased=False)
+    holder.kill()
+    conn, keeper = _recoverer(redis_url)
+    with conn:
+        restored = 0
+        deadline = time.monotonic() + 2 * TTL_S
+        while time.monotonic() < deadline:
+            restored += keeper.beat(conn.default_channel)
+            time.sleep(TTL_S / 3)
+        assert restored == 0
+        assert _state(conn, "none") == {"queued": 0, "unacked": COUNT, "held": 0,
+                                        "registered": 0}
