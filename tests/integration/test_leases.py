@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from kombu import Connection
 
+import workers.leases
 from tests.integration.services import RedisServer
 from workers.broker_transport import Transport
 from workers.leases import LeaseKeys, claim_owner, current_owner
@@ -52,6 +53,12 @@ def _hold(url: str, count: int, report: Any, leased: bool = True) -> None:
         while True:
             time.sleep(1)
 
+
+@pytest.fixture(autouse=True)
+def _owner_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    # claim_owner() names the whole test process a lease owner: undo it after the test, so
+    # no later test's consumer writes leases.
+    monkeypatch.setattr(workers.leases, "_owner", None)
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
