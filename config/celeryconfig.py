@@ -29,6 +29,11 @@ system of record, and every stage is idempotent):
   messages come back) and restores unacked messages of dead workers every
   ``visibility_timeout / 10`` seconds (kombu scans every 100 s by default). A wrong broker
   password is not retried: ``workers.runtime.signals`` stops the worker with a clear message.
+* leases (``workers.leases``, ``celery.lease_ttl_s``): the visibility timeout must outlast
+  the longest stage and backoff, so it is an hour; a whole worker killed would strand its
+  running and prefetched messages that long. Each worker records which unacked messages it
+  holds and renews a short lease; every live worker restores the messages of an expired
+  lease with kombu's own restore, so a dead worker costs well under a minute.
 * shutdown: SIGTERM is Celery's warm shutdown (stop consuming, let running tasks finish, put
   prefetched and countdown messages back). A cold shutdown (SIGQUIT, a second SIGINT) is
   *soft* first: running tasks get ``worker_soft_shutdown_timeout`` (30 s at most) to
@@ -150,6 +155,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             # visibility timeout; scan for them often enough that this is what bounds it.
             "unacked_restore_interval": max(1, min(60, tuning.visibility_timeout_s // 10)),
             "unacked_restore_throttle": 1,
+            # Who holds which unacked message (workers.leases): a dead worker's messages
+            # come back within ~4/3 of the TTL; the visibility timeout stays the safety net.
+            "lease_prefix": f"{settings.pipeline.queue_prefix}.lease",
+            "lease_ttl": tuning.lease_ttl_s,
         }
         # The Redis transport, minus the worker crash on a list item that is not a message.
         config["broker_transport"] = "workers.broker_transport:Transport"

@@ -180,6 +180,10 @@ class CeleryTuning(BaseModel):
     retry_backoff_s: float = Field(2.0, gt=0)
     retry_backoff_max_s: float = Field(300.0, gt=0)
     prefetch_multiplier: int = Field(2, ge=1)  # why 2: config/celeryconfig.py
+    # A worker's lease on the messages it holds (workers/leases.py): renewed every third of
+    # this, so a dead worker's messages go back to their queues within ~4/3 of it (40 s),
+    # never while it renews. 0 turns leases off (the visibility timeout alone then).
+    lease_ttl_s: int = Field(30, ge=0)
     # glibc only: malloc_trim after every message keeps a pool process's RSS from
     # ratcheting up to the largest batch it has run (workers/runtime/memory.py)
     release_memory: bool = True
@@ -198,6 +202,10 @@ class CeleryTuning(BaseModel):
         if self.visibility_timeout_s <= self.retry_backoff_max_s:
             raise ValueError("NEWSFLOW_CELERY__VISIBILITY_TIMEOUT_S must exceed "
                              "NEWSFLOW_CELERY__RETRY_BACKOFF_MAX_S")
+        # Renewed every ttl/3: under 3 s the heartbeat would be a busy loop. (A TTL past a
+        # short test visibility timeout is harmless: the timeout then simply acts first.)
+        if 0 < self.lease_ttl_s < 3:
+            raise ValueError("NEWSFLOW_CELERY__LEASE_TTL_S must be 0 (off) or at least 3")
         return self
 
 

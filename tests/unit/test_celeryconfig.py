@@ -25,6 +25,19 @@ def test_restore_scan_follows_a_short_visibility_timeout() -> None:
     assert options["unacked_restore_interval"] == 2 and options["unacked_restore_throttle"] == 1
 
 
+def test_workers_take_leases_far_shorter_than_the_visibility_timeout() -> None:
+    # Default settings: a dead worker's messages come back by lease (~40 s), not after the
+    # one-hour visibility timeout, which stays as the safety net.
+    settings = load_settings(broker_url="redis://127.0.0.1:6379/0")
+    options = celery_config(settings)["broker_transport_options"]
+    assert options["lease_prefix"] == "newsflow.lease"
+    assert options["lease_ttl"] == 30 and options["visibility_timeout"] == 3600
+    off = load_settings(broker_url="redis://127.0.0.1:6379/0", celery={"lease_ttl_s": 0})
+    assert celery_config(off)["broker_transport_options"]["lease_ttl"] == 0
+    with pytest.raises(SettingsError, match="LEASE_TTL_S"):
+        load_settings(broker_url="redis://127.0.0.1:6379/0", celery={"lease_ttl_s": 1})
+
+
 @pytest.mark.parametrize("celery, message", [
     ({"soft_time_limit_s": 10, "hard_time_limit_s": 10}, "HARD_TIME_LIMIT"),
     ({"hard_time_limit_s": 200, "visibility_timeout_s": 150}, "VISIBILITY_TIMEOUT"),

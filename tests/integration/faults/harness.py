@@ -100,6 +100,9 @@ class Audit:
     lost: int
     stored_twice: int
     seconds: float = 0.0
+    # Seconds from a kill to the moment its lost work was all back in play (scenarios that
+    # kill a worker and measure it); None elsewhere.
+    recovery_s: float | None = None
 
     def line(self) -> str:
         return " ".join(f"{k}={v}" for k, v in asdict(self).items())
@@ -290,7 +293,8 @@ class FaultStack:
         return "\n".join(f"--- {w.log.name}\n{w.output()[-chars:]}" for w in self.workers)
 
     # ---- the audit -------------------------------------------------------------------------
-    def audit(self, scenario: str, inputs: list[Path] | list[Path | str]) -> Audit:
+    def audit(self, scenario: str, inputs: list[Path] | list[Path | str],
+              recovery_s: float | None = None) -> Audit:
         """Count everything from the database and check the three promises."""
         with self.engine.connect() as conn:
             sources = [str(s) for (s,) in conn.execute(text("SELECT source FROM items"))]
@@ -332,6 +336,7 @@ class FaultStack:
             stored_twice=hash_twice + item_twice + orphans + wrong_rows
             + abs(originals - counts.get("stored", 0)),
             seconds=round(time.monotonic() - self.started, 1),
+            recovery_s=recovery_s,
         )
         print(f"\n[faults] {audit.line()}")
         path = results_path()

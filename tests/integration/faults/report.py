@@ -22,9 +22,16 @@ __all__ = ["main", "render"]
 
 REPO = Path(__file__).resolve().parents[3]
 COLUMNS = ("scenario", "items", "stored", "duplicate", "rejected", "dead", "lost",
-           "stored_twice", "not_terminal", "seconds")
+           "stored_twice", "not_terminal", "seconds", "recovery_s")
 HEADERS = ("scenario", "items", "stored", "duplicate", "rejected", "dead", "lost",
-           "stored twice", "not terminal", "seconds")
+           "stored twice", "not terminal", "seconds", "recovery s")
+
+
+def _scenario_order(row: dict[str, object]) -> tuple[int, str]:
+    """Scenario 10 after 9, not after 1."""
+    name = str(row["scenario"])
+    number = name.split(" ", 1)[0]
+    return (int(number) if number.isdigit() else 10**6, name)
 
 
 def render(rows: list[dict[str, object]], outcome: str, command: str) -> str:
@@ -43,13 +50,16 @@ def render(rows: list[dict[str, object]], outcome: str, command: str) -> str:
         "scenario: `lost` = input files without a ledger row, `stored twice` = violations of "
         "one article row per stored item and one original per content hash, `not terminal` = "
         "items still queued or processing. `seconds` include starting the workers and every "
-        "wait (scenario 2 waits out a 50 s visibility timeout).",
+        "wait (scenario 2 waits out a 50 s visibility timeout). `recovery s`, where a "
+        "scenario kills a whole worker: seconds from the kill until every message it held "
+        "was back on a queue (its lease expired and a live worker restored them).",
         "",
         "| " + " | ".join(HEADERS) + " |",
         "| " + " | ".join("---" if c == "scenario" else "---:" for c in COLUMNS) + " |",
     ]
-    for row in sorted(rows, key=lambda r: str(r["scenario"])):
-        lines.append("| " + " | ".join(str(row.get(c, "")) for c in COLUMNS) + " |")
+    for row in sorted(rows, key=_scenario_order):
+        lines.append("| " + " | ".join(
+            "" if row.get(c) is None else str(row.get(c)) for c in COLUMNS) + " |")
     lines += ["", f"pytest: {outcome}", ""]
     return "\n".join(lines)
 

@@ -2,9 +2,11 @@
 
 1 and 3 keep the default one-hour visibility timeout on purpose: they can only finish within
 the test's wait if the killed child's message is requeued at once (reject on worker lost)
-and if a warm shutdown puts back what it held. 2 loses the whole worker, so only Redis's
-visibility timeout can bring its unacknowledged messages back: the test sets it to 50 s
-(soft 30 s < hard 40 s < 50 s) and a new worker restores them.
+and if a warm shutdown puts back what it held. 2 loses the whole worker and tests the safety
+net: with leases off (``celery.lease_ttl_s=0``; the leases, on by default, are scenarios
+10-11 in test_leases.py) only Redis's visibility timeout can bring its unacknowledged
+messages back: the test sets it to 50 s (soft 30 s < hard 40 s < 50 s) and a new worker
+restores them.
 
 Scenario 2 also meets kombu's one gap on Redis: a message that BRPOP has already taken off
 its queue but that the killed process had not yet written to the ``unacked`` hash (a reply
@@ -50,7 +52,8 @@ def test_1_kill_9_of_a_worker_child_during_extract(make_stack: MakeStack) -> Non
 
 def test_2_kill_9_of_the_worker_main_process(make_stack: MakeStack) -> None:
     stack = make_stack(celery__soft_time_limit_s="30", celery__hard_time_limit_s="40",
-                       celery__visibility_timeout_s="50", celery__retry_backoff_max_s="5")
+                       celery__visibility_timeout_s="50", celery__retry_backoff_max_s="5",
+                       celery__lease_ttl_s="0")
     files = article_batch(stack.inputs)
     first = stack.start_worker()
     stack.enqueue(stack.inputs)

@@ -1,0 +1,104 @@
+"""The worker's lease thread: renew this worker's lease, restore the messages of dead ones.
+
+One daemon thread in each worker's main process (the process that holds the messages:
+pool children never consume). A thread, not a Celery periodic task: it must run in every
+worker whether or not `celery beat` does, and keep the lease alive while the event loop
+waits on a slow pool or a long ack. It is started when the worker is ready (after the pool
+forked, so no child inherits it) and dies with the process; it is never stopped on a warm
+shutdown, which still waits for running tasks whose messages the lease must keep covering.
+Every ``lease_ttl_s / 3`` seconds:
+
+1. renew this worker's lease (``workers.leases.renew``);
+2. restore, with kombu's ``restore_by_tag``, the messages recorded under every lease that
+   expired (``workers.leases.recover_expired``).
+
+A worker killed at *t* last renewed at most a third of the TTL before, so its lease is gone
+by *t* + TTL and the next scan of any live worker, at most a third later, restores what it
+held: 40 s with the default 30 s TTL. A new worker scans at once when it becomes ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from celery.signals import worker_init, worker_ready
+
+from config.settings import Settings, get_settings
+from workers.leases import LeaseKeys, claim_owner, current_owner, recover_expired, renew
+
+__all__ = ["LeaseKeeper", "leases_enabled"]
+
+log = logging.getLogger(__name__)
+
+
+def leases_enabled(settings: Settings) -> bool:
+    """Leases need the Redis broker (the filesystem broker of `newsflow run` is local: its
+    unacked messages die with the one worker there is)."""
+    broker = settings.broker_url.get_secret_value()
+    return settings.celery.lease_ttl_s > 0 and broker.startswith(("redis://", "rediss://"))
+
+
+class LeaseKeeper(threading.Thread):
+    """``connect()`` opens a kombu connection to the broker (the app's
+    ``connection_for_write``); the thread reopens it after any error."""
+
+    def __init__(self, connect: Callable[[], Any], keys: LeaseKeys, owner: str,
+                 ttl_s: int) -> None:
+        super().__init__(name="newsflow-leases", daemon=True)
+        self.connect = connect
+        self.owner = owner
+        self.keys = keys
+        self.ttl_s = ttl_s
+        self.interval_s = ttl_s / 3
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        connection: Any = None
+        while not self.halt.is_set():
+            try:
+                if connection is None:
+                    connection = self.connect()
+                self.beat(connection.default_channel)
+            except Exception as exc:  # Redis away: keep trying; Celery handles the consumer
+                log.warning("lease heartbeat of %s failed: %s: %s", self.owner,
+                            type(exc).__name__, exc)
+                if connection is not None:
+                    connection.collect()
+                connection = None
+            self.halt.wait(self.interval_s)
+
+    def beat(self, channel: Any) -> int:
+        """One round: renew, then recover; the number of messages restored."""
+        with channel.conn_or_acquire() as client:
+            renew(client, self.keys, self.owner, self.ttl_s)
+
+            def restore(tag: str) -> bool:
+                # Counted for the log only; restore_by_tag itself re-checks inside its
+                # WATCH/MULTI, so a message acked meanwhile is not put back.
+                pending = bool(client.hexists(channel.unacked_key, tag))
+                channel.qos.restore_by_tag(tag, client)
+                return pending
+
+            return recover_expired(client, self.keys, restore, skip=self.owner)
+
+
+@worker_init.connect  # type: ignore[untyped-decorator]
+def _claim(**_: Any) -> None:
+    # Before the consumer starts: every message it takes is then recorded under this owner.
+    if leases_enabled(get_settings()):
+        log.info("lease owner %s", claim_owner())
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _start(sender: Any = None, **_: Any) -> None:
+    owner = current_owner()
+    if owner is None:
+        return
+    from workers.app import app
+
+    settings = get_settings()
+    keys = LeaseKeys(f"{settings.pipeline.queue_prefix}.lease")
+    LeaseKeeper(app.connection_for_write, keys, owner, settings.celery.lease_ttl_s).start()
