@@ -102,7 +102,7 @@ class Stopped(Exception):
     """`newsflow run` received SIGTERM or SIGHUP."""
 
     def __init__(self, signum: int) -> None:
-        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        super().__init__(f"stopped by a signal ({signal.Signals(signum).name})")
         self.signum = signum
 
 

@@ -103,7 +103,9 @@ def run(
             console.print(f"[red]{exc}[/red] (worker exit code {worker.poll()}); unfinished "
                           f"items stay in the ledger: {where}then `newsflow sweep` with a "
                           "worker running.")
-            raise typer.Exit(EXIT_ITEMS_FAILED) from exc
+            # a signal's run ends as a shell reports a process it killed: 128 + the signal
+            code = 128 + exc.signum if isinstance(exc, embedded.Stopped) else EXIT_ITEMS_FAILED
+            raise typer.Exit(code) from exc
         finally:
             embedded.stop_worker(worker)
     _finish(engine, report.batch_id, counts)
