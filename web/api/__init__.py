@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.api import articles, entities, pipeline, stories
+from web.api import articles, entities, pipeline, stories, watches
 
 __all__ = ["ROUTERS", "api_router"]
 
-ROUTERS: list[APIRouter] = [stories.router, articles.router, entities.router, pipeline.router]
+ROUTERS: list[APIRouter] = [
+    stories.router, articles.router, entities.router, pipeline.router, watches.router,
+]
 
 
 def api_router() -> APIRouter:

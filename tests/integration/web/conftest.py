@@ -101,6 +101,8 @@ def website(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
     env["NEWSFLOW_DATABASE_URL"] = f"sqlite:///{workdir / 'newsflow.db'}"
     env["NEWSFLOW_BROKER_URL"] = f"filesystem://{workdir / 'broker'}"
     env["NEWSFLOW_LOG_LEVEL"] = "WARNING"
+    # Watch tests post to a receiver on loopback: exempt from the SSRF guard, as fetch tests do.
+    env["NEWSFLOW_WATCHES__ALLOW_PRIVATE_HOSTS"] = '["127.0.0.1"]'
     done = newsflow(env, "run", str(SEEDS), str(CORPUS_DEV), str(inputs))
     assert done.returncode == 0, done.stderr[-3000:]
     tokens = {}

@@ -150,3 +150,27 @@ def test_hostile_text_stays_inert(website: WebSite, browser: BrowserContext) -> 
     page.mouse.move(300, 300)
     assert page.title() == expected and dialogs == []
     _shot(page, "hostile-article")
+
+
+def test_an_operator_adds_a_watch(website: WebSite, browser: BrowserContext) -> None:
+    page = browser.new_page()
+    _sign_in(page, website, website.operator_token)
+    page.click("header nav a:has-text('Watches')")
+    page.wait_for_url(f"{website.url}/watches")
+    form = page.locator("#add-watch")
+    form.locator("input[name=name]").fill("NATO in the news")
+    form.locator("input[name=entities]").fill("NATO, Alexander Grushko")
+    # Saving only checks the URL: nothing is posted until an article matches.
+    form.locator("input[name=webhook_url]").fill("http://127.0.0.1:9/newsflow-hook")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#secret")
+    assert "NATO" in page.locator("#watch").inner_text()
+    page.click("header nav a:has-text('Watches')")
+    row = page.locator("#watches tr.watch", has_text="NATO in the news")
+    assert row.count() == 1 and "127.0.0.1:9" in row.inner_text()
+    _shot(page, "watches")
+    # Leave the shared server as it was.
+    row.locator("a").click()
+    page.click("#remove")
+    page.wait_for_url(f"{website.url}/watches?done=removed")
+    assert page.locator("#watches tr.watch", has_text="NATO in the news").count() == 0
