@@ -139,6 +139,25 @@ def new_pending(engine: Engine, article_ids: Sequence[str]) -> list[tuple[int, s
         return [(int(i), str(n), str(a)) for i, n, a in conn.execute(stmt)]
 
 
+def first_attempts_waiting(engine: Engine, batch_id: str) -> int:
+    """Deliveries of a batch's articles whose first POST has not been made or finished yet:
+    what `newsflow run` waits for before it stops its worker."""
+    from tasks.storage.schema import items  # the ledger's table; read here, never written
+
+    stmt = (
+        select(func.count())
+        .select_from(watch_deliveries)
+        .join(items, items.c.id == watch_deliveries.c.article_id)
+        .where(
+            items.c.batch_id == batch_id,
+            watch_deliveries.c.status.in_([PENDING, SENDING]),
+            watch_deliveries.c.attempts == 0,
+        )
+    )
+    with read_tx(engine, "first deliveries") as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
 def stale_pending(engine: Engine, overdue: timedelta, limit: int = 1000) -> list[int]:
     """Deliveries whose message was lost: pending well past their next attempt, or leased
     past the lease (the task holding it died)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -97,6 +99,8 @@ def run(
                 engine, report.batch_id, console, timeout_s=timeout,
                 alive=lambda: worker.poll() is None,
             )
+            _await_first_deliveries(engine, report.batch_id, local.watches.timeout_s * 3,
+                                    alive=lambda: worker.poll() is None)
         except (RuntimeError, TimeoutError, embedded.Stopped) as exc:
             # Nothing is lost: unfinished items stay 'queued'/'processing' in the ledger.
             where = f"`newsflow status {batch_id}`, " if batch_id else "`newsflow status`, "
@@ -109,6 +113,24 @@ def run(
         finally:
             embedded.stop_worker(worker)
     _finish(engine, report.batch_id, counts)
+
+
+def _await_first_deliveries(engine: Engine, batch_id: str, limit_s: float,
+                            alive: Callable[[], bool]) -> None:
+    """Webhooks go out from the store queue after their article is stored: give the batch's
+    first POSTs a bounded moment before the worker stops (a receiver that is down keeps its
+    deliveries pending for the next worker's start-up sweep or `newsflow watches sweep`)."""
+    from tasks.watches.deliveries import first_attempts_waiting
+
+    deadline = time.monotonic() + limit_s
+    while alive() and time.monotonic() < deadline:
+        if not first_attempts_waiting(engine, batch_id):
+            return
+        time.sleep(0.2)
+    waiting = first_attempts_waiting(engine, batch_id)
+    if waiting:
+        console.print(f"{waiting} webhook deliveries not sent yet: `newsflow watches sweep` "
+                      "with a worker running sends them")
 
 
 def worker(
