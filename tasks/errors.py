@@ -17,6 +17,8 @@ exception is re-raised so it shows in Flower.
 from __future__ import annotations
 
 __all__ = [
+    "BadSourceList",
+    "BadSourceUrl",
     "BinaryInput",
     "DatabaseBusy",
     "EmptyInput",
@@ -27,6 +29,7 @@ __all__ = [
     "NotAnArticle",
     "PermanentError",
     "RetryableError",
+    "RobotsDisallowed",
     "SourceNotFound",
     "UnsupportedContent",
 ]
@@ -101,3 +104,21 @@ class UnsupportedContent(PermanentError):
 
 class NotAnArticle(PermanentError):
     reason = "not_an_article"
+
+
+class RobotsDisallowed(PermanentError):
+    """The site's robots.txt disallows this URL for our user agent."""
+
+    reason = "robots_disallowed"
+
+
+class BadSourceUrl(PermanentError):
+    """A source to register that is not an http(s) URL."""
+
+    reason = "bad_source_url"
+
+
+class BadSourceList(PermanentError):
+    """An OPML or CSV source list that cannot be read."""
+
+    reason = "bad_source_list"

@@ -15,6 +15,7 @@ from workers.cli.context import EXIT_USAGE, console
 from workers.cli.db_cmds import db_app
 from workers.cli.item_cmds import failed, replay, status, sweep
 from workers.cli.pipeline_cmds import enqueue, run, worker
+from workers.cli.source_cmds import sources_app
 
 __all__ = ["app", "main", "version"]
 
@@ -59,6 +60,7 @@ for _command in (
 ):
     app.command()(_command)
 app.add_typer(db_app)
+app.add_typer(sources_app)
 
 
 def main() -> None:
