@@ -21,7 +21,7 @@ def make_app(settings: Settings | None = None) -> Celery:
         # workers.runtime.preload loads the models in the main process before the pool forks.
         include=[
             "workers.runtime.tasks", "workers.runtime.periodic", "workers.runtime.signals",
-            "workers.runtime.preload",
+            "workers.runtime.preload", "workers.runtime.source_tasks",
         ],
     )
     celery_app.config_from_object(celery_config(settings or get_settings()))

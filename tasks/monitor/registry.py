@@ -79,6 +79,7 @@ class SourceRow:
     last_success_at: datetime | None
     anomaly: str | None
     items_total: int
+    created_at: datetime
     etag: str | None = None
     last_modified: str | None = None
     body_hash: str | None = None
@@ -122,7 +123,8 @@ def domain_of(url: str) -> str:
 def _source_row(row: Row[Any], tags: Iterable[str] = ()) -> SourceRow:
     values = {name: row._mapping[name] for name in SourceRow.__dataclass_fields__
               if name != "tags"}
-    for name in ("next_fetch_at", "last_fetch_at", "last_success_at", "last_full_fetch_at"):
+    for name in ("next_fetch_at", "last_fetch_at", "last_success_at", "last_full_fetch_at",
+                 "created_at"):
         values[name] = aware(values[name])
     return SourceRow(**values, tags=tuple(sorted(tags)))
 

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 from tasks.models import SourceHints
 from tasks.sources.items import SourceItem, SourceProblem, url_key
 
-__all__ = ["MAX_INDEX_DEPTH", "iter_sitemap"]
+__all__ = ["MAX_INDEX_DEPTH", "iter_sitemap", "sitemap_url_item"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _open(path: Path) -> io.BufferedIOBase:
     return path.open("rb")
 
 
-def _url_item(element: ET.Element, where: str) -> Result:
+def sitemap_url_item(element: ET.Element, where: str) -> Result:
     loc = _child_text(element, ("loc",))
     if not loc or not loc.lower().startswith(("http://", "https://")):
         return SourceProblem(where, "no_link", f"{where}: <url> without an http(s) <loc>")
@@ -85,7 +85,7 @@ def _walk(path: Path, depth: int, seen: set[Path]) -> Iterator[Result]:
             tag = _local(element.tag)
             if tag == "url":
                 count += 1
-                yield _url_item(element, f"{path}#url{count}")
+                yield sitemap_url_item(element, f"{path}#url{count}")
                 element.clear()
             elif tag == "sitemap":
                 loc = _child_text(element, ("loc",))
