@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, and_, or_, select, update
 
 from tasks.common import utc_now
-from tasks.storage.db import write_tx
+from tasks.storage.db import read_tx, write_tx
 from tasks.storage.schema import sources
 
-__all__ = ["claim_due"]
+__all__ = ["claim_due", "release", "unpolled"]
 
 
 def claim_due(
@@ -40,3 +40,25 @@ def claim_due(
             conn.execute(update(sources).where(sources.c.id.in_(ids))
                          .values(next_fetch_at=now + timedelta(seconds=claim_s)))
     return ids
+
+
+def unpolled(engine: Engine, ids: list[int], claimed_at: datetime) -> list[int]:
+    """Which of ``ids``, claimed at ``claimed_at``, have not been polled since."""
+    found: list[int] = []
+    with read_tx(engine, "unpolled sources") as conn:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.extend(conn.execute(select(sources.c.id).where(and_(
+                sources.c.id.in_(chunk),
+                or_(sources.c.last_fetch_at.is_(None), sources.c.last_fetch_at < claimed_at),
+            ))).scalars())
+    return found
+
+
+def release(engine: Engine, ids: list[int], now: datetime | None = None) -> None:
+    """Make claimed sources due again at once (their poll messages will never run)."""
+    if not ids:
+        return
+    with write_tx(engine, "release claims") as conn:
+        conn.execute(update(sources).where(sources.c.id.in_(ids))
+                     .values(next_fetch_at=now or utc_now()))

@@ -14,6 +14,7 @@ from workers.cli.article_cmds import entities, export, search, show, stories
 from workers.cli.context import EXIT_USAGE, console
 from workers.cli.db_cmds import db_app
 from workers.cli.item_cmds import failed, replay, status, sweep
+from workers.cli.monitor_cmd import monitor
 from workers.cli.pipeline_cmds import enqueue, run, worker
 from workers.cli.source_cmds import sources_app
 
@@ -56,7 +57,8 @@ def _root(
 
 
 for _command in (
-    run, worker, enqueue, status, show, export, search, stories, entities, failed, replay, sweep,
+    run, worker, enqueue, monitor, status, show, export, search, stories, entities, failed,
+    replay, sweep,
 ):
     app.command()(_command)
 app.add_typer(db_app)
