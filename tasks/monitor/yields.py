@@ -4,7 +4,7 @@ fate of its items (the ledger's rows of its batch ``source-<id>``), for ``newsfl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, select
 
@@ -14,7 +14,7 @@ from tasks.storage import ledger
 from tasks.storage.db import read_tx
 from tasks.storage.schema import source_fetch_events, sources
 
-__all__ = ["SourceYield", "in_flight", "source_yields"]
+__all__ = ["SourceFigures", "SourceYield", "in_flight", "source_figures", "source_yields"]
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,22 @@ def source_yields(engine: Engine, since: datetime) -> list[SourceYield]:
 
 def in_flight(yields: list[SourceYield]) -> int:
     return sum(y.in_flight for y in yields)
+
+
+@dataclass(frozen=True)
+class SourceFigures:
+    items_per_day: float  # new entries a day over the last ``days``
+    rejected_share: float | None  # of its finished items, the share rejected (empty, not an
+    # article, robots ...) or dead; None before any finished
+
+
+def source_figures(engine: Engine, source_id: int, now: datetime, days: int = 7) -> SourceFigures:
+    with read_tx(engine, "source figures") as conn:
+        new = conn.execute(select(func.coalesce(func.sum(source_fetch_events.c.new_items), 0))
+                           .where(and_(source_fetch_events.c.source_id == source_id,
+                                       source_fetch_events.c.at >= now - timedelta(days=days)))
+                           ).scalar_one()
+    counts = ledger.batch_counts(engine, batch_of(source_id))
+    failed = sum(counts.get(s, 0) for s in ledger.FAILED_STATES)
+    finished = failed + sum(counts.get(s, 0) for s in ledger.DONE_STATES)
+    return SourceFigures(int(new) / days, failed / finished if finished else None)

@@ -9,6 +9,7 @@ and a failing source do not hold the others back.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -168,3 +169,7 @@ def test_sources_are_polled_once_per_tick_and_entries_stored_once(
     assert flagged == {ids["/slow.atom"], ids["/down.atom"]}
     shown = newsflow(stack, "sources", "show", str(ids["/tpm.atom"]))
     assert "not_modified" in shown.stdout
+    linked_figures = json.loads(newsflow(stack, "sources", "show", str(ids["/linked.rss"]),
+                                         "--json").stdout)
+    assert linked_figures["items_per_day_7d"] == round(4 / 7, 2)
+    assert linked_figures["rejected_share"] == 0.5  # the two robots.txt refusals

@@ -154,7 +154,9 @@ def show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """One source: its settings, health and its last fetch events."""
+    from tasks.common import utc_now
     from tasks.monitor.registry import get_source, recent_events
+    from tasks.monitor.yields import source_figures
 
     settings = settings_for(reads_only=True)
     engine = read_engine(settings, "sources show")
@@ -162,10 +164,15 @@ def show(
     if row is None:
         fail(f"no source with id {source}")
     history = recent_events(engine, row.id, events)
+    figures = source_figures(engine, row.id, utc_now())
+    extra = {"items_per_day_7d": round(figures.items_per_day, 2),
+             "rejected_share": None if figures.rejected_share is None
+             else round(figures.rejected_share, 3),
+             "unhealthy": row.unhealthy(settings.sources)}
     if as_json:
-        out.print_json(data={**_json(row), "events": [_json(e) for e in history]})
+        out.print_json(data={**_json(row), **extra, "events": [_json(e) for e in history]})
         return
-    for key, value in _json(row).items():
+    for key, value in {**_json(row), **extra}.items():
         if key not in {"etag", "last_modified", "body_hash"}:
             out.print(f"{key:18} {value if value is not None else ''}", highlight=False,
                       soft_wrap=True)

@@ -30,6 +30,8 @@ def test_add_list_pause_resume_remove(cli: Cli) -> None:
     assert cli("sources", "list", "--unhealthy").stdout == ""
     shown = json.loads(cli("sources", "show", "1", "--json").stdout)
     assert shown["name"] == "Ex" and shown["events"] == []
+    assert shown["items_per_day_7d"] == 0 and shown["rejected_share"] is None
+    assert shown["unhealthy"] is False
 
 
 def test_bad_input_exits_2_with_a_reason(cli: Cli) -> None:
