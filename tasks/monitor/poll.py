@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, and_, select
 
@@ -146,7 +147,7 @@ def poll_source(
         return PollReport(source_id, "skipped")  # a redelivered message of a finished poll
     now = now or utc_now()
     prefix = settings.fetch.politeness_key_prefix
-    host = row.url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0].lower()
+    host = (urlsplit(row.url).hostname or "").lower()
     started = time.monotonic()
     wait = backoff_left_s(client, prefix, host)
     if wait > 0:

@@ -24,12 +24,14 @@ POLL_TASK = "newsflow.source_poll"
 
 
 def send_polls(celery_app: Any, ids: list[int], claimed_at: datetime, queue: str) -> None:
-    """One poll message per claimed source, over one connection."""
+    """One poll message per claimed source, pipelined over one connection (the producer's
+    ``Publisher``: a Redis round trip per ~1000 messages, not one per message)."""
+    from config.settings import get_settings
+    from workers.producer.publish import Publisher
+
     stamp = claimed_at.isoformat()
-    with celery_app.producer_or_acquire() as producer:
-        for source_id in ids:
-            celery_app.send_task(POLL_TASK, args=(source_id, stamp), queue=queue,
-                                 producer=producer)
+    with Publisher(celery_app, get_settings().pipeline) as publisher:
+        publisher.send_each(POLL_TASK, ((source_id, stamp) for source_id in ids), queue)
 
 
 @app.task(name=TICK_TASK, bind=True, base=ResourceTask, ignore_result=True,  # type: ignore[untyped-decorator]
