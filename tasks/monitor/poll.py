@@ -122,8 +122,9 @@ def _handle_body(
     entries, parsed = parse_source(response.body, row.url, settings.fetch.max_bytes)
     if parsed.problem is not None and not entries:
         note = f"{parsed.problem.reason}: {parsed.problem.message}"[:500]
-        result.judgement = health.Judgement(health.SOFT, note, 200)
-        return result
+        # Not kept as the last good body: the same broken page again is an error again,
+        # not "unchanged".
+        return PollResult(health.Judgement(health.SOFT, note, 200), bytes=len(response.body))
     result.new_items, result.seen_keys = _take_new(engine, row, entries, enqueue)
     note = "validators unreliable: same ETag, changed body" if result.validators_unreliable \
         else ""

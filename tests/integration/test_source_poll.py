@@ -209,6 +209,9 @@ def test_bad_sources_get_their_status_and_back_off_and_the_good_one_is_polled(
         assert "too_large" in (get_source(engine, ids["/huge.atom"]).last_error or "")  # type: ignore[union-attr]
         assert other.hits("/feed.atom") == []  # the private address was never reached
         assert len(_ledger_keys(engine, ids["/good.atom"])) == 7
+        # The same broken page again is an error again, not "unchanged".
+        assert _poll(engine, settings, ids["/html.atom"], producer) == "soft"
+        assert get_source(engine, ids["/html.atom"]).failure_score == 1.0  # type: ignore[union-attr]
         # Failing again and again backs off linearly with the score: never deleted.
         for _ in range(3):
             _poll(engine, settings, ids["/gone.atom"], producer)
