@@ -57,3 +57,34 @@ def test_monitor_polls_for_a_while_and_prints_each_sources_yield(tmp_path: Path)
         rows_in_ledger = conn.execute(select(func.count()).select_from(items)).scalar()
     engine.dispose()
     assert polls == 2 and rows_in_ledger == 6
+
+
+def test_monitor_resends_what_an_earlier_run_left_unfinished(tmp_path: Path) -> None:
+    from config.settings import load_settings
+    from tasks.sources.feeds import iter_feed
+    from tasks.storage.db import dispose_engines, get_engine, migrate
+    from workers.app import make_app
+    from workers.producer.enqueue import enqueue
+
+    database = f"sqlite:///{tmp_path / 'newsflow.db'}"
+    migrate(database)
+    feed = tmp_path / "tpm.atom"
+    feed.write_bytes(atom_window(TPM, 4))
+    # An earlier run's messages, sent to a broker folder that no longer exists.
+    gone = load_settings(broker_url=f"filesystem://{tmp_path / 'gone'}", database_url=database)
+    report = enqueue(make_app(gone), gone, get_engine(database),
+                     list(iter_feed(feed, 10_000_000)), batch_id="source-1")
+    assert report.sent == 4
+    dispose_engines()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    env.update({"NEWSFLOW_DATABASE_URL": database, "NEWSFLOW_SOURCES__TICK_S": "1"})
+    for args in (("add", "https://tpm.example/feed"), ("pause", "1")):  # source 1, not polled
+        assert _newsflow(env, tmp_path, "sources", *args).returncode == 0
+    done = _newsflow(env, tmp_path, "monitor", "--for", "2s", "--drain", "3m")
+    assert done.returncode == 0, done.stderr
+    assert "re-sent 4 items" in done.stderr
+    engine = create_engine(database)
+    with engine.connect() as conn:
+        states = list(conn.execute(select(items.c.state)).scalars())
+    engine.dispose()
+    assert len(states) == 4 and not {"queued", "processing"} & set(states)

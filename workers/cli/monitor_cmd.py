@@ -5,7 +5,8 @@ folder, SQLite. This process is the scheduler: every ``sources.tick_s`` it runs 
 tick's own code (claim the due sources, send their polls); the workers poll and process
 what is new. On Ctrl-C or when ``--for`` runs out it stops ticking, lets the items already
 sent finish (at most ``--drain``), stops the workers and prints what each source yielded.
-The schedule lives in the database (``next_fetch_at``), so a restart resumes it.
+The schedule lives in the database (``next_fetch_at``), so a restart resumes it, and the
+source items an earlier run left unfinished are sent again.
 With Redis, run ``newsflow worker --beat`` or the compose ``beat`` service instead.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,6 +22,24 @@ from config.settings import load_settings
 from workers.cli.context import EXIT_ITEMS_FAILED, console, out, settings_for, write_engine
 
 __all__ = ["monitor"]
+
+
+def _resend_stranded(engine: Any, celery_app: Any, settings: Any) -> int:
+    """Re-send the source items an earlier monitor left queued or processing: its private
+    broker folder is gone, so their messages are lost for sure (as ``newsflow run`` does)."""
+    from datetime import timedelta
+
+    from tasks.codec import decode
+    from tasks.storage import ledger
+    from workers.producer.publish import send_articles
+
+    rows = [r for r in ledger.stuck_items(engine, timedelta(0), limit=100_000)
+            if (r.batch_id or "").startswith("source-") and r.payload]
+    if rows:
+        articles = [decode(r.payload) for r in rows]
+        ledger.record_enqueued(engine, articles, [r.item_key for r in rows])
+        send_articles(celery_app, settings, articles)
+    return len(rows)
 
 
 def _duration(text: str | None, option: str) -> float | None:
@@ -68,6 +87,9 @@ def monitor(
         local = load_settings(broker_url=env["NEWSFLOW_BROKER_URL"])
         celery_app = make_app(local)
         worker = embedded.start_worker(local, env, concurrency)
+        stranded = _resend_stranded(engine, celery_app, local)
+        if stranded:
+            console.print(f"re-sent {stranded} items an earlier run left unfinished")
         console.print(f"monitoring every {local.sources.tick_s:g}s"
                       + (f" for {duration:g}s" if duration else " (Ctrl-C stops)"))
         try:
