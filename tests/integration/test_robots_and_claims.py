@@ -110,3 +110,19 @@ def test_concurrent_ticks_claim_each_due_source_once(db_url: str) -> None:
     assert claim_due(engine, limit=1000, claim_s=900) == []  # none due any more
     later = utc_now() + timedelta(seconds=901)
     assert len(claim_due(engine, limit=1000, claim_s=900, now=later)) == 120  # lease expired
+
+
+def test_claims_whose_poll_never_ran_can_be_released(db_url: str) -> None:
+    from tasks.monitor.schedule import release, unpolled
+
+    ids = _due_sources(db_url, 3)
+    engine = get_engine(db_url)
+    claimed_at = utc_now()
+    assert sorted(claim_due(engine, limit=10, claim_s=900, now=claimed_at)) == sorted(ids)
+    with engine.begin() as conn:  # one of them was polled
+        conn.execute(update(sources).where(sources.c.id == ids[0])
+                     .values(last_fetch_at=claimed_at + timedelta(seconds=1)))
+    left = unpolled(engine, ids, claimed_at)
+    assert sorted(left) == sorted(ids[1:])
+    release(engine, left)
+    assert sorted(claim_due(engine, limit=10, claim_s=900)) == sorted(ids[1:])
