@@ -102,6 +102,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             # there, and a delivery is one short POST (watches.timeout_s).
             "newsflow.watch_delivery": {"queue": settings.pipeline.queue_for("store")},
             "newsflow.watch_sweep": {"queue": settings.pipeline.queue_for("store")},
+            # The source monitor's tick and polls are network-bound, like fetch.
+            **{task_name(t): {"queue": settings.pipeline.queue_for("fetch")}
+               for t in ("sources_tick", "source_poll")},
         },
         "task_default_queue": settings.pipeline.queue_for("default"),
         "task_create_missing_queues": True,
@@ -115,7 +118,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_soft_shutdown_timeout": float(min(tuning.soft_time_limit_s, 30)),
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
-        # `celery beat` (compose service `beat`) runs the sweeper on this schedule.
+        # `celery beat` (compose service `beat`) runs the sweeper and the source monitor's
+        # tick (one entry for every source: the tick selects the due ones) on this schedule.
         "beat_schedule": {
             "sweep-stuck-items": {
                 "task": "newsflow.sweep",
@@ -128,6 +132,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "newsflow.watch_sweep",
                 "schedule": settings.pipeline.sweep_interval_s,
                 "options": {"queue": settings.pipeline.queue_for("store")},
+            },
+            "poll-due-sources": {
+                "task": task_name("sources_tick"),
+                "schedule": settings.sources.tick_s,
+                # A tick older than the next one is useless: the next claims the same sources.
+                "options": {"queue": settings.pipeline.queue_for("fetch"),
+                            "expires": settings.sources.tick_s},
             },
         },
         "enable_utc": True,

@@ -23,6 +23,7 @@ __all__ = [
     "PipelineSettings",
     "Settings",
     "SettingsError",
+    "SourcesSettings",
     "StoreSettings",
     "TranslateSettings",
     "WatchesSettings",
@@ -58,6 +59,10 @@ class FetchSettings(BaseModel):
     politeness_key_prefix: str = "newsflow:polite"
     # Wait up to this long for a slot before giving up with a RetryableError (retry_after_s).
     politeness_max_wait_s: float = Field(2.0, ge=0)
+    # robots.txt of a host is read (through the SSRF guard and the politeness gate) before
+    # its first article URL is fetched, then kept this long (in Redis when politeness is).
+    obey_robots: bool = True
+    robots_cache_s: float = Field(86400.0, gt=0)
 
 
 class CleanSettings(BaseModel):
@@ -233,6 +238,39 @@ class PipelineSettings(BaseModel):
         return self.queues.get(stage, f"{self.queue_prefix}.{stage}")
 
 
+class SourcesSettings(BaseModel):
+    """Continuous monitoring of registered sources (tasks/monitor/)."""
+
+    # The beat tick that selects due sources; at most tick_limit are sent per tick.
+    tick_s: float = Field(60.0, gt=0)
+    tick_limit: int = Field(5000, ge=1)
+    # A claimed source is not selected again for this long (a lost poll message re-polls it).
+    claim_s: float = Field(900.0, gt=0)
+    # Adaptive poll interval: starts at default_interval_s, stays within the bounds.
+    default_interval_s: float = Field(3600.0, gt=0)
+    min_interval_s: float = Field(300.0, gt=0)
+    max_interval_s: float = Field(86400.0, gt=0)
+    # Failure back-off multiplies the interval by the failure score, up to this.
+    max_backoff_s: float = Field(3 * 86400.0, gt=0)
+    # A feed whose validators always say "not modified" is fetched in full at least this often.
+    full_fetch_every_s: float = Field(86400.0, gt=0)
+    # Volume anomaly: today's new items against the daily mean of the previous days.
+    anomaly_days: int = Field(7, ge=2)
+    anomaly_low_ratio: float = Field(0.25, ge=0)
+    anomaly_high_ratio: float = Field(4.0, gt=1)
+    anomaly_min_daily: float = Field(3.0, ge=0, description="quieter sources are not judged")
+    # A failure score at least this marks the source unhealthy.
+    unhealthy_score: float = Field(1.0, gt=0)
+    events_keep_days: int = Field(30, ge=1)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> SourcesSettings:
+        if not self.min_interval_s <= self.default_interval_s <= self.max_interval_s:
+            raise ValueError("NEWSFLOW_SOURCES__MIN_INTERVAL_S <= DEFAULT_INTERVAL_S <= "
+                             "MAX_INTERVAL_S must hold")
+        return self
+
+
 class MetricsSettings(BaseModel):
     """Where a worker serves Prometheus ``/metrics`` (see workers/runtime/metrics.py)."""
 
@@ -293,6 +331,7 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     watches: WatchesSettings = Field(default_factory=WatchesSettings)
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
 
     @field_validator("broker_url")
     @classmethod

@@ -17,6 +17,8 @@ exception is re-raised so it shows in Flower.
 from __future__ import annotations
 
 __all__ = [
+    "BadSourceList",
+    "BadSourceUrl",
     "BinaryInput",
     "DatabaseBusy",
     "EmptyInput",
@@ -28,6 +30,7 @@ __all__ = [
     "NotAnArticle",
     "PermanentError",
     "RetryableError",
+    "RobotsDisallowed",
     "SourceNotFound",
     "UnsupportedContent",
     "WatchInvalid",
@@ -132,3 +135,19 @@ class WatchInvalid(PermanentError):
     """A watch that cannot be saved: no query and no entity, a bad URL, a taken name."""
 
     reason = "invalid_watch"
+class RobotsDisallowed(PermanentError):
+    """The site's robots.txt disallows this URL for our user agent."""
+
+    reason = "robots_disallowed"
+
+
+class BadSourceUrl(PermanentError):
+    """A source to register that is not an http(s) URL."""
+
+    reason = "bad_source_url"
+
+
+class BadSourceList(PermanentError):
+    """An OPML or CSV source list that cannot be read."""
+
+    reason = "bad_source_list"

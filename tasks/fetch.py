@@ -1,7 +1,8 @@
 """The fetch stage: turn an article's source (file, URL or inline content) into a RawDocument.
 
 ``fetch(article, settings)`` fills ``article.raw`` and returns the article, or raises one of
-the typed errors of ``tasks.errors``: SourceNotFound, ForbiddenSource, EmptyInput,
+the typed errors of ``tasks.errors``: SourceNotFound, ForbiddenSource, RobotsDisallowed
+(the site's robots.txt, ``tasks.fetching.robots``), EmptyInput,
 BinaryInput, InputTooLarge, NotAnArticle, UnsupportedContent (permanent) or NetworkError
 (retryable, with ``retry_after_s``). The charset is decided by ``tasks.fetching.decode``.
 """
@@ -66,9 +67,16 @@ def _fetch_inline(article: Article, settings: FetchSettings) -> BuiltDocument:
 def _fetch_url(article: Article, settings: FetchSettings) -> BuiltDocument:
     # Imported here so the CLI (which only needs the file path) does not pay for httpx.
     from tasks.fetching.http import fetch_url
-    from tasks.fetching.politeness import domain_gate
+    from tasks.fetching.politeness import domain_gate, redis_client
 
-    response = fetch_url(article.source, settings, gate=domain_gate(settings))
+    gate = domain_gate(settings)
+    if settings.obey_robots:
+        from tasks.fetching.robots import check_robots
+
+        client = redis_client(settings.politeness_redis_url) if settings.politeness_redis_url \
+            else None
+        check_robots(article.source, settings, gate=gate, client=client)
+    response = fetch_url(article.source, settings, gate=gate)
     return build_document(
         response.content,
         source=article.source,

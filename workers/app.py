@@ -22,7 +22,7 @@ def make_app(settings: Settings | None = None) -> Celery:
         include=[
             "workers.runtime.tasks", "workers.runtime.periodic", "workers.runtime.signals",
             "workers.runtime.preload", "workers.runtime.watch_tasks",
-            "workers.runtime.lease_keeper",
+            "workers.runtime.lease_keeper", "workers.runtime.source_tasks",
         ],
     )
     celery_app.config_from_object(celery_config(settings or get_settings()))

@@ -6,7 +6,9 @@ before we could check it): every hop's host is resolved, checked and pinned by
 passes ``max_bytes``; the whole download (hops, headers, body) ends by ``deadline_s``, or
 ``FetchTooSlow`` names the URL and the setting. Status codes map onto the error
 hierarchy: 429 and 5xx are NetworkError (retryable, with ``retry_after_s`` from
-Retry-After), other 4xx are HttpStatusError (permanent, with the status).
+Retry-After), other 4xx are HttpStatusError (permanent, with the status). The source monitor
+passes its own request headers (conditional GET: a 304 then comes back as a response with an
+empty body) and its own accepted content types (feeds and sitemaps).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import contextlib
 import email.utils
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 
 import httpx
@@ -73,6 +75,8 @@ class FetchedResponse:
     format: FormatHint
     charset: str | None
     final_url: str
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -91,14 +95,17 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - utc_now()).total_seconds())
 
 
-def _content_format(response: httpx.Response, url: str) -> tuple[FormatHint, str | None]:
+def _content_format(
+    response: httpx.Response, url: str, accept: Mapping[str, FormatHint] = _CONTENT_TYPES,
+) -> tuple[FormatHint, str | None]:
     header = response.headers.get("content-type", "")
     mime = header.split(";", 1)[0].strip().lower()
     if not mime:
         return "sniff", None
-    if mime not in _CONTENT_TYPES:
-        raise UnsupportedContent(f"{url}: content type {mime!r} is not HTML, text or JSON")
-    return _CONTENT_TYPES[mime], response.charset_encoding
+    if mime not in accept:
+        wanted = ", ".join(sorted(accept))
+        raise UnsupportedContent(f"{url}: content type {mime!r} is not one of {wanted}")
+    return accept[mime], response.charset_encoding
 
 
 def _check_status(response: httpx.Response, url: str) -> None:
@@ -130,7 +137,8 @@ def _read_body(response: httpx.Response, url: str, max_bytes: int, deadline: flo
 
 
 def _hop(
-    url: httpx.URL, settings: FetchSettings, deadline: float, gate: Gate | None
+    url: httpx.URL, settings: FetchSettings, deadline: float, gate: Gate | None,
+    extra_headers: Mapping[str, str], accept: Mapping[str, FormatHint],
 ) -> tuple[httpx.Response, bytes | None]:
     """One request: check and pin the host, send, return the response (body when final).
 
@@ -144,8 +152,8 @@ def _hop(
     port = url.port or (443 if url.scheme == "https" else 80)
     addresses = resolve_checked(host, port, settings.allow_private_hosts)
     backend = PinnedBackend(host, addresses, deadline)
-    headers = {"User-Agent": settings.user_agent, "Accept": ", ".join(_CONTENT_TYPES),
-               "Accept-Encoding": ACCEPT_ENCODING}
+    headers = {"User-Agent": settings.user_agent, "Accept": ", ".join(accept),
+               "Accept-Encoding": ACCEPT_ENCODING, **extra_headers}
     guard = gate(host) if gate is not None else contextlib.nullcontext()
     with (
         httpx.Client(
@@ -160,13 +168,24 @@ def _hop(
         logger.debug("GET %s via %s -> %d", url, backend.dialled, response.status_code)
         if response.status_code in _REDIRECTS:
             return response, None
+        if response.status_code == 304 and extra_headers:
+            return response, b""  # not modified since the validators we sent
         _check_status(response, str(url))
-        _content_format(response, str(url))
+        _content_format(response, str(url), accept)
         return response, _read_body(response, str(url), settings.max_bytes, deadline)
 
 
-def fetch_url(url: str, settings: FetchSettings, *, gate: Gate | None = None) -> FetchedResponse:
-    """GET ``url`` following at most ``settings.max_redirects`` checked redirects."""
+def fetch_url(
+    url: str, settings: FetchSettings, *, gate: Gate | None = None,
+    headers: Mapping[str, str] | None = None, accept: Mapping[str, FormatHint] | None = None,
+) -> FetchedResponse:
+    """GET ``url`` following at most ``settings.max_redirects`` checked redirects.
+
+    ``headers`` are added to each request (a conditional GET's validators: a 304 answer is
+    then returned with ``status=304`` and no body); ``accept`` maps the content types taken
+    to their format (default: HTML, plain text, JSON)."""
+    extra = dict(headers or {})
+    types = accept if accept is not None else _CONTENT_TYPES
     try:
         current = httpx.URL(url)
     except httpx.InvalidURL as exc:
@@ -174,7 +193,7 @@ def fetch_url(url: str, settings: FetchSettings, *, gate: Gate | None = None) ->
     deadline = time.monotonic() + settings.deadline_s
     for _ in range(settings.max_redirects + 1):
         try:
-            response, body = _hop(current, settings, deadline, gate)
+            response, body = _hop(current, settings, deadline, gate, extra, types)
         except httpx.TimeoutException as exc:
             if time.monotonic() >= deadline:
                 where = url if str(current) == url else f"{url} (redirected to {current})"
@@ -186,8 +205,12 @@ def fetch_url(url: str, settings: FetchSettings, *, gate: Gate | None = None) ->
         except httpx.HTTPError as exc:
             raise NetworkError(f"{current}: {exc}") from exc
         if body is not None:
-            fmt, charset = _content_format(response, str(current))
-            return FetchedResponse(body, fmt, charset, str(current))
+            if response.status_code == 304:
+                return FetchedResponse(body, "sniff", None, str(current), 304,
+                                       dict(response.headers))
+            fmt, charset = _content_format(response, str(current), types)
+            return FetchedResponse(body, fmt, charset, str(current), response.status_code,
+                                   dict(response.headers))
         location = response.headers.get("location")
         if not location:
             raise HttpStatusError(

@@ -10,6 +10,10 @@ workers with skewed clocks agree):
 * concurrency - a sorted set of leases scored by expiry. A worker that crashes holding a
   lease loses it when the lease expires, so a domain can never be locked forever.
 
+A domain the source monitor saw answer 429/503 with Retry-After carries a back-off mark
+(``tasks.monitor.backoff``): the gate refuses it until the mark expires, so article fetches
+leave that domain alone too.
+
 When the wait would exceed ``politeness_max_wait_s`` the worker does not sleep: it raises
 RetryableError with ``retry_after_s``, so Celery re-queues the task with that countdown and
 the worker process serves other domains meanwhile. Short waits are slept through.
@@ -29,6 +33,7 @@ import redis
 
 from config.settings import FetchSettings
 from tasks.errors import NetworkError, RetryableError
+from tasks.monitor.backoff import backoff_left_s
 
 __all__ = ["SLOT_MARGIN", "DomainGate", "domain_gate", "redis_client"]
 
@@ -121,6 +126,10 @@ class DomainGate:
         lease_key = f"{self.prefix}:conc:{domain}"
         lease_id = uuid.uuid4().hex
         try:
+            left = backoff_left_s(self.client, self.prefix, domain)
+            if left > 0:
+                raise RetryableError(f"{domain}: backed off after a Retry-After",
+                                     reason="domain_backoff", retry_after_s=left)
             self._acquire_lease(lease_key, lease_id, domain)
             try:
                 self._take_slot(f"{self.prefix}:rate:{domain}", domain)

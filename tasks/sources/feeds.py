@@ -5,7 +5,9 @@ feedparser 6 does not read, is plain JSON and read with ``json``. An entry becom
 item when the feed carries its full content (at least FULL_CONTENT_MIN_CHARS of text, so a
 teaser is not mistaken for the article), otherwise a URL item; either way it carries the
 entry's title, date and link and the feed's title and language as hints. Only local feed
-files are read: the producer never downloads.
+files are read: the producer never downloads. ``parse_feed`` reads feed bytes already in
+memory (the source monitor's downloads) and keeps each entry's GUID and link beside its item,
+and the feed's declared refresh period (RSS ``ttl``, ``sy:updatePeriod``/``updateFrequency``).
 
 A feed is read whole (feedparser and ``json`` need all of it), so it is bounded first:
 at most ``FEED_FACTOR`` times ``NEWSFLOW_FETCH__MAX_BYTES`` after decompression, read a
@@ -20,6 +22,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin
@@ -38,7 +41,8 @@ from tasks.sources.items import (
     url_key,
 )
 
-__all__ = ["FEED_FACTOR", "FULL_CONTENT_MIN_CHARS", "iter_feed"]
+__all__ = ["FEED_FACTOR", "FULL_CONTENT_MIN_CHARS", "FeedEntry", "ParsedFeed", "iter_feed",
+           "parse_feed"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,26 @@ FULL_CONTENT_MIN_CHARS = 500
 FEED_FACTOR = 10
 _TAG_RE = re.compile(r"<[^>]+>")
 Result = SourceItem | SourceProblem
+# sy:updatePeriod names (RSS 1.0 syndication module) in seconds.
+_PERIODS = {"hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400,
+            "yearly": 365 * 86400}
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry: its identity (GUID, link) and what the producer gets for it."""
+
+    guid: str | None
+    link: str | None
+    result: Result
+
+
+@dataclass
+class ParsedFeed:
+    entries: list[FeedEntry] = field(default_factory=list)
+    declared_s: float | None = None  # the shortest refresh period the feed asks for
+    problem: SourceProblem | None = None  # the whole feed is unreadable
+    version: str = ""  # feedparser's name of the format ("rss20", "atom10"), "json"; "" none
 
 
 def _iso(parsed: time.struct_time | None, raw: str | None) -> str | None:
@@ -94,18 +118,26 @@ def _read_bounded(path: Path, max_inline: int) -> bytes | SourceProblem:
     return data
 
 
-def _xml_feed(path: Path, max_inline: int) -> Iterator[Result]:
-    # Bytes, never the path: feedparser fetches strings that look like URLs.
-    data = _read_bounded(path, max_inline)
-    if isinstance(data, SourceProblem):
-        yield data
-        return
+def _declared_s(feed: Any) -> float | None:
+    periods: list[float] = []
+    ttl = str(feed.get("ttl") or "").strip()
+    if ttl.isdigit() and int(ttl) > 0:
+        periods.append(int(ttl) * 60.0)
+    period = _PERIODS.get(str(feed.get("sy_updateperiod") or "").strip().lower())
+    if period is not None:
+        frequency = str(feed.get("sy_updatefrequency") or "1").strip()
+        periods.append(period / max(1, int(frequency) if frequency.isdigit() else 1))
+    return min(periods) if periods else None
+
+
+def _xml_feed(data: bytes, where: str, max_inline: int) -> ParsedFeed:
     parsed: Any = feedparser.parse(data)
     if not parsed.entries and parsed.bozo:
-        yield SourceProblem(str(path), "invalid_feed", f"{path}: {parsed.bozo_exception}")
-        return
+        return ParsedFeed(problem=SourceProblem(where, "invalid_feed",
+                                                f"{where}: {parsed.bozo_exception}"))
     feed = parsed.feed
     base = feed.get("link") or ""
+    result = ParsedFeed(declared_s=_declared_s(feed), version=parsed.get("version") or "")
     for number, entry in enumerate(parsed.entries, start=1):
         link = entry.get("link")
         link = urljoin(base, link) if link else None  # TPM's Atom links are site-relative
@@ -121,37 +153,36 @@ def _xml_feed(path: Path, max_inline: int) -> Iterator[Result]:
             publisher=feed.get("title") or None,
             language=feed.get("language") or None,
         )
-        yield _entry_item(
-            where=f"{path}#entry{number}",
+        item = _entry_item(
+            where=f"{where}#entry{number}",
             link=link,
             entry_id=entry.get("id"),
             content=contents[0].get("value") if contents else None,
             hints=hints,
             max_inline=max_inline,
         )
+        result.entries.append(FeedEntry(entry.get("id") or None, link, item))
+    return result
 
 
-def _json_feed(path: Path, max_inline: int) -> Iterator[Result]:
-    data = _read_bounded(path, max_inline)
-    if isinstance(data, SourceProblem):
-        yield data
-        return
+def _json_feed(data: bytes, where: str, max_inline: int) -> ParsedFeed:
     try:
         feed = loads_untrusted(data)
     except JsonTooDeep as exc:
-        yield SourceProblem(str(path), "too_deep", f"{path}: {exc}")
-        return
+        return ParsedFeed(problem=SourceProblem(where, "too_deep", f"{where}: {exc}"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        yield SourceProblem(str(path), "invalid_feed", f"{path}: not a JSON Feed ({exc})")
-        return
+        return ParsedFeed(problem=SourceProblem(where, "invalid_feed",
+                                                f"{where}: not a JSON Feed ({exc})"))
     items = feed.get("items") if isinstance(feed, dict) else None
     if not isinstance(items, list):
-        yield SourceProblem(str(path), "invalid_feed", f"{path}: JSON Feed without items")
-        return
+        return ParsedFeed(problem=SourceProblem(where, "invalid_feed",
+                                                f"{where}: JSON Feed without items"))
+    result = ParsedFeed(version="json")
     for number, item in enumerate(items, start=1):
-        where = f"{path}#item{number}"
+        at = f"{where}#item{number}"
         if not isinstance(item, dict):
-            yield SourceProblem(where, "invalid_feed", f"{where}: not an object")
+            problem = SourceProblem(at, "invalid_feed", f"{at}: not an object")
+            result.entries.append(FeedEntry(None, None, problem))
             continue
         link = item.get("url") or item.get("external_url")
         hints = SourceHints(
@@ -161,20 +192,35 @@ def _json_feed(path: Path, max_inline: int) -> Iterator[Result]:
             publisher=feed.get("title") or None,
             language=item.get("language") or feed.get("language") or None,
         )
-        yield _entry_item(
-            where=where,
+        entry_id = str(item.get("id")) if item.get("id") is not None else None
+        entry = _entry_item(
+            where=at,
             link=link,
-            entry_id=str(item.get("id")) if item.get("id") is not None else None,
+            entry_id=entry_id,
             content=item.get("content_html") or item.get("content_text"),
             hints=hints,
             max_inline=max_inline,
             content_type="html" if item.get("content_html") else "text",
         )
+        result.entries.append(FeedEntry(entry_id, link, entry))
+    return result
+
+
+def parse_feed(data: bytes, where: str, max_inline: int, *, json_feed: bool) -> ParsedFeed:
+    """The entries of RSS/Atom (feedparser) or JSON Feed bytes; never fetches anything."""
+    return (_json_feed if json_feed else _xml_feed)(data, where, max_inline)
 
 
 def iter_feed(path: Path, max_inline: int) -> Iterator[Result]:
     """One item (or problem) per entry of the RSS/Atom/JSON feed at ``path``."""
-    if path.name.lower().endswith(".json"):
-        yield from _json_feed(path, max_inline)
-    else:
-        yield from _xml_feed(path, max_inline)
+    # Bytes, never the path: feedparser fetches strings that look like URLs.
+    data = _read_bounded(path, max_inline)
+    if isinstance(data, SourceProblem):
+        yield data
+        return
+    name = path.name.lower()
+    parsed = parse_feed(data, str(path), max_inline, json_feed=name.endswith(".json"))
+    if parsed.problem is not None:
+        yield parsed.problem
+    for entry in parsed.entries:
+        yield entry.result

@@ -32,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 from tasks.models import SourceHints
 from tasks.sources.items import MAX_BYTES_SETTING, SourceItem, SourceProblem, url_key
 
-__all__ = ["FILE_FACTOR", "MAX_INDEX_DEPTH", "iter_sitemap"]
+__all__ = ["FILE_FACTOR", "MAX_INDEX_DEPTH", "iter_sitemap", "sitemap_url_item"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _open(path: Path, limit: int) -> _Bounded:
     return _Bounded(inner, limit)
 
 
-def _url_item(element: ET.Element, where: str) -> Result:
+def sitemap_url_item(element: ET.Element, where: str) -> Result:
     loc = _child_text(element, ("loc",))
     if not loc or not loc.lower().startswith(("http://", "https://")):
         return SourceProblem(where, "no_link", f"{where}: <url> without an http(s) <loc>")
@@ -140,7 +140,7 @@ def _walk(path: Path, depth: int, seen: set[Path], root: Path, limit: int) -> It
                 tag = _local(element.tag)
                 if tag == "url":
                     count += 1
-                    yield _url_item(element, f"{path}#url{count}")
+                    yield sitemap_url_item(element, f"{path}#url{count}")
                     element.clear()
                 elif tag == "sitemap":
                     loc = _child_text(element, ("loc",))

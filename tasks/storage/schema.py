@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 
 __all__ = [
@@ -40,7 +43,12 @@ __all__ = [
     "lsh_bands",
     "mentions",
     "metadata",
+    "publisher_domains",
     "quotes",
+    "source_entries",
+    "source_fetch_events",
+    "source_tags",
+    "sources",
     "stories",
 ]
 
@@ -214,4 +222,86 @@ api_tokens = Table(
     Column("name", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+)
+
+# The source registry (tasks/monitor/): feeds and sitemaps polled on their own schedule.
+# A source is never deleted by the system, only paused or removed by a person; its health
+# (status, failure score, last success) is kept on the row, its polls in source_fetch_events.
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    # tasks.sources.items.normalise_url of url: the same feed added twice is one source.
+    Column("url_norm", String(2048), nullable=False, unique=True),
+    Column("domain", String(255), nullable=False, index=True),
+    Column("name", Text),
+    Column("publisher", Text, index=True),
+    Column("language", String(16)),
+    Column("country", String(8)),
+    Column("state", String(16), nullable=False, server_default="active"),  # active, paused
+    Column("every_s", Float),  # a fixed interval chosen by a person; None: adaptive
+    Column("interval_s", Float, nullable=False),  # the current (adaptive) interval
+    Column("declared_s", Float),  # the feed's own ttl / sy:updatePeriod, a lower bound
+    Column("next_fetch_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("body_hash", String(64)),
+    # False once the server was caught sending unchanged validators for a changed body.
+    Column("conditional", Boolean, nullable=False, server_default=true()),
+    Column("status", String(64), nullable=False, server_default="new"),
+    Column("failure_score", Float, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("last_fetch_at", DateTime(timezone=True)),
+    Column("last_full_fetch_at", DateTime(timezone=True)),
+    Column("last_success_at", DateTime(timezone=True)),
+    Column("anomaly", String(16)),  # None, "low" or "high": volume against its recent days
+    Column("items_total", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+source_tags = Table(
+    "source_tags",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("tag", String(128), primary_key=True, index=True),
+)
+
+# Alternative domains of one outlet (nytimes.com, nyti.ms) map to one publisher name.
+publisher_domains = Table(
+    "publisher_domains",
+    metadata,
+    Column("domain", String(255), primary_key=True),
+    Column("publisher", Text, nullable=False, index=True),
+)
+
+# Every poll of a source: what happened, for `sources show` and the health figures.
+source_fetch_events = Table(
+    "source_fetch_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status", String(32), nullable=False),  # ok, not_modified, unchanged, soft ...
+    Column("http_status", Integer),
+    Column("bytes", Integer, nullable=False, server_default="0"),
+    Column("entries", Integer, nullable=False, server_default="0"),
+    Column("new_items", Integer, nullable=False, server_default="0"),
+    Column("duration_ms", Integer, nullable=False, server_default="0"),
+    Column("note", Text),
+    Index("ix_source_fetch_events_source_at", "source_id", "at"),
+)
+
+# Entry keys already seen per source ("guid:..." and "url:<normalised>"): a re-poll enqueues
+# only entries none of whose keys is here.
+source_entries = Table(
+    "source_entries",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("entry_key", String(512), primary_key=True),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
 )

@@ -15,6 +15,8 @@ from tests.unit.storage.test_id_prefixes import *  # noqa: F403
 from tests.unit.storage.test_ledger import *  # noqa: F403
 from tests.unit.storage.test_repository import *  # noqa: F403
 from tests.unit.storage.test_search import *  # noqa: F403
+from tests.unit.storage.test_source_health import *  # noqa: F403
+from tests.unit.storage.test_source_registry import *  # noqa: F403
 from tests.unit.storage.test_stories import *  # noqa: F403
 from tests.unit.storage.test_stories_content import *  # noqa: F403
 

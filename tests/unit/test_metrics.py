@@ -118,3 +118,25 @@ def test_watch_counters_count_fires_and_outcomes_once_enabled(
     assert value("newsflow_watch_deliveries_total", {"watch": "nato", "outcome": "retry"}) == 2
     assert value("newsflow_watch_deliveries_total",
                  {"watch": "nato", "outcome": "delivered"}) == 1
+def test_source_polls_new_items_and_anomalies_are_counted() -> None:
+    from datetime import UTC, datetime
+
+    from tasks.monitor.poll import PollReport
+    from tasks.monitor.record import Recorded
+    from workers.runtime.metrics import SourceMetrics
+
+    registry = CollectorRegistry()
+    metrics = SourceMetrics(registry)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    flagged = Recorded("working", 0.0, 3600, when, "low", anomaly_changed=True)
+    still = Recorded("working", 0.0, 3600, when, "low", anomaly_changed=False)
+    metrics.observe(PollReport(1, "ok", 5, flagged))
+    metrics.observe(PollReport(1, "ok", 0, still))
+    metrics.observe(PollReport(2, "soft"))
+    metrics.observe(PollReport(3, "skipped"))
+    value = registry.get_sample_value
+    assert value("newsflow_source_polls_total", {"outcome": "ok"}) == 2
+    assert value("newsflow_source_polls_total", {"outcome": "soft"}) == 1
+    assert value("newsflow_source_polls_total", {"outcome": "skipped"}) is None
+    assert value("newsflow_source_new_items_total") == 5
+    assert value("newsflow_source_anomalies_total", {"kind": "low"}) == 1

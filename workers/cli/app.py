@@ -14,7 +14,9 @@ from workers.cli.article_cmds import entities, export, search, show, stories
 from workers.cli.context import EXIT_USAGE, console
 from workers.cli.db_cmds import db_app
 from workers.cli.item_cmds import failed, replay, status, sweep
+from workers.cli.monitor_cmd import monitor
 from workers.cli.pipeline_cmds import enqueue, run, worker
+from workers.cli.source_cmds import sources_app
 from workers.cli.watch_cmds import watches_app
 from workers.cli.web_cmds import serve, tokens_app
 
@@ -57,11 +59,12 @@ def _root(
 
 
 for _command in (
-    run, worker, enqueue, status, show, export, search, stories, entities, failed, replay, sweep,
-    serve,
+    run, worker, enqueue, monitor, status, show, export, search, stories, entities, failed,
+    replay, sweep, serve,
 ):
     app.command()(_command)
 app.add_typer(db_app)
+app.add_typer(sources_app)
 app.add_typer(watches_app)
 app.add_typer(tokens_app)
 

@@ -141,6 +141,9 @@ def worker(
     pool: Annotated[str, typer.Option(help="prefork, solo or threads")] = "prefork",
     loglevel: Annotated[str, typer.Option()] = "INFO",
     hostname: Annotated[str | None, typer.Option()] = None,
+    beat: Annotated[bool, typer.Option(
+        help="also run celery beat in this worker: the sweeper and the source monitor's tick "
+             "(one such worker per deployment, or the compose `beat` service)")] = False,
 ) -> None:
     """Start a Celery worker against the configured broker (NEWSFLOW_BROKER_URL)."""
     settings = settings_for(reads_only=False)
@@ -157,6 +160,8 @@ def worker(
     ]
     if hostname:
         argv += ["--hostname", hostname]
+    if beat:
+        argv += ["--beat"]
     celery_app.worker_main(argv)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from celery import Celery, chain
@@ -102,17 +103,31 @@ class Publisher:
         if app.conf.task_send_sent_event:
             self.events = app.events.Dispatcher(self.connection, enabled=True)
 
-    def send(self, payloads: list[Payload]) -> None:
-        """Publish ``payloads`` as chains of ``batch_size`` articles, pipelined."""
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[dict[str, Any]]:
+        """A pipelined publish batch (messages and their events); yields the send options."""
         with contextlib.ExitStack() as stack:
             stack.enter_context(self.producer.batch(max_size=_PIPELINE_COMMANDS))  # type: ignore[no-untyped-call]
             options: dict[str, Any] = {"declare": []}  # workers declare their queues
             if self.events is not None and self.events.producer is not None:
                 stack.enter_context(self.events.producer.batch(max_size=_PIPELINE_COMMANDS))
                 options["event_dispatcher"] = self.events
+            yield options
+
+    def send(self, payloads: list[Payload]) -> None:
+        """Publish ``payloads`` as chains of ``batch_size`` articles, pipelined."""
+        with self._batch() as options:
             for group in batched(payloads, self.batch_size):
                 publish_chain(self.app, self.producer, STAGE_NAMES[0], group,
                               local_fetch_in_clean=self.local_fetch_in_clean, **options)
+
+    def send_each(self, task: str, calls: Iterable[tuple[Any, ...]], queue: str) -> None:
+        """One ``task`` message per argument tuple on ``queue``, pipelined (the source
+        monitor's polls)."""
+        with self._batch() as options:
+            for args in calls:
+                self.app.send_task(task, args=args, queue=queue, producer=self.producer,
+                                   **options)
 
     def close(self) -> None:
         if self.events is not None:

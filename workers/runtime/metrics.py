@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config.settings import MetricsSettings, PipelineSettings, Settings
+from tasks.monitor.poll import PollReport, add_poll_observer
 from tasks.pipeline import StageBatchEvent, add_observer
 from workers.queue_depth import stage_depths_or_none
 
@@ -32,6 +33,7 @@ __all__ = [
     "LATENCY_BUCKETS",
     "MetricsSettings",
     "QueueDepthCollector",
+    "SourceMetrics",
     "StageMetrics",
     "WatchMetrics",
     "count_watch_delivery",
@@ -106,6 +108,7 @@ class WatchMetrics:
                                   ["watch", "outcome"], registry=registry)
 
 
+
 # Set in a worker with metrics on (``start_in_worker``); the counters below are no-ops
 # otherwise, so the watch tasks need not know whether metrics are served.
 _watch_metrics: WatchMetrics | None = None
@@ -119,6 +122,33 @@ def count_watch_fire(watch: str) -> None:
 def count_watch_delivery(watch: str, outcome: str) -> None:
     if _watch_metrics is not None:
         _watch_metrics.deliveries.labels(watch, outcome).inc()
+
+
+class SourceMetrics:
+    """The source monitor's polls (``tasks.monitor.poll`` observer): outcomes, new items, and
+    volume anomalies as they are flagged (the source's id and ``low``/``high`` in the log)."""
+
+    def __init__(self, registry: Any = None) -> None:
+        from prometheus_client import Counter
+
+        self.polls = Counter("newsflow_source_polls", "Source polls by outcome (ok, "
+                             "not_modified, unchanged, deferred, temporary, soft, hard)",
+                             ["outcome"], registry=registry)
+        self.new_items = Counter("newsflow_source_new_items",
+                                 "New feed/sitemap entries handed to the producer",
+                                 registry=registry)
+        self.anomalies = Counter("newsflow_source_anomalies",
+                                 "Sources newly flagged for a volume anomaly", ["kind"],
+                                 registry=registry)
+
+    def observe(self, report: PollReport) -> None:
+        if report.outcome == "skipped":
+            return
+        self.polls.labels(report.outcome).inc()
+        self.new_items.inc(report.new_items)
+        recorded = report.recorded
+        if recorded is not None and recorded.anomaly_changed and recorded.anomaly:
+            self.anomalies.labels(recorded.anomaly).inc()
 
 
 class QueueDepthCollector:
@@ -209,5 +239,6 @@ def start_in_worker(settings: Settings, config: MetricsSettings | None = None) -
     add_observer(metrics.observe)
     global _watch_metrics
     _watch_metrics = WatchMetrics()
+    add_poll_observer(SourceMetrics().observe)
     task_prerun.connect(metrics.count_message, weak=False)
     return serve(settings, config, folder)
