@@ -9,6 +9,7 @@ is dropped afterwards: the HTML never travels further down the chain.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from config.settings import CleanSettings
 from tasks.cleaning.fields import iso_date, tidy
@@ -100,6 +101,17 @@ def _apply_hints(article: Article, url: str | None) -> None:
             )
 
 
+def _web_url_only(article: Article) -> None:
+    """A canonical URL is a web address: a page's ``javascript:`` or ``data:`` "URL" (or a
+    hint's) is hostile input that readers would be offered as a link, so it is dropped."""
+    url = article.canonical_url
+    if url is not None and urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+        logger.info("article %s: canonical URL %.60r is no http(s) address: dropped",
+                    article.id, url)
+        article.canonical_url = None
+        article.metadata_provenance.pop("canonical_url", None)
+
+
 def clean(article: Article, settings: CleanSettings) -> Article:
     """Fill text, removed lines and metadata; raise NotAnArticle when too little text is left."""
     content, kind, url = _content(article)
@@ -112,6 +124,7 @@ def clean(article: Article, settings: CleanSettings) -> Article:
     else:
         paragraphs = _clean_text(article, content)
     _apply_hints(article, url)
+    _web_url_only(article)
     if article.published is None:
         # Said, not guessed: no fetch or enqueue time stands in for a publication date.
         article.metadata_provenance["published"] = Provenance(source=NO_DATE, confidence=None)

@@ -115,3 +115,20 @@ def test_boilerplate_only_text_is_not_an_article() -> None:
     with pytest.raises(NotAnArticle) as info:
         clean(_raw_text("Skip to content\nMenu\nShare\nSubscribe\n"), CleanSettings())
     assert info.value.reason == "not_an_article"
+
+
+@pytest.mark.parametrize("hostile", ["javascript:alert(document.cookie)", " JavaScript:void(0)",
+                                     "data:text/html,<script>alert(1)</script>"])
+def test_a_canonical_url_that_is_no_web_address_is_dropped(hostile: str) -> None:
+    body = "A first long sentence about the meeting in Brussels today.\n" * 3
+    for hints, html in [
+        (SourceHints(url=hostile), None),  # a JSONL or feed hint
+        (SourceHints(), f'<html><head><link rel="canonical" href="{hostile}"></head><body>'
+                        f'<article><p>{body}</p><p>{body}</p></article></body></html>'),
+    ]:
+        article = Article(id="t3", source="inline", source_kind="inline",
+                          inline_content=html or body,
+                          inline_content_type="html" if html else "text", hints=hints)
+        article = clean(article, CleanSettings())
+        assert article.canonical_url is None
+        assert "canonical_url" not in article.metadata_provenance
