@@ -73,11 +73,20 @@ def _session(site: WebSite, token: str) -> httpx.Client:
 
 def test_sources_need_a_read_token(website: WebSite, registered: Registered) -> None:
     with website.client() as anonymous:
-        assert anonymous.get("/api/sources").status_code == 401
+        refused = anonymous.get("/api/sources")
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+        schema = anonymous.get("/api/openapi.json").json()
+        assert {"/api/sources", "/api/sources/{source_id}"} <= set(schema["paths"])
         assert anonymous.get(f"/api/sources/{registered.failing}").status_code == 401
         page = anonymous.get("/sources", follow_redirects=False)
         assert page.status_code in {303, 401}, page.status_code
         assert "Down feed" not in page.text
+    with website.client("nf_not-a-real-token") as stranger:
+        assert stranger.get("/api/sources").status_code == 401
+    # The session cookie is a page credential, not an API one.
+    with httpx.Client(base_url=website.url, timeout=60,
+                      cookies={"newsflow_session": website.read_token}) as cookie:
+        assert cookie.get("/api/sources").status_code == 401
 
 
 def test_the_api_lists_sources_with_their_health(
