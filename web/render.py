@@ -20,7 +20,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 # (label, path) of the top navigation; a new page group (watches) appends its entry.
 NAV: list[tuple[str, str]] = [
     ("Stories", "/"), ("Search", "/search"), ("Entities", "/entities"), ("Pipeline", "/pipeline"),
-    ("Watches", "/watches"),
+    ("Watches", "/watches"), ("Sources", "/sources"),
 ]
 
 # autoescape=True for every template (not only *.html): nothing a page shows is trusted.

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.api import articles, entities, pipeline, stories, watches
+from web.api import articles, entities, pipeline, sources, stories, watches
 
 __all__ = ["ROUTERS", "api_router"]
 
 ROUTERS: list[APIRouter] = [
     stories.router, articles.router, entities.router, pipeline.router, watches.router,
+    sources.router,
 ]
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.pages import articles, entities, pipeline, signin, stories, watches
+from web.pages import articles, entities, pipeline, signin, sources, stories, watches
 
 __all__ = ["ROUTERS", "pages_router"]
 
 ROUTERS: list[APIRouter] = [
     signin.router, stories.router, articles.router, entities.router, pipeline.router,
-    watches.router,
+    watches.router, sources.router,
 ]
 
 
