@@ -86,7 +86,8 @@ def test_a_pushed_message_naming_etc_passwd_is_refused(make_stack: MakeStack) ->
 
 
 class _Pages(BaseHTTPRequestHandler):
-    """Real corpus pages at /page-N.html; /slow.html trickles its headers a byte at a time."""
+    """Real corpus pages at /page-N.html; /slow.html trickles its headers a byte at a time;
+    anything else (the fetch stage's /robots.txt) is a 404, as on a real site without one."""
 
     pages: ClassVar[list[bytes]] = []
 
@@ -98,6 +99,9 @@ class _Pages(BaseHTTPRequestHandler):
                     self.wfile.write(b"b")
                     self.wfile.flush()
                     time.sleep(0.2)
+                return
+            if not self.path.startswith("/page-"):
+                self.send_error(404)
                 return
             page = self.pages[int(self.path.split("-")[1].split(".")[0])]
             self.send_response(200)
