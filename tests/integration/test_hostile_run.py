@@ -8,8 +8,7 @@ JSON in a JSONL line, a JSON Feed and a ``.json`` article (they aborted the prod
 ended ``dead``), a gzip JSONL bomb (one 1.1 GB line in a 1.1 MB file), HTML of one element
 (rejected as unparseable), and a named symlink to a file outside the named folders.
 
-Then `newsflow run` itself is stopped by SIGTERM and by SIGKILL: its embedded worker must
-not live on (it kept writing to the database).
+Stopping `newsflow run` itself (SIGTERM, SIGKILL) is tested in test_embedded_stop.py.
 """
 
 from __future__ import annotations
@@ -17,18 +16,16 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import CORPUS_DEV, REPO, SEEDS
+from tests.conftest import CORPUS_DEV, SEEDS
 
 pytestmark = pytest.mark.integration
 
@@ -160,65 +157,3 @@ def test_a_named_symlink_out_of_the_named_folders_is_not_read(
     state, reason, error = _row(hostile_run, secret)
     assert (state, reason) == ("rejected", "forbidden"), (state, reason, error)
     assert secret in (error or "") and "allowed roots" in (error or "")
-
-
-# ---- stopping `newsflow run` -------------------------------------------------------------
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return fields[0] != "Z"
-
-
-def _wait(what: str, predicate: Any, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.5)
-
-
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_stopping_run_stops_its_embedded_worker(tmp_path: Path, sig: signal.Signals) -> None:
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    for number, page in enumerate(_pages(40)):
-        (inputs / f"{number:03d}.html").write_text(page)
-    run = subprocess.Popen([sys.executable, "-m", "workers", "run", str(inputs)],
-                           env=_env(tmp_path), cwd=REPO, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
-    worker: list[int] = []
-    try:
-        def working() -> bool:
-            if not worker:
-                worker.extend(_children(run.pid))
-            return bool(worker) and (tmp_path / "newsflow.db").exists() and bool(
-                _rows(tmp_path))
-
-        _wait("the embedded worker to start", working)
-        pool = [pid for main in worker for pid in _children(main)]
-        run.send_signal(sig)
-        run.wait(timeout=WAIT_S)
-        everyone = worker + pool
-        _wait(f"the embedded worker {everyone} to end after {sig.name} to `newsflow run`",
-              lambda: not any(_alive(pid) for pid in everyone))
-    finally:
-        if run.poll() is None:
-            run.kill()
-        for pid in worker:
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
