@@ -4,7 +4,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-PATHS ?= ../shared/seeds
+# the seeds beside the repository, or the machine's copy when the clone is elsewhere
+PATHS ?= $(firstword $(wildcard ../shared/seeds) /work/shared/seeds)
 
 # Every install comes from the hash-checked locks in requirements/ (`make lock` rewrites them;
 # `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest allowed version). The build

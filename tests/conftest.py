@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+
+
+def _shared() -> Path:
+    """The shared data: $NEWSFLOW_SHARED, else ../shared beside the repository, else the
+    machine's /work/shared (a clone made elsewhere, e.g. in /tmp, still finds it)."""
+    given = os.environ.get("NEWSFLOW_SHARED")
+    if given:
+        return Path(given)
+    beside = REPO.parent / "shared"
+    return beside if beside.is_dir() else Path("/work/shared")
+
+
+SHARED = _shared()
 SEEDS = SHARED / "seeds"
 CORPUS_DEV = SHARED / "corpus" / "dev"
 RIA_SEED = SEEDS / "000_dd7157ff7ca190b8.txt"

@@ -18,11 +18,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from tests.conftest import SHARED
 
 __all__ = ["FEEDS", "FeedSite", "Route", "atom_window", "feed_site", "rss_linking"]
 
-FEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "feeds"
+FEEDS = SHARED / "corpus" / "feeds"
 _ENTRY = re.compile(rb"<entry>.*?</entry>\s*", re.S)
 _ITEM = re.compile(rb"<item>.*?</item>\s*", re.S)
 

@@ -13,10 +13,11 @@ from tasks.codec import decode
 from tasks.hops import Hop, plan_hops, stages_of_message
 from tasks.storage import ledger
 from tasks.storage.db import get_engine, migrate
+from tests.conftest import SHARED
 from workers.app import make_app
 from workers.producer.publish import chain_from
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = SHARED / "seeds"
 
 
 def _app() -> Any:
