@@ -1,16 +1,26 @@
-"""The main text of a parsed page with trafilatura: precision first, default only on evidence.
+"""The main text of a parsed page with trafilatura: precision first, recall only on evidence.
 
 Why precision first: on the dev corpus trafilatura's ``favor_precision`` output is cleaner
 than its default on most pages (fewer teasers, link lists, newsletter boxes), but on a few
-pages it discards most of the article. The default pass is the evidence for that (precision
+pages it discards most of the article. The recall pass is the evidence for that (precision
 kept less than ``_MIN_PRECISION_SHARE`` of it), yet running it on every page doubles the
 cost. So it runs only when the precision text is short next to the page's own paragraph
-text (the text of its ``<p>`` elements, a cheap measure of how much prose the page holds):
-on the dev corpus every page where default won sat below ``_GATE_SHARE`` of it, and a
-second pass there costs ~5 % of the pages.
+text (the text of its ``<p>`` elements, a cheap measure of how much prose the page holds).
 
-trafilatura copies an ``Tree`` it is given before pruning it (checked: the tree is
-byte-identical afterwards), so one parsed tree serves every pass. Comments never count.
+Why ``fast``: it skips trafilatura's comparison with readability and jusText, about 40 % of
+a pass. Those comparisons rescue pages where the main extractor finds little, and exactly
+those pages fail the gate, so the fallback pass does the rescue instead; the fallback runs
+in recall mode, which on the dev corpus found the same text as a full default pass at half
+its cost (bench/clean_speed.py, bench/quality.py).
+
+Why ``keep_tails``: in precision mode trafilatura deletes empty inline elements together
+with their tail, so ``<strong></strong>par un dirigeant ...`` loses the words after the
+empty tag, mid-sentence. Such empty tags are common in CMS markup; dropping them first
+(their tail joins the preceding text) keeps the sentence whole. The page's metadata is read
+before this, from the untouched tree.
+
+trafilatura copies a tree it is given before pruning it, so one parsed tree serves every
+pass. Comments never count.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ from typing import Any
 
 import trafilatura
 
-__all__ = ["MainText", "main_text", "paragraph_chars"]
+__all__ = ["MainText", "keep_tails", "main_text", "paragraph_chars"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +43,12 @@ _MIN_PRECISION_SHARE = 0.5
 _GATE_SHARE = 0.4
 # Too little paragraph markup to judge by (text in <div>/<br>): short output is checked too.
 _GATE_MIN_CHARS = 600
+# The elements trafilatura deletes when empty (its CUT_EMPTY_ELEMS), tail included in
+# precision mode.
+_EMPTY_CUT = (
+    "article", "b", "blockquote", "dd", "div", "dt", "em", "h1", "h2", "h3", "h4", "h5",
+    "h6", "i", "li", "main", "p", "pre", "q", "section", "span", "strong",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -47,25 +63,40 @@ def paragraph_chars(tree: Tree) -> int:
     return sum(len(" ".join(p.text_content().split())) for p in tree.iter("p"))
 
 
+def keep_tails(tree: Tree) -> int:
+    """Unwrap empty elements followed by text, so no pass deletes that text with them."""
+    empty = [
+        e
+        for e in tree.iter(*_EMPTY_CUT)
+        if e.text is None and len(e) == 0 and e.tail is not None and e.tail.strip()
+    ]
+    for element in empty:
+        element.drop_tag()  # lxml.html: the tail joins the previous sibling or the parent
+    return len(empty)
+
+
 def _extract(tree: Tree, url: str | None, **kwargs: Any) -> str:
-    doc: Any = trafilatura.bare_extraction(tree, url=url, include_comments=False, **kwargs)
+    doc: Any = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, fast=True, **kwargs
+    )
     return str(getattr(doc, "text", None) or "")
 
 
 def _suspicious(precise: str, tree: Tree) -> bool:
-    """Whether the precision text may be a pruned article (the gate of the default pass)."""
+    """Whether the precision text may be a pruned article (the gate of the recall pass)."""
     return len(precise) < _GATE_MIN_CHARS or len(precise) < _GATE_SHARE * paragraph_chars(tree)
 
 
 def main_text(tree: Tree, url: str | None, mode: str = "balanced") -> MainText:
     """The page's main text in ``mode``: "precision", "recall" or "balanced" (per page)."""
+    keep_tails(tree)
     if mode == "recall":
         return MainText(_extract(tree, url, favor_recall=True), "recall", 1)
     precise = _extract(tree, url, favor_precision=True)
     if mode == "precision" or not _suspicious(precise, tree):
         return MainText(precise, "precision", 1)
-    default = _extract(tree, url)
-    if len(precise) >= _MIN_PRECISION_SHARE * len(default):
+    fuller = _extract(tree, url, favor_recall=True)
+    if len(precise) >= _MIN_PRECISION_SHARE * len(fuller):
         return MainText(precise, "precision", 2)
-    logger.debug("precision kept %d of %d chars: default pass kept", len(precise), len(default))
-    return MainText(default, "default", 2)
+    logger.debug("precision kept %d of %d chars: recall pass kept", len(precise), len(fuller))
+    return MainText(fuller, "recall", 2)
