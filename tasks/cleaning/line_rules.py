@@ -247,6 +247,30 @@ RULES: list[Rule] = [
         ),
     ),
     (
+        # The paywall box under a truncated article: what a reader must do to read on.
+        # Extractors keep it on pages where the article itself is short.
+        "paywall_prompt",
+        _prefix(
+            r"(?:to|subscribe to) (?:continue|keep) reading\b",
+            r"(?:already a (?:subscriber|member)|get unlimited access|unlock (?:this|the full)"
+            r" (?:article|story))\b",
+            r"(?:this (?:article|story|content) is )?(?:only )?(?:available|reserved) (?:to|for)"
+            r" (?:subscribers|members)\b",
+            r"pour (?:lire la suite|continuer (?:à|a) lire|accéder (?:en illimité|à (?:la suite"
+            r"|l.intégralité)))",
+            r"(?:déjà abonné|réservé aux abonnés|article réservé)",
+            r"(?:um (?:den|diesen) artikel (?:weiter|ganz) zu lesen|jetzt weiterlesen"
+            r"|bereits abonnent|nur für abonnenten)\b",
+            r"(?:para (?:seguir|continuar) leyendo|ya eres suscriptor|(?:contenido )?exclusivo"
+            r" para suscriptores)\b",
+            r"(?:para continuar lendo|já é assinante|(?:conteúdo )?exclusivo para assinantes)\b",
+            r"(?:per continuare a leggere|sei già abbonato|(?:contenuto )?riservato agli"
+            r" abbonati)\b",
+            r"(?:чтобы (?:продолжить|дочитать)|(?:доступно )?только (?:для )?подписчик)",
+            max_chars=100,
+        ),
+    ),
+    (
         "social_prompt",
         _prefix(
             r"follow (?:us|him|her|me|them|\w+(?: \w+){0,3}) on (?:twitter|facebook|instagram"

@@ -72,6 +72,9 @@ def keep_tails(tree: Tree) -> int:
     ]
     for element in empty:
         element.drop_tag()  # lxml.html: the tail joins the previous sibling or the parent
+    mail = [a for a in tree.iter("a") if (a.get("href") or "").lower().startswith("mailto:")]
+    for anchor in mail:
+        anchor.drop_tag()
     return len(empty)
 
 
