@@ -16,8 +16,10 @@ its cost (bench/clean_speed.py, bench/quality.py).
 Why ``keep_tails``: in precision mode trafilatura deletes empty inline elements together
 with their tail, so ``<strong></strong>par un dirigeant ...`` loses the words after the
 empty tag, mid-sentence. Such empty tags are common in CMS markup; dropping them first
-(their tail joins the preceding text) keeps the sentence whole. The page's metadata is read
-before this, from the untouched tree.
+(their tail joins the preceding text) keeps the sentence whole. Likewise ``unlink_mail``:
+precision mode drops a paragraph that is one link, and a paragraph that is one mailto link
+is a contact address the article gives ("write to tips@..."), not navigation. The page's
+metadata is read before this, from the untouched tree.
 
 trafilatura copies a tree it is given before pruning it, so one parsed tree serves every
 pass. Comments never count.
@@ -31,7 +33,7 @@ from typing import Any
 
 import trafilatura
 
-__all__ = ["MainText", "keep_tails", "main_text", "paragraph_chars"]
+__all__ = ["MainText", "keep_tails", "main_text", "paragraph_chars", "unlink_mail"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +74,15 @@ def keep_tails(tree: Tree) -> int:
     ]
     for element in empty:
         element.drop_tag()  # lxml.html: the tail joins the previous sibling or the parent
+    return len(empty)
+
+
+def unlink_mail(tree: Tree) -> int:
+    """Turn mailto links into plain text, so link-density pruning never counts them."""
     mail = [a for a in tree.iter("a") if (a.get("href") or "").lower().startswith("mailto:")]
     for anchor in mail:
         anchor.drop_tag()
-    return len(empty)
+    return len(mail)
 
 
 def _extract(tree: Tree, url: str | None, **kwargs: Any) -> str:
@@ -93,6 +100,7 @@ def _suspicious(precise: str, tree: Tree) -> bool:
 def main_text(tree: Tree, url: str | None, mode: str = "balanced") -> MainText:
     """The page's main text in ``mode``: "precision", "recall" or "balanced" (per page)."""
     keep_tails(tree)
+    unlink_mail(tree)
     if mode == "recall":
         return MainText(_extract(tree, url, favor_recall=True), "recall", 1)
     precise = _extract(tree, url, favor_precision=True)

@@ -57,7 +57,7 @@ def trafilatura_fields(tree: Any, url: str | None) -> dict[str, str | None]:
         doc.author = None  # trafilatura's rule: a one-word meta author is a handle
     try:
         doc = extract_meta_json(tree, doc)
-    except Exception as exc:  # noqa: BLE001 - trafilatura guards this call the same way
+    except Exception as exc:  # trafilatura guards this call the same way (its own bugs)
         logger.warning("trafilatura's JSON-LD reader failed: %s", exc)
     if not doc.title:
         doc.title = extract_title(tree)
