@@ -103,6 +103,14 @@ def test_rubric_needs_removed_boilerplate_after_it() -> None:
     assert removed == []
 
 
+def test_html_text_keeps_a_short_last_line_before_boilerplate() -> None:
+    # a tweet's attribution or a cited source at the end of an extracted article
+    lines = [BODY, "— The Senate (@Senate) October 9, 2018", "© Reuters"]
+    kept, removed = apply_rules(lines, rubrics=False)
+    assert kept == lines[:2]
+    assert [(r.text, r.reason) for r in removed] == [("© Reuters", "copyright")]
+
+
 def test_split_title_line() -> None:
     assert split_title_line("Strikes spread across the country – Le Monde") == (
         "Strikes spread across the country",
