@@ -45,12 +45,11 @@ _MIN_PRECISION_SHARE = 0.5
 _GATE_SHARE = 0.4
 # Too little paragraph markup to judge by (text in <div>/<br>): short output is checked too.
 _GATE_MIN_CHARS = 600
-# The elements trafilatura deletes when empty (its CUT_EMPTY_ELEMS), tail included in
-# precision mode.
-_EMPTY_CUT = (
-    "article", "b", "blockquote", "dd", "div", "dt", "em", "h1", "h2", "h3", "h4", "h5",
-    "h6", "i", "li", "main", "p", "pre", "q", "section", "span", "strong",
-)  # fmt: skip
+# The inline elements among those trafilatura deletes when empty (its CUT_EMPTY_ELEMS, tail
+# included in precision mode): inside a sentence their tail is the sentence. Empty block
+# elements followed by text are left to trafilatura: on the dev pages that text was as
+# often a menu entry or a cookie button as the article's.
+_EMPTY_CUT = ("b", "em", "i", "q", "span", "strong")
 
 
 @dataclass(frozen=True)

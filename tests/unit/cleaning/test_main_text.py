@@ -112,10 +112,12 @@ def test_text_after_an_empty_inline_tag_survives_the_precision_pass() -> None:
 
 def test_keep_tails_unwraps_only_empty_tags_followed_by_text() -> None:
     tree = load_html(
-        "<html><body><p>a <em></em>tail <b>bold</b> <span></span> <i></i></p></body></html>"
+        "<html><body><p>a <em></em>tail <b>bold</b> <span></span> <i></i></p>"
+        "<div><div></div>Menu entry</div></body></html>"
     )
     assert mt.keep_tails(tree) == 1
     assert tree.find(".//em") is None
+    assert len(tree.findall(".//div")) == 2  # an empty block element is trafilatura's call
     assert tree.find(".//b") is not None and len(tree.findall(".//span")) == 1
     assert " ".join(tree.find(".//p").text_content().split()) == "a tail bold"
 
