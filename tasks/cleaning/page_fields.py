@@ -1,8 +1,9 @@
 """One value per metadata field of an HTML page, with the source it came from.
 
 Candidates come from the page's own declarations (``metadata.page_candidates``: JSON-LD,
-OpenGraph, meta tags, ``<title>``) and from trafilatura's metadata extractor, which also
-reads bylines in the markup and asks htmldate for the date. Order of trust, measured on the
+OpenGraph, meta tags, ``<title>``) and from trafilatura's metadata extractor (its steps for
+these five fields only, ``trafilatura_meta``), which also reads bylines in the markup and
+asks htmldate for the date. Order of trust, measured on the
 dev corpus (tf pages, gold metadata): JSON-LD first, then trafilatura, then the rest; for
 the title, a candidate that is also the page's visible ``<h1>`` wins.
 
