@@ -68,6 +68,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile clean afterwards")
     args = parser.parse_args()
     pages = _load(args.corpus, args.limit)
+    if not pages:
+        parser.error(f"no pages in {args.corpus}")
     settings = CleanSettings()
     # One untimed round first: lazy imports, dateparser's locales (loaded per language the
     # first time a page needs them), regex caches; a worker process is past all of this.
