@@ -7,11 +7,13 @@ kept less than ``_MIN_PRECISION_SHARE`` of it), yet running it on every page dou
 cost. So it runs only when the precision text is short next to the page's own paragraph
 text (the text of its ``<p>`` elements, a cheap measure of how much prose the page holds).
 
-Why ``fast``: it skips trafilatura's comparison with readability and jusText, about 40 % of
-a pass. Those comparisons rescue pages where the main extractor finds little, and exactly
-those pages fail the gate, so the fallback pass does the rescue instead; the fallback runs
-in recall mode, which on the dev corpus found the same text as a full default pass at half
-its cost (bench/clean_speed.py, bench/quality.py).
+Why ``fast`` (in the default "balanced" mode only): it skips trafilatura's comparison with
+readability and jusText, about 40 % of a pass. Those comparisons rescue pages where the main
+extractor finds little, and exactly those pages fail the gate (about 15 % of the dev pages),
+so the fallback pass does the rescue instead. The fallback runs in recall mode: as the
+fallback it scored at least as well on the dev corpus as a full default pass
+(bench/quality.py) at half its CPU. The fixed modes have no gate, so they keep
+trafilatura's own rescue.
 
 Why ``keep_tails``: in precision mode trafilatura deletes empty inline elements together
 with their tail, so ``<strong></strong>par un dirigeant ...`` loses the words after the
@@ -65,7 +67,7 @@ def paragraph_chars(tree: Tree) -> int:
 
 
 def keep_tails(tree: Tree) -> int:
-    """Unwrap empty elements followed by text, so no pass deletes that text with them."""
+    """Unwrap empty inline elements followed by text, so no pass deletes that text with them."""
     empty = [
         e
         for e in tree.iter(*_EMPTY_CUT)
@@ -85,9 +87,7 @@ def unlink_mail(tree: Tree) -> int:
 
 
 def _extract(tree: Tree, url: str | None, **kwargs: Any) -> str:
-    doc: Any = trafilatura.bare_extraction(
-        tree, url=url, include_comments=False, fast=True, **kwargs
-    )
+    doc: Any = trafilatura.bare_extraction(tree, url=url, include_comments=False, **kwargs)
     return str(getattr(doc, "text", None) or "")
 
 
@@ -102,10 +102,12 @@ def main_text(tree: Tree, url: str | None, mode: str = "balanced") -> MainText:
     unlink_mail(tree)
     if mode == "recall":
         return MainText(_extract(tree, url, favor_recall=True), "recall", 1)
-    precise = _extract(tree, url, favor_precision=True)
-    if mode == "precision" or not _suspicious(precise, tree):
+    if mode == "precision":  # one pass and no gate: trafilatura's own rescue stays on
+        return MainText(_extract(tree, url, favor_precision=True), "precision", 1)
+    precise = _extract(tree, url, favor_precision=True, fast=True)
+    if not _suspicious(precise, tree):
         return MainText(precise, "precision", 1)
-    fuller = _extract(tree, url, favor_recall=True)
+    fuller = _extract(tree, url, favor_recall=True, fast=True)
     if len(precise) >= _MIN_PRECISION_SHARE * len(fuller):
         return MainText(precise, "precision", 2)
     logger.debug("precision kept %d of %d chars: recall pass kept", len(precise), len(fuller))

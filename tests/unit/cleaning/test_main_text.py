@@ -128,3 +128,21 @@ def test_a_contact_address_alone_in_its_paragraph_is_kept() -> None:
     link = '<a href="mailto:tips@example.test">tips@example.test</a>'
     result = mt.main_text(_article_page(link), None, "precision")
     assert "tips@example.test" in result.text
+
+
+@pytest.mark.parametrize(
+    ("mode", "fast"), [("balanced", [True, True]), ("precision", [False]), ("recall", [False])]
+)
+def test_only_the_gated_mode_skips_trafilaturas_own_rescue(
+    monkeypatch: pytest.MonkeyPatch, mode: str, fast: list[bool]
+) -> None:
+    # balanced mode has its own rescue (the gate and the recall pass); a fixed mode has not
+    seen: list[bool] = []
+
+    def extract(tree: Any, url: str | None, **kwargs: Any) -> str:
+        seen.append(bool(kwargs.get("fast")))
+        return "short"
+
+    monkeypatch.setattr(mt, "_extract", extract)
+    mt.main_text(_page(2), None, mode)
+    assert seen == fast
