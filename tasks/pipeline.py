@@ -20,6 +20,7 @@ from config.settings import Settings
 from tasks.errors import PermanentError, RetryableError
 from tasks.models import Article
 from tasks.stages import STAGE_NAMES, Resources, stage_named
+from tasks.storage.recognise import recognised
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -178,24 +179,47 @@ def run_stage_batch(
 ) -> list[StageResult]:
     """Run one stage over a micro-batch; a failing article never fails the others.
 
-    Batch stages (``nlp.pipe``) cannot time one article; each gets the batch's mean. A batch
-    function that raises (one poisonous text) is redone one article at a time.
+    The stage's duplicate gate runs first (``Stage.gate``); articles it recognises as copies
+    of stored originals pass a ``passes_duplicates`` stage untouched. Batch stages
+    (``nlp.pipe``) cannot time one article; each gets the batch's mean. A batch function that
+    raises (one poisonous text) is redone one article at a time.
     """
     started = time.perf_counter()
     record = stage_named(stage)
+    gated = _attempt(partial(record.run_gate, articles, resources), let_through)
+    if isinstance(gated, Exception):
+        # Only a saving: without it every article simply goes the full path.
+        log.warning("stage %s: duplicate gate failed (%s); no article skipped", stage, gated)
+    gate_s = (time.perf_counter() - started) / len(articles) if articles else 0.0
+    passed = [record.passes_duplicates and recognised(a) for a in articles]
+    work = [a for a, p in zip(articles, passed, strict=True) if not p]
+    done = iter(zip(*_run(stage, work, resources, let_through), strict=True))
+    results: list[StageResult] = []
+    seconds: list[float] = []
+    for article, was_passed in zip(articles, passed, strict=True):
+        result, spent = (article, 0.0) if was_passed else next(done)
+        results.append(result)
+        seconds.append(gate_s + spent)
+    _report(stage, articles, results, seconds, time.perf_counter() - started)
+    return results
+
+
+def _run(
+    stage: str, articles: list[Article], resources: Resources,
+    let_through: tuple[type[BaseException], ...],
+) -> tuple[list[StageResult], list[float]]:
+    if not articles:
+        return [], []
+    record = stage_named(stage)
     if record.batch_function is not None and len(articles) > 1:
+        started = time.perf_counter()
         batch = _attempt(partial(record.run_batch, articles, resources), let_through)
         if isinstance(batch, Exception):
             log.error("stage %s failed on a batch of %d; one by one", stage, len(articles),
                       exc_info=batch)
-            results, seconds = _one_by_one(stage, articles, resources, let_through)
-        else:
-            results = batch
-            seconds = [(time.perf_counter() - started) / len(articles)] * len(articles)
-    else:
-        results, seconds = _one_by_one(stage, articles, resources, let_through)
-    _report(stage, articles, results, seconds, time.perf_counter() - started)
-    return results
+            return _one_by_one(stage, articles, resources, let_through)
+        return batch, [(time.perf_counter() - started) / len(articles)] * len(articles)
+    return _one_by_one(stage, articles, resources, let_through)
 
 
 @dataclass(frozen=True)

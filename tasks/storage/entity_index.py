@@ -24,11 +24,13 @@ from tasks.storage.schema import article_entities, entities, entity_aliases, men
 
 __all__ = [
     "KEY_PREFIX",
+    "KnownLabels",
     "adopt_known_labels",
     "date_keys",
     "entity_keys",
     "from_trained_model",
     "index_entities",
+    "known_labels",
     "norm_name",
 ]
 
@@ -273,34 +275,57 @@ _ADOPTABLE = ("PERSON", "ORG", "GPE", "LOC")
 KNOWN_LABEL_NOTE = "; label from stored articles"
 
 
-def adopt_known_labels(conn: Connection, found: list[Entity]) -> list[Entity]:
-    """NAMEs (capitalised spans the fallback NER found no evidence for) take the label the
-    same name carries in stored articles, when it carries exactly one: "Olaf Scholz" labelled
-    PERSON after "Bundeskanzler Olaf Scholz" elsewhere, "Frontex" ORG. Names of two or more
-    words, and all-capital acronyms: one capitalised word in German is any noun, and a noun
-    that is also someone's name ("Bauer") would turn into a person."""
+# norm -> the adoptable labels stored entities carry under it
+KnownLabels = dict[str, set[str]]
+
+
+def _adoptable(found: list[Entity]) -> dict[str, int]:
     wanted = {
         norm_name(e.name): i for i, e in enumerate(found)
         if e.label == "NAME" and (len(e.name.split()) > 1 or e.name.isupper())
     }
     wanted.pop("", None)
+    return wanted
+
+
+def known_labels(conn: Connection, found: list[Entity]) -> KnownLabels:
+    """The stored labels of every adoptable name in ``found``: one query for a whole batch
+    of articles (the store passes it to ``adopt_known_labels``)."""
+    wanted = _adoptable(found)
+    labels: KnownLabels = {}
     if not wanted:
-        return found
-    labels: dict[str, set[str]] = {}
+        return labels
     for norm, label in conn.execute(
         select(entities.c.norm, entities.c.label).where(
             entities.c.norm.in_(sorted(wanted)), entities.c.label.in_(_ADOPTABLE)
         )
     ):
         labels.setdefault(norm, set()).add(label)
+    return labels
+
+
+def adopt_known_labels(conn: Connection, found: list[Entity],
+                       labels: KnownLabels | None = None) -> list[Entity]:
+    """NAMEs (capitalised spans the fallback NER found no evidence for) take the label the
+    same name carries in stored articles, when it carries exactly one: "Olaf Scholz" labelled
+    PERSON after "Bundeskanzler Olaf Scholz" elsewhere, "Frontex" ORG. Names of two or more
+    words, and all-capital acronyms: one capitalised word in German is any noun, and a noun
+    that is also someone's name ("Bauer") would turn into a person. ``labels``: from
+    ``known_labels`` (a batch's look-up, done once); queried here when not given."""
+    wanted = _adoptable(found)
+    if not wanted:
+        return found
+    if labels is None:
+        labels = known_labels(conn, found)
     out = list(found)
-    for norm, known in labels.items():
+    for norm, index in wanted.items():
+        known = labels.get(norm, set())
         if len(known) == 1:
-            entity = out[wanted[norm]]
+            entity = out[index]
             provenance = entity.provenance.model_copy(
                 update={"source": entity.provenance.source + KNOWN_LABEL_NOTE})
-            out[wanted[norm]] = entity.model_copy(
-                update={"label": known.pop(), "provenance": provenance})
+            out[index] = entity.model_copy(
+                update={"label": next(iter(known)), "provenance": provenance})
     return out
 
 
