@@ -409,7 +409,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.profile:
             from bench.profile_hot_path import profile_feed
 
-            profile = profile_feed(mix.path, args.profile, batch_size)
+            with temporary_database(args.postgres_admin_url, "nf_bench_prof") as url:
+                profile = profile_feed(mix.path, args.profile, batch_size, database_url=url)
     report = render_report(
         results,
         profile,
