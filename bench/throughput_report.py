@@ -50,7 +50,8 @@ class RunResult:
     note: str = ""
     span_rate: float | None = None  # embedded: articles/s over its processing span
     when: str = ""  # a baseline's place: "before" or "after" its newsflow run
-    kind_ms: dict[str, float] = field(default_factory=dict)  # mean ms per article by line kind
+    kind_ms: dict[str, float] = field(default_factory=dict)  # mean CPU ms per article by kind
+    sql_per_article: float | None = None  # SQL statements per article (stage baseline)
 
     @property
     def rate(self) -> float:
@@ -240,7 +241,7 @@ def render_report(
     if costs:
         lines += [
             "",
-            "## The duplicate path (stage baseline, ms per article, mean of its runs)",
+            "## The duplicate path (stage baseline, CPU ms per article, mean of its runs)",
             "",
             "| kind | ms per article | share of an original's |",
             "| --- | ---: | ---: |",
@@ -254,8 +255,10 @@ def render_report(
         "",
         "## Stage cost per article, beside the library call inside it",
         "",
-        "ms per article over the whole feed (duplicates included). libraries: CPU time of the "
-        "bare call; baseline and newsflow: wall time of the stage in its process.",
+        "ms per article over the whole feed (duplicates included). libraries and baseline: CPU "
+        "time in the process (the bare call; the stage function); newsflow: wall time of the "
+        "stage in its worker process (its /metrics), which on a busy machine includes waiting "
+        "for the CPU and for PostgreSQL.",
         "",
         "| stage | library call | "
         + " | ".join(f"{r.mode} x{r.processes} {r.when}".strip() for r in staged) + " |",
@@ -267,6 +270,8 @@ def render_report(
                      + " | ".join(cells) + " |")
     totals = [_fmt(sum(r.stage_ms.values()), ".1f") for r in staged]
     lines.append("| all | | " + " | ".join(totals) + " |")
+    sql = [_fmt(r.sql_per_article, ".1f") for r in staged]
+    lines.append("| SQL statements per article | | " + " | ".join(sql) + " |")
     if profile is not None:
         from bench.profile_hot_path import markdown
 

@@ -126,46 +126,44 @@ def _surname(norm: str, label: str) -> str | None:
     return norm.split()[-1] if KEY_PREFIX.get(label) == "per" and norm else None
 
 
-def _full_names(conn: Connection, surname: str) -> set[int]:
-    """Ids of the known multi-word PERSON entities with this surname."""
-    return set(
-        conn.execute(
-            select(entities.c.id).where(
-                entities.c.surname == surname,
-                entities.c.norm != surname,
-                entities.c.label.in_(PERSON_LABELS),
-            )
-        ).scalars()
-    )
-
-
-def _surname_owner(conn: Connection, norm: str, label: str) -> int | None:
-    """A bare surname ("Grushko") belongs to the one full name that ends with it, if only one."""
-    if _surname(norm, label) != norm:
-        return None
-    owners = _full_names(conn, norm)
-    return owners.pop() if len(owners) == 1 else None
-
-
-def _merge_bare_surname(conn: Connection, surname: str) -> None:
-    """Fold an earlier bare-surname entity into the one full name now known for it.
-
-    The mirror of ``_surname_owner`` for the other arrival order, so that "Grushko" stored
-    before "Alexander Grushko" ends in the same entity row as "Grushko" stored after it.
-    """
-    owners = _full_names(conn, surname)
-    bare = (
-        conn.execute(
-            select(entities.c.id).where(
-                entities.c.norm == surname, entities.c.label.in_(PERSON_LABELS)
-            )
+def _full_names_of(conn: Connection, surnames: set[str]) -> dict[str, set[int]]:
+    """Ids of the known multi-word PERSON entities per surname, in one query."""
+    found: dict[str, set[int]] = {s: set() for s in surnames}
+    if not surnames:
+        return found
+    for entity_id, surname in conn.execute(
+        select(entities.c.id, entities.c.surname).where(
+            entities.c.surname.in_(sorted(surnames)),
+            entities.c.norm != entities.c.surname,
+            entities.c.label.in_(PERSON_LABELS),
         )
-        .scalars()
-        .all()
-    )
-    if len(owners) != 1 or not bare:
+    ):
+        found[surname].add(int(entity_id))
+    return found
+
+
+def _merge_bare_surnames(conn: Connection, surnames: set[str]) -> None:
+    """Fold earlier bare-surname entities into the one full name now known for each.
+
+    The mirror of the bare-surname look-up in ``_entity_ids`` for the other arrival order,
+    so that "Grushko" stored before "Alexander Grushko" ends in the same entity row as
+    "Grushko" stored after it. Two queries for all the surnames; merging is rare.
+    """
+    single = {s: ids for s, ids in _full_names_of(conn, surnames).items() if len(ids) == 1}
+    if not single:
         return
-    owner = owners.pop()
+    bare: dict[str, list[int]] = {}
+    for entity_id, norm in conn.execute(
+        select(entities.c.id, entities.c.norm).where(
+            entities.c.norm.in_(sorted(single)), entities.c.label.in_(PERSON_LABELS)
+        ).order_by(entities.c.id)
+    ):
+        bare.setdefault(norm, []).append(int(entity_id))
+    for surname in sorted(bare):
+        _merge_into(conn, surname, bare[surname], next(iter(single[surname])))
+
+
+def _merge_into(conn: Connection, surname: str, bare: list[int], owner: int) -> None:
     for old in bare:
         rows = conn.execute(
             select(
@@ -241,15 +239,18 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
     first = [rows[k] for k in sorted(set(rows) - set(bare))]
     if first:
         conn.execute(insert_ignore(conn, entities, first, index=["norm", "label"]))
+    # A bare surname belongs to the one full name that ends with it, if only one.
+    owners = _full_names_of(conn, {k[0] for k in bare})
+    new_bare = []
     for key in bare:
-        owner = _surname_owner(conn, *key)
-        if owner is not None:
-            ids[key] = owner
+        if len(owners[key[0]]) == 1:
+            ids[key] = next(iter(owners[key[0]]))
         else:
-            conn.execute(insert_ignore(conn, entities, [rows[key]], index=["norm", "label"]))
+            new_bare.append(rows[key])
+    if new_bare:
+        conn.execute(insert_ignore(conn, entities, new_bare, index=["norm", "label"]))
     full_surnames = {_surname(*k) for k in rows if " " in k[0]}
-    for surname in sorted(s for s in full_surnames if s is not None):
-        _merge_bare_surname(conn, surname)
+    _merge_bare_surnames(conn, {s for s in full_surnames if s is not None})
     wanted = sorted(set(rows) - set(ids))
     if wanted:
         found_ids = conn.execute(

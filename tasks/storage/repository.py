@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from config.settings import StoreSettings
@@ -44,6 +44,7 @@ from tasks.storage.entity_index import (
     index_entities,
     known_labels,
 )
+from tasks.storage.originals import OriginalIndex
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
@@ -94,40 +95,13 @@ def _apply(article: Article, row: dict[str, object]) -> Article:
     )
 
 
-def _stored_row(conn: Connection, article_id: str) -> dict[str, object] | None:
-    row = (
-        conn.execute(
-            select(articles.c.content_hash, articles.c.duplicate_of, articles.c.story_id).where(
-                articles.c.id == article_id
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row is not None else None
-
-
-def _near_original(
-    conn: Connection, sig: dedup.Signature, bands: list[tuple[int, str]], threshold: float
-) -> str | None:
-    """The most similar original sharing an LSH band and confirmed on its signature."""
-    if not bands:
-        return None
-    band_match = [(lsh_bands.c.band == band) & (lsh_bands.c.hash == value) for band, value in bands]
-    candidate_ids = select(lsh_bands.c.article_id).where(or_(*band_match)).distinct()
-    best: tuple[float, str] | None = None
+def _stored_rows(conn: Connection, ids: list[str]) -> dict[str, dict[str, object]]:
+    """What the batch's items already have in the database (a redelivery), by id."""
     rows = conn.execute(
-        select(articles.c.id, articles.c.minhash, articles.c.shingle_count).where(
-            articles.c.id.in_(candidate_ids), articles.c.duplicate_of.is_(None)
-        )
-    )
-    for other_id, raw, shingles in rows:
-        other = dedup.Signature.from_bytes(raw, shingles)
-        if dedup.is_near_duplicate(sig, other, threshold):
-            score = max(dedup.similarity(sig, other))
-            if best is None or (score, other_id) > best:
-                best = (score, other_id)
-    return best[1] if best else None
+        select(articles.c.id, articles.c.content_hash, articles.c.duplicate_of,
+               articles.c.story_id).where(articles.c.id.in_(sorted(set(ids))))
+    ).mappings()
+    return {row["id"]: dict(row) for row in rows}
 
 
 @dataclass
@@ -181,10 +155,10 @@ def _prepare(article: Article, settings: StoreSettings,
 
 
 def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
-                labels: KnownLabels) -> Article:
+                labels: KnownLabels, existing: dict[str, object] | None,
+                originals: OriginalIndex) -> Article:
     article, text, digest, sig, bands, evidence = (
         item.article, item.text, item.digest, item.sig, item.bands, item.evidence)
-    existing = _stored_row(conn, article.id)
     if existing is not None:
         logger.info("store: article %s was already stored; redelivery ignored", article.id)
         return _apply(article, existing)
@@ -198,13 +172,8 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         duplicate_of: str | None = str(item.hint["id"])
         story_id = item.hint["story_id"]  # type: ignore[assignment]
     else:
-        duplicate_of = conn.execute(
-            select(articles.c.id).where(
-                articles.c.content_hash == digest, articles.c.duplicate_of.is_(None)
-            )
-        ).scalar()
-        if duplicate_of is None:
-            duplicate_of = _near_original(conn, sig, bands, settings.near_duplicate_threshold)
+        duplicate_of = originals.exact(digest) or originals.near(
+            sig, bands, settings.near_duplicate_threshold)
         if duplicate_of is not None:
             story_id = conn.execute(
                 select(articles.c.story_id).where(articles.c.id == duplicate_of)
@@ -266,6 +235,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
             ],
         )
     if duplicate_of is None:
+        originals.add(article.id, digest, sig, bands)
         # Only originals are indexed: later copies are matched against the original (the
         # raw document's hash under its own band number: tasks.storage.recognise).
         indexed = [*bands, *([(dedup.RAW_BAND, article.raw_hash)] if article.raw_hash else [])]
@@ -353,8 +323,17 @@ def store_batch(engine: Engine, batch: list[Article],
                 prepared = _prepared_batch(conn, batch, settings)
                 ready = [p for p in prepared if isinstance(p, _Prepared)]
                 advisory_locks(conn, [key for p in ready for key in p.locks])
+                # Every look-up once for the batch, under the locks (tasks.storage.originals)
+                existing = _stored_rows(conn, [p.article.id for p in ready])
+                fresh = [p for p in ready if p.hint is None]
+                originals = OriginalIndex.load(
+                    conn, [p.digest for p in fresh], [b for p in fresh for b in p.bands])
                 labels = known_labels(conn, [e for p in ready for e in p.article.entities])
-                stored = {id(p): _store_once(conn, p, settings, labels) for p in ready}
+                stored = {
+                    id(p): _store_once(conn, p, settings, labels, existing.get(p.article.id),
+                                       originals)
+                    for p in ready
+                }
         except IntegrityError as exc:
             # A concurrent worker stored the same id or the same content first; the next
             # attempt sees its row and resolves to a no-op or a duplicate.

@@ -54,7 +54,7 @@ def test_baselines_are_the_mean_of_the_runs_before_and_after() -> None:
 
 def test_targets_are_met_or_not_from_the_figures() -> None:
     met = {name: ok for name, _goal, _measured, ok in targets(_runs(73.0))}
-    assert met["newsflow vs baseline (mean before/after), 1 process(es)"] is True  # 0.952 (0.943 of the libraries)
+    assert met["newsflow vs baseline (mean before/after), 1 process(es)"] is True  # 0.952
     assert met["newsflow vs libraries (mean before/after), 2 process(es)"] is False  # 60/73
     assert met["newsflow vs baseline (mean before/after), 2 process(es)"] is True  # 70/73
     assert met["exact duplicate's cost / an original's (stage baseline)"] is True  # 6/110
