@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Connection, Engine, select
@@ -154,9 +154,24 @@ def _prepare(article: Article, settings: StoreSettings,
     )
 
 
+@dataclass
+class _Pending:
+    """Rows of the batch written after its articles, one statement each."""
+
+    quotes: list[dict[str, object]] = field(default_factory=list)
+    bands: list[dict[str, object]] = field(default_factory=list)
+
+    def write(self, conn: Connection) -> None:
+        if self.quotes:
+            conn.execute(quotes.insert(), self.quotes)
+        if self.bands:
+            conn.execute(insert_ignore(conn, lsh_bands, self.bands,
+                                       index=["band", "hash", "article_id"]))
+
+
 def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
                 labels: KnownLabels, existing: dict[str, object] | None,
-                originals: OriginalIndex) -> Article:
+                originals: OriginalIndex, pending: _Pending) -> Article:
     article, text, digest, sig, bands, evidence = (
         item.article, item.text, item.digest, item.sig, item.bands, item.evidence)
     if existing is not None:
@@ -219,34 +234,25 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
     )
     index_article(conn, article.id, article.title, text, _language(article))
     index_entities(conn, article.id, article.entities)
-    if article.quotes:
-        conn.execute(
-            quotes.insert(),
-            [
-                {
-                    "article_id": article.id,
-                    "speaker": q.speaker,
-                    "text": q.text,
-                    "kind": q.kind,
-                    "start_char": q.start,
-                    "end_char": q.end,
-                }
-                for q in article.quotes
-            ],
-        )
+    # Rows nothing in the batch reads back: written once for the batch (``_Pending``).
+    pending.quotes += [
+        {
+            "article_id": article.id,
+            "speaker": q.speaker,
+            "text": q.text,
+            "kind": q.kind,
+            "start_char": q.start,
+            "end_char": q.end,
+        }
+        for q in article.quotes
+    ]
     if duplicate_of is None:
         originals.add(article.id, digest, sig, bands)
         # Only originals are indexed: later copies are matched against the original (the
         # raw document's hash under its own band number: tasks.storage.recognise).
         indexed = [*bands, *([(dedup.RAW_BAND, article.raw_hash)] if article.raw_hash else [])]
-        conn.execute(
-            insert_ignore(
-                conn,
-                lsh_bands,
-                [{"band": b, "hash": h, "article_id": article.id} for b, h in indexed],
-                index=["band", "hash", "article_id"],
-            )
-        )
+        # Later articles of this batch meet this one through ``originals``, not these rows.
+        pending.bands += [{"band": b, "hash": h, "article_id": article.id} for b, h in indexed]
         if evidence.vector is not None and article.lead_vector:
             conn.execute(
                 article_vectors.insert().values(
@@ -329,11 +335,13 @@ def store_batch(engine: Engine, batch: list[Article],
                 originals = OriginalIndex.load(
                     conn, [p.digest for p in fresh], [b for p in fresh for b in p.bands])
                 labels = known_labels(conn, [e for p in ready for e in p.article.entities])
+                pending = _Pending()
                 stored = {
                     id(p): _store_once(conn, p, settings, labels, existing.get(p.article.id),
-                                       originals)
+                                       originals, pending)
                     for p in ready
                 }
+                pending.write(conn)
         except IntegrityError as exc:
             # A concurrent worker stored the same id or the same content first; the next
             # attempt sees its row and resolves to a no-op or a duplicate.
