@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, select, tuple_
 
 from tasks.storage import dedup
 from tasks.storage.schema import articles, lsh_bands
@@ -53,10 +53,12 @@ class OriginalIndex:
         wanted_bands = sorted(set(bands))
         if not wanted_bands:
             return index
-        match = or_(*(and_(lsh_bands.c.band == b, lsh_bands.c.hash == h)
-                      for b, h in wanted_bands))
+        # One expanding row-value IN (the primary key's leading columns): an OR of a few
+        # hundred (band, hash) pairs cost more to build in SQLAlchemy than to run.
         for band, value, other in conn.execute(
-            select(lsh_bands.c.band, lsh_bands.c.hash, lsh_bands.c.article_id).where(match)
+            select(lsh_bands.c.band, lsh_bands.c.hash, lsh_bands.c.article_id).where(
+                tuple_(lsh_bands.c.band, lsh_bands.c.hash).in_(wanted_bands)
+            )
         ):
             index.by_band.setdefault((band, value), set()).add(other)
         candidates = sorted({o for found in index.by_band.values() for o in found})
