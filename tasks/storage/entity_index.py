@@ -32,6 +32,7 @@ __all__ = [
     "index_entities",
     "known_labels",
     "norm_name",
+    "remember_labels",
 ]
 
 # Story evidence: people, organisations, places and named events. NORP ("Russian"), money,
@@ -303,6 +304,16 @@ def known_labels(conn: Connection, found: list[Entity]) -> KnownLabels:
     ):
         labels.setdefault(norm, set()).add(label)
     return labels
+
+
+def remember_labels(labels: KnownLabels, stored: Iterable[Entity]) -> None:
+    """Add the rows an article of the batch just wrote (``index_entities``), so the batch's
+    later articles see them as a per-article look-up would (a bare surname wrote none: it
+    joined its full name)."""
+    for entity in stored:
+        norm, label = _identity(entity)
+        if label in _ADOPTABLE and _surname(norm, label) != norm:
+            labels.setdefault(norm, set()).add(label)
 
 
 def adopt_known_labels(conn: Connection, found: list[Entity],

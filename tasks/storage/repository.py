@@ -1,7 +1,11 @@
 """Storing an article, once, whatever the number of deliveries and workers.
 
-``store_article`` is idempotent (keyed by the item id) and decides the outcome in one write
-transaction that also moves the ledger row to its terminal state (``ledger.record_done``):
+``store_batch`` stores a message's articles in one write transaction (``store_article``:
+one article), which also moves each ledger row to its terminal state (``ledger.record_done``).
+The advisory locks of all its articles are taken at once, sorted, and the look-ups are done
+once for the batch under them (stored rows, originals: ``originals.py``, known labels); each
+article's outcome is decided as if it were stored alone, after the ones before it. Idempotent
+(keyed by the item id):
 
 * the same item id again -> nothing written, the first outcome returned;
 * a text whose content hash an original already has -> ``duplicate`` of it; a unique index
@@ -9,6 +13,8 @@ transaction that also moves the ledger row to its terminal state (``ledger.recor
   two workers race (the loser gets an IntegrityError, re-reads and becomes the duplicate);
 * a near-duplicate (MinHash LSH bands shared with an original, confirmed on the signatures)
   -> ``duplicate`` of that original;
+* a copy an earlier stage recognised (``recognise.py``) -> ``duplicate`` of the original it
+  names, in that original's story, its record completed from it (``copies.py``);
 * otherwise ``stored``, in the story of the best-matching earlier article or a new one;
   the watches it matches get their pending deliveries in the same transaction
   (``tasks.watches.deliveries.record_matches``).
@@ -33,7 +39,7 @@ from tasks.nlp.embedding import decode_vector
 from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.copies import complete_copy
-from tasks.storage.db import write_tx
+from tasks.storage.db import read_tx, write_tx
 from tasks.storage.dialect import advisory_locks, insert_ignore
 from tasks.storage.entity_index import (
     KnownLabels,
@@ -43,6 +49,7 @@ from tasks.storage.entity_index import (
     from_trained_model,
     index_entities,
     known_labels,
+    remember_labels,
 )
 from tasks.storage.originals import OriginalIndex
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
@@ -234,6 +241,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
     )
     index_article(conn, article.id, article.title, text, _language(article))
     index_entities(conn, article.id, article.entities)
+    remember_labels(labels, article.entities)
     # Rows nothing in the batch reads back: written once for the batch (``_Pending``).
     pending.quotes += [
         {
@@ -300,11 +308,16 @@ def _originals(conn: Connection, ids: list[str]) -> dict[str, dict[str, object]]
     return out
 
 
-def _prepared_batch(conn: Connection, batch: list[Article],
+def _prepared_batch(engine: Engine, batch: list[Article],
                     settings: StoreSettings) -> list[_Prepared | Exception]:
-    """Each article completed from its original where a gate named one, then prepared."""
+    """Each article completed from its original where a gate named one, then prepared
+    (before the write transaction: the signatures are CPU work, and originals never
+    change)."""
     hinted = [a.duplicate_of for a in batch if a.duplicate_of and a.verdict is None]
-    rows = _originals(conn, hinted) if hinted else {}
+    rows: dict[str, dict[str, object]] = {}
+    if hinted:
+        with read_tx(engine, "store: originals of recognised copies") as conn:
+            rows = _originals(conn, hinted)
     out: list[_Prepared | Exception] = []
     for article in batch:
         hint = rows.get(article.duplicate_of or "") if article.verdict is None else None
@@ -323,11 +336,13 @@ def store_batch(engine: Engine, batch: list[Article],
     """Store a message's articles in one transaction: their locks taken at once (sorted, so
     two workers cannot deadlock), the known-label look-up done once; one result per
     article, in order (``EmptyInput`` for an article without text)."""
+    prepared = _prepared_batch(engine, batch, settings)
+    ready = [p for p in prepared if isinstance(p, _Prepared)]
+    if not ready:
+        return [p for p in prepared if isinstance(p, Exception)]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with write_tx(engine, f"store {len(batch)} articles") as conn:
-                prepared = _prepared_batch(conn, batch, settings)
-                ready = [p for p in prepared if isinstance(p, _Prepared)]
                 advisory_locks(conn, [key for p in ready for key in p.locks])
                 # Every look-up once for the batch, under the locks (tasks.storage.originals)
                 existing = _stored_rows(conn, [p.article.id for p in ready])

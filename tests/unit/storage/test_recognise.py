@@ -123,3 +123,20 @@ def test_a_recognised_article_passes_the_check_untouched(
     out = run_stage_batch("translate_check", [copy, fresh], resources)
     assert out[0] is copy and isinstance(out[0], Article) and out[0].language_check is None
     assert isinstance(out[1], Article) and out[1].language_check is not None
+
+
+def test_a_name_takes_the_label_stored_before_or_earlier_in_the_same_batch(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    """adopt_known_labels, with the batch's one look-up (known_labels) kept up to date."""
+    person = entity("Olaf Scholz", "PERSON", "Olaf Scholz")
+    unlabelled = entity("Olaf Scholz", "NAME", "Olaf Scholz")
+    one_batch = store_batch(engine, [article("p1", TEXT, entities=[person]),
+                                     article("n1", OTHER, entities=[unlabelled])], settings)
+    later = store_article(engine, article("n2", corpus_texts()[2][1], entities=[unlabelled]),
+                          settings)
+    for done in (one_batch[1], later):
+        assert isinstance(done, Article)
+        [found] = done.entities
+        assert found.label == "PERSON" and found.provenance.source.endswith(
+            "label from stored articles")
