@@ -145,7 +145,8 @@ def run_baseline(mix: Mix, processes: int, database_url: str, batch_size: int,
     migrate(database_url)
     _BASELINE["settings"] = settings
     articles = _articles(mix.path, f"baseline-{processes}")
-    kind_of = {a.id: kind for a, kind in zip(articles, mix.kinds, strict=True)}
+    kind_of = {a.id: (kind, form) for a, kind, form in
+               zip(articles, mix.kinds, mix.formats, strict=True)}
     from tasks.codec import encode
     from tasks.common import batched
 
@@ -166,8 +167,9 @@ def run_baseline(mix: Mix, processes: int, database_url: str, batch_size: int,
     result.sql_per_article = stage_s.pop("sql statements", 0) / len(articles)
     result.stage_ms = {s: 1000 * v / len(articles) for s, v in stage_s.items()}
     by_kind: dict[str, list[float]] = {}
-    for article_id, kind in kind_of.items():
-        by_kind.setdefault(kind, []).append(1000 * article_s.get(article_id, 0.0))
+    for article_id, (kind, form) in kind_of.items():
+        for key in (kind, f"{kind} {form}"):
+            by_kind.setdefault(key, []).append(1000 * article_s.get(article_id, 0.0))
     result.kind_ms = {k: sum(v) / len(v) for k, v in by_kind.items()}
     return result
 

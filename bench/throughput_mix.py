@@ -35,6 +35,7 @@ _FIRST_P = re.compile(r"<p[\s>]", re.IGNORECASE)
 class Mix:
     path: Path
     kinds: list[str] = field(default_factory=list)  # per line: original / exact / near
+    formats: list[str] = field(default_factory=list)  # per line: html / text
     languages: Counter[str] = field(default_factory=Counter)  # originals per language
 
     @property
@@ -118,6 +119,7 @@ def make_mix(dev: Path, pairs: Path, out: Path, dup_share: float = 0.2, seed: in
     with out.open("w", encoding="utf-8") as sink:
         for kind, line in feed:
             mix.kinds.append(kind)
+            mix.formats.append("html" if "html" in line else "text")
             if kind == "original":
                 mix.languages[line.get("lang", "?")] += 1
             sink.write(json.dumps({k: v for k, v in line.items() if k != "lang"},

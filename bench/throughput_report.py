@@ -243,13 +243,20 @@ def render_report(
             "",
             "## The duplicate path (stage baseline, CPU ms per article, mean of its runs)",
             "",
-            "| kind | ms per article | share of an original's |",
-            "| --- | ---: | ---: |",
+            "| kind | ms per article | share of an original's | share of an original's "
+            "of its format |",
+            "| --- | ---: | ---: | ---: |",
         ]
-        for kind in ("original", "exact", "near"):
+        kinds = [f"{k}{form}" for k in ("original", "exact", "near")
+                 for form in ("", " html", " text")]
+        for kind in kinds:
             if kind in costs:
+                # a copy compared with an original of its own format, and with all originals
+                base = costs.get("original" + kind.partition(" ")[1] + kind.partition(" ")[2])
                 share = costs[kind] / costs["original"] if costs.get("original") else None
-                lines.append(f"| {kind} | {costs[kind]:.1f} | {_fmt(share, '.3f')} |")
+                same = costs[kind] / base if base else None
+                lines.append(f"| {kind} | {costs[kind]:.1f} | {_fmt(share, '.3f')} "
+                             f"| {_fmt(same, '.3f')} |")
     staged = [r for r in results if r.stage_ms]
     lines += [
         "",

@@ -73,7 +73,7 @@ def test_percentiles_and_report_table() -> None:
     report = render_report(runs, None, _mix(), 8, "bench/throughput.py")
     assert "| newsflow | 1 | - | 100 | 105.0 | 0.95 | 0.943 | 0.952 |" in report
     assert "| - | 0.625 |" in report and "## Targets" in report
-    assert "| exact | 6.0 | 0.055 |" in report
+    assert "| exact | 6.0 | 0.055 | 0.055 |" in report
     assert "| clean | trafilatura.extract | 17.0 |" in report
     assert "80 distinct originals" in report and "10 exact and 10 near" in report
 
