@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, select, tuple_, update
 from tasks.models import Article, Entity
 from tasks.nlp.fallback_ner import FALLBACK_SOURCE
 from tasks.nlp.name_key import name_key
-from tasks.storage.dialect import insert_ignore
+from tasks.storage.dialect import insert_ignore, insert_ignore_many
 from tasks.storage.schema import article_entities, entities, entity_aliases, mentions
 
 __all__ = [
@@ -239,7 +239,7 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
     bare = sorted(k for k in rows if _surname(*k) == k[0])
     first = [rows[k] for k in sorted(set(rows) - set(bare))]
     if first:
-        conn.execute(insert_ignore(conn, entities, first, index=["norm", "label"]))
+        insert_ignore_many(conn, entities, first, index=["norm", "label"])
     # A bare surname belongs to the one full name that ends with it, if only one.
     owners = _full_names_of(conn, {k[0] for k in bare})
     new_bare = []
@@ -249,7 +249,7 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
         else:
             new_bare.append(rows[key])
     if new_bare:
-        conn.execute(insert_ignore(conn, entities, new_bare, index=["norm", "label"]))
+        insert_ignore_many(conn, entities, new_bare, index=["norm", "label"])
     full_surnames = {_surname(*k) for k in rows if " " in k[0]}
     _merge_bare_surnames(conn, {s for s in full_surnames if s is not None})
     wanted = sorted(set(rows) - set(ids))
@@ -366,13 +366,11 @@ def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -
             )
     if not counts:
         return
-    conn.execute(
-        insert_ignore(
-            conn,
-            entity_aliases,
-            [{"entity_id": e, "alias": a} for e, a in sorted(aliases)],
-            index=["entity_id", "alias"],
-        )
+    insert_ignore_many(
+        conn,
+        entity_aliases,
+        [{"entity_id": e, "alias": a} for e, a in sorted(aliases)],
+        index=["entity_id", "alias"],
     )
     conn.execute(
         article_entities.insert(),

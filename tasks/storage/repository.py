@@ -40,7 +40,7 @@ from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.copies import complete_copy
 from tasks.storage.db import read_tx, write_tx
-from tasks.storage.dialect import advisory_locks, insert_ignore
+from tasks.storage.dialect import advisory_locks, insert_ignore_many
 from tasks.storage.entity_index import (
     KnownLabels,
     adopt_known_labels,
@@ -172,8 +172,7 @@ class _Pending:
         if self.quotes:
             conn.execute(quotes.insert(), self.quotes)
         if self.bands:
-            conn.execute(insert_ignore(conn, lsh_bands, self.bands,
-                                       index=["band", "hash", "article_id"]))
+            insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
 
 
 def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
