@@ -86,7 +86,8 @@ class Host:
         with self.log.open("ab") as handle:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "workers", "worker", "--concurrency",
-                 str(self.concurrency), "--loglevel", "INFO", "-n", f"{self.name}@%h"],
+                 str(self.concurrency), "--loglevel", "INFO", "--hostname",
+                 f"{self.name}@%h"],
                 env=self.env, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT,
                 start_new_session=True)  # its own process group: the "host"
 
@@ -137,7 +138,7 @@ class Chaos:
 
     def owner_of(self, pid: int) -> str | None:
         for owner in self.redis.smembers(f"{LEASES}.owners"):
-            if owner.split(":")[1] == str(pid):
+            if str(owner).split(":")[1] == str(pid):
                 return str(owner)
         return None
 
@@ -153,7 +154,9 @@ class Chaos:
             body = raw["body"]
             if raw.get("properties", {}).get("body_encoding") == "base64":
                 body = base64.b64decode(body).decode()
-            ids.update(str(p["id"]) for p in json.loads(body)[0][0])
+            args = json.loads(body)[0]
+            if args and isinstance(args[0], list):  # a stage message: [payloads, ...]
+                ids.update(str(p["id"]) for p in args[0] if isinstance(p, dict) and "id" in p)
         return len(tags), ids
 
     def not_terminal(self, items: set[str]) -> int:
@@ -244,6 +247,10 @@ def run(args: argparse.Namespace) -> tuple[dict[str, Any], list[Kill], list[str]
                         print(f"[chaos] kill {kill.number} ({kill.host}, {len(kill.items)} "
                               f"items held): restored {kill.restored_s} s, recovered "
                               f"{kill.recovery_s} s after the kill", flush=True)
+                for host in hosts:
+                    if host.process is not None and host.process.poll() is not None:
+                        tail = host.log.read_text(errors="replace")[-3000:]
+                        raise SystemExit(f"{host.name} exited by itself: {tail}")
                 if done >= args.articles and sum(counts.values()) >= args.articles:
                     break
                 if now > deadline:
@@ -357,6 +364,8 @@ def main() -> int:
                         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--write", action="store_true", help="write docs/chaos.md")
     args = parser.parse_args()
+    # A SIGTERM ends the run through its finally blocks: hosts, redis-server and database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     result, kills, sweeps = run(args)
     command = "bench/chaos.py " + " ".join(sys.argv[1:])
     report = render(result, kills, sweeps, command)

@@ -47,7 +47,7 @@ from pydantic import ValidationError
 
 from config.settings import Settings
 from tasks.codec import Payload, decode, encode
-from tasks.errors import DatabaseBusy, NewsflowError, RetryableError
+from tasks.errors import DatabaseBusy, DatabaseFull, NewsflowError, RetryableError
 from tasks.hops import stages_of_message
 from tasks.models import Article
 from tasks.pipeline import fate_of, record_failure, run_stage_batch
@@ -176,9 +176,12 @@ class StageTask(ResourceTask):
                       exc.reason, self.request.id, attempt + 1)
             raise exc
         delay = backoff_seconds(attempt, self.settings, None)
-        log.warning("%s: database unavailable (%s): %s; message %s tried again in %.1fs "
-                    "(%d of %d)", task_stage, exc.reason, exc, self.request.id, delay,
-                    attempt + 1, limit)
+        # A full disk never fixes itself: an error, seen even where only errors are logged
+        # (`newsflow run`). A restart or a lock is a warning.
+        level = logging.ERROR if isinstance(exc, DatabaseFull) else logging.WARNING
+        log.log(level, "%s: database unavailable (%s): %s; message %s tried again in %.1fs "
+                "(%d of %d)", task_stage, exc.reason, exc, self.request.id, delay,
+                attempt + 1, limit)
         raise self.retry(exc=exc, countdown=delay, max_retries=limit)
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any,
