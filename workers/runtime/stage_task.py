@@ -165,9 +165,9 @@ class StageTask(ResourceTask):
     def _wait_for_database(self, task_stage: str, exc: DatabaseBusy) -> NoReturn:
         """The ledger itself is unreachable (PostgreSQL restarting, a full disk, SQLite locked
         past its timeout): no fate can be recorded, not even a failure, so the whole message
-        comes again later. Its deliveries already counted make a batch come back one article
-        per message, as after a crash. Past ``max_retries`` the task fails (a traceback in
-        Flower) and its items wait in the ledger for the sweeper."""
+        comes again later (counted as a redelivery if its delivery was recorded: in place
+        the first time, one article per message after). Past ``max_retries`` the task fails
+        (a traceback in Flower) and its items wait in the ledger for the sweeper."""
         attempt = int(self.request.retries or 0)
         limit = self.settings.celery.max_retries
         if attempt >= limit:
