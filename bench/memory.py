@@ -6,7 +6,8 @@ What it does, on the real Redis (a private queue prefix) and a temporary Postgre
 
 1. starts ``newsflow worker --queues extract --concurrency N`` (the worker measured) and a
    second worker for the other queues (fetch, clean, translate_check, store; one process),
-   as a deployment that scales extract on its own would;
+   as a deployment that scales extract on its own would (``--all-queues``: the measured
+   worker consumes every queue, as the default ``newsflow worker`` does);
 2. enqueues the dev corpus pages (``../shared/corpus/dev``) and the articles of
    ``../shared/corpus/stories-dev`` (five languages, inline text), and waits until every
    item is terminal;
@@ -148,7 +149,10 @@ def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dict[str,
         stories = write_stories_jsonl(jsonl, args.stories)
         inputs.append(str(jsonl))
 
-    extract = _worker("extract", args.concurrency, f"{prefix}-x@bench", env,
+    # --all-queues: one worker for every stage (the default `newsflow worker`), measured
+    # as "extract"; the light worker then only starts and idles.
+    measured = f"{LIGHT_QUEUES},extract" if args.all_queues else "extract"
+    extract = _worker(measured, args.concurrency, f"{prefix}-x@bench", env,
                       workdir / "extract.log")
     light = _worker(LIGHT_QUEUES, 1, f"{prefix}-l@bench", env, workdir / "light.log")
     peaks: dict[int, Peak] = {}
@@ -209,6 +213,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--env", action="append", default=[],
                         help="extra NAME=value for both workers (experiments; repeatable)")
+    parser.add_argument("--all-queues", action="store_true",
+                        help="measure a worker of every queue instead of an extract-only one")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="newsflow-mem-") as tmp, \
