@@ -183,10 +183,13 @@ def enqueue(
     # the ledger: database and Redis wait on their servers, so the two overlap (the GIL is
     # released while waiting). A chunk is sent only after its own rows are committed.
     pending: _Pending | None = None
-    with Publisher(app, settings.pipeline) as publisher, \
+    # Chunks are read a chunk or two ahead in a thread (workers/producer/read_ahead.py);
+    # closing() stops that thread when anything here fails.
+    chunks = read_ahead(items, chunk_size)
+    with Publisher(app, settings.pipeline) as publisher, contextlib.closing(chunks), \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-send") as sender:
         try:
-            for chunk in read_ahead(items, chunk_size):
+            for chunk in chunks:
                 report.read += len(chunk)
                 sources = _record_problems(engine, report, chunk, settings.fetch.max_bytes)
                 plan = _plan(engine, settings, report, sources, skip_known=skip_known,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import TypeVar
 
 from tasks.common import batched
@@ -28,7 +28,7 @@ class _Failed:
         self.error = error
 
 
-def read_ahead(items: Iterable[T], size: int, depth: int = 2) -> Iterator[list[T]]:
+def read_ahead(items: Iterable[T], size: int, depth: int = 2) -> Generator[list[T], None, None]:
     """``batched(items, size)``, read by a thread up to ``depth`` chunks ahead.
 
     An error of the reader is raised here, after the chunks read before it. Closing the
