@@ -200,9 +200,20 @@ def run(args: argparse.Namespace, database_url: str, workdir: Path) -> dict[str,
         for _, _, worker in workers:
             stop_worker(worker)
         engine.dispose()
+        _delete_keys(args.redis_url, prefix)
     return {"sent": report.sent, "stories": stories, "outcomes": dict(outcomes),
             "ready_s": ready_s, "seconds": time.monotonic() - started,
             "peaks": [vars(p) | {"pid": pid} for pid, p in peaks.items() if p.rss_mb]}
+
+
+def _delete_keys(redis_url: str, prefix: str) -> None:
+    """The run's queues and lease keys (its private prefix) are removed from Redis."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}.*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 def main(argv: list[str] | None = None) -> None:
