@@ -59,4 +59,3 @@ def test_lead_is_title_and_start_of_body_once() -> None:
     assert lead.startswith("Big news. x") and len(lead) == embedding.LEAD_CHARS
     assert embedding.lead_text(None, "  ") == ""
     assert embedding.lead_vector(None, " ") is None
-
