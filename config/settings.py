@@ -194,6 +194,10 @@ class CeleryTuning(BaseModel):
     # glibc only: malloc_trim after every message keeps a pool process's RSS from
     # ratcheting up to the largest batch it has run (workers/runtime/memory.py)
     release_memory: bool = True
+    # Safety net: a pool process whose peak RSS passed this (MB, shared model pages
+    # included: ~450 for an extract worker) is replaced after its current message by a
+    # fresh fork of the main process, models already loaded. None: never.
+    max_memory_per_child_mb: int | None = Field(1024, ge=64)
 
     @model_validator(mode="after")
     def _limits_increase(self) -> CeleryTuning:
