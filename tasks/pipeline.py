@@ -224,8 +224,14 @@ def _run(
         started, started_cpu = time.perf_counter(), time.process_time()
         batch = _attempt(partial(record.run_batch, articles, resources), let_through)
         if isinstance(batch, Exception):
-            log.error("stage %s failed on a batch of %d; one by one", stage, len(articles),
-                      exc_info=batch)
+            if isinstance(batch, RetryableError):
+                # Expected weather (the database restarting, a lock): each article meets it
+                # again alone and gets its retry; no traceback for an operator to chase.
+                log.warning("stage %s: a batch of %d met %s; one by one", stage,
+                            len(articles), batch)
+            else:
+                log.error("stage %s failed on a batch of %d; one by one", stage,
+                          len(articles), exc_info=batch)
             return _one_by_one(stage, articles, resources, let_through)
         n = len(articles)
         return (batch, [(time.perf_counter() - started) / n] * n,

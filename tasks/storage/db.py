@@ -57,6 +57,9 @@ _BUSY_MARKERS = (
     "could not connect",
     "connection timeout",
     "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "no route to host",
 )
 # ... and those that mean the database's disk is full.
 _FULL_MARKERS = ("database or disk is full", "no space left on device", "could not extend file")

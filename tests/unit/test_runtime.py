@@ -182,3 +182,22 @@ def test_a_batch_runs_in_place_on_its_first_redelivery_and_alone_after(
         STAGE_TASKS["clean"].run_stages("clean", _payloads(batch))
     assert ran == []
     assert sent == [("clean", [i]) for i in batch]
+
+
+def test_a_message_waits_for_its_database_as_long_as_the_sweeper_would() -> None:
+    from workers.runtime.stage_task import (
+        DATABASE_WAIT_MAX_S,
+        database_wait_attempts,
+        database_wait_s,
+    )
+
+    settings = load_settings()
+    attempts = database_wait_attempts(settings)
+    shortest = sum(min(DATABASE_WAIT_MAX_S, settings.celery.retry_backoff_s * 2**a) / 2
+                   for a in range(attempts))
+    assert shortest >= settings.pipeline.stuck_after_s
+    assert attempts > settings.celery.max_retries  # a 30 min outage outlasts 5 stage retries
+    for attempt in range(attempts):
+        delay = database_wait_s(attempt, settings)
+        step = min(DATABASE_WAIT_MAX_S, settings.celery.retry_backoff_s * 2**attempt)
+        assert step / 2 <= delay <= step <= DATABASE_WAIT_MAX_S

@@ -75,6 +75,26 @@ def backoff_seconds(retries: int, settings: Settings, retry_after_s: float | Non
     return delay
 
 
+DATABASE_WAIT_MAX_S = 60.0  # between two tries of a message waiting for its database
+
+
+def database_wait_s(attempt: int, settings: Settings) -> float:
+    """Exponential backoff with equal jitter (never under half the step: full jitter let a
+    message spend its tries within seconds of a database outage), at most a minute."""
+    step = min(DATABASE_WAIT_MAX_S, settings.celery.retry_backoff_s * (2**attempt))
+    return random.uniform(step / 2, step)
+
+
+def database_wait_attempts(settings: Settings) -> int:
+    """How many tries make a message wait for its database at least as long as the sweeper
+    leaves a silent item (``pipeline.stuck_after_s``), counting each try's shortest wait."""
+    waited, attempts = 0.0, 0
+    while waited < settings.pipeline.stuck_after_s:
+        waited += min(DATABASE_WAIT_MAX_S, settings.celery.retry_backoff_s * (2**attempts)) / 2
+        attempts += 1
+    return max(attempts, settings.celery.max_retries)
+
+
 def _parse(payloads: Any) -> list[Article]:
     """Validate the message; what is not an Article is refused (never requeued)."""
     if isinstance(payloads, dict):
@@ -166,16 +186,18 @@ class StageTask(ResourceTask):
         """The ledger itself is unreachable (PostgreSQL restarting, a full disk, SQLite locked
         past its timeout): no fate can be recorded, not even a failure, so the whole message
         comes again later (counted as a redelivery if its delivery was recorded: in place
-        the first time, one article per message after). Past ``max_retries`` the task fails
-        (a traceback in Flower) and its items wait in the ledger for the sweeper."""
+        the first time, one article per message after). It waits about as long as the
+        sweeper would leave it (``database_wait_attempts``), never more than a minute between
+        tries, so work resumes within a minute of the database's return; past that the task
+        fails (a traceback in Flower) and its items wait in the ledger for the sweeper."""
         attempt = int(self.request.retries or 0)
-        limit = self.settings.celery.max_retries
+        limit = database_wait_attempts(self.settings)
         if attempt >= limit:
             log.error("%s: database unavailable (%s): gave up on message %s after %d "
                       "attempts; `newsflow sweep` re-sends its items", task_stage,
                       exc.reason, self.request.id, attempt + 1)
             raise exc
-        delay = backoff_seconds(attempt, self.settings, None)
+        delay = database_wait_s(attempt, self.settings)
         # A full disk never fixes itself: an error, seen even where only errors are logged
         # (`newsflow run`). A restart or a lock is a warning.
         level = logging.ERROR if isinstance(exc, DatabaseFull) else logging.WARNING
