@@ -43,7 +43,14 @@ from tasks.storage.entity_index import (
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
-from tasks.storage.stories import StoryEvidence, assign_story, content_words, refresh_story
+from tasks.storage.stories import (
+    StoryEvidence,
+    assign_story,
+    content_words,
+    named_norms,
+    refresh_story,
+    site_of,
+)
 from tasks.watches.deliveries import record_matches
 
 # The read side lives in queries/search/catalog; re-exported so callers need one import.
@@ -136,6 +143,8 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
         ref_date=_published_date(article.published),
         words=content_words(text),
         vector=decode_vector(article.lead_vector),
+        site=site_of(article.canonical_url, article.source),
+        names=named_norms((e.name, e.label) for e in article.entities),
     )
     advisory_locks(
         conn,
