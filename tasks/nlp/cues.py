@@ -75,7 +75,8 @@ PERSON_BEFORE: dict[str, frozenset[str]] = {
     "fi": _words("presidentti ministeri pääministeri"),
     "no": _words("president statsminister minister ordfører"),
     "ru": _words(
-        "президент премьер министр глава господин госпожа губернатор мэр спикер генсек"
+        "президент премьер министр глава господин госпожа губернатор мэр спикер генсек "
+        "доктор тренер"
     ),
     "ar": _words(
         "الرئيس رئيس الوزير وزير السيد السيدة الملك الأمير الشيخ الدكتور المتحدث "

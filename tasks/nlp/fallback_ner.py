@@ -167,6 +167,14 @@ class _Finder:
         self.cue_starts = {w[:_CUE_START] for w in
                            self.title_stems | self.org_head_stems | self.place_tail_stems}
         self.speech = cue_words(SPEECH_VERBS, language)
+        # words written right after another capitalised word: in a case language a case
+        # ending's guess is no place for them ("Лукаш Подольски", then "Подольски" alone is
+        # the surname, not Podolsk)
+        self.second_words = {
+            b.text for a, b in zip(self.toks, self.toks[1:], strict=False)
+            if b.capital and a.capital and not a.sentence_start
+            and text[a.end:b.start] == " "
+        }
         self.taken: set[int] = set()  # token indices already in a mention
         self.out: list[RawMention] = []
         self.aliases: dict[str, list[str]] = {}
@@ -220,7 +228,8 @@ class _Finder:
                         if place is not None:
                             break
                 if (place is None and i == j and self.language in _CASE_LANGUAGES
-                        and first.cased and not first.text.isupper()):
+                        and first.cased and not first.text.isupper()
+                        and first.text not in self.second_words):
                     place = self.gaz.get_inflected(surface)
                 if place is not None:
                     return j, last.end, place.name, place.label

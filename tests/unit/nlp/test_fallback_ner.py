@@ -141,3 +141,21 @@ def test_administrative_and_institution_words_label_the_span(
     language: str, text: str, expected: tuple[str, str], gazetteer: Gazetteer
 ) -> None:
     assert expected in found(text, language, gazetteer)
+
+
+def test_a_surname_alone_is_no_place_by_its_case_ending(gazetteer: Gazetteer) -> None:
+    # football.ua (dev corpus): "Подольски" once looked like a case of "Подольск" (Podolsk)
+    text = ("31-летний Лукаш Подольски – третий по количеству матчей за сборную Германии. "
+            "Об этом написал Подольски в свое Instagram.")
+    labels = found(text, "ru", gazetteer)
+    assert ("Подольски", "GPE") not in labels
+    assert ("Лукаш Подольски", "PERSON") in labels
+
+
+def test_a_cyrillic_given_name_of_another_locale_by_transliteration(
+    gazetteer: Gazetteer,
+) -> None:
+    text = "После матча Бастиан Швайнштайгер ушёл из сборной, доктор Аткинс тоже."
+    labels = found(text, "ru", gazetteer)
+    assert ("Бастиан Швайнштайгер", "PERSON") in labels
+    assert ("Аткинс", "PERSON") in labels
