@@ -42,7 +42,7 @@ import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 
 from tasks.nlp.cues import (
     ORG_HEADS,
@@ -57,6 +57,7 @@ from tasks.nlp.cues import (
 from tasks.nlp.entities import RawMention
 from tasks.nlp.gazetteer import Gazetteer, is_cjk
 from tasks.nlp.given_names import PersonNames, load_person_names
+from tasks.nlp.stemming import stem
 
 __all__ = ["FALLBACK_SOURCE", "FallbackResult", "fallback_mentions"]
 
@@ -108,15 +109,12 @@ class _Tok:
         return self.text[:1].isupper()
 
 
-@cache
 def _cue_stemmer(language: str) -> Callable[[str], str] | None:
     """Turkish glues case and possessive endings to titles and organisation words
     ("Kaymakamı", "Müdürlüğünden"): its cues are compared by Snowball stem there."""
     if language not in _STEMMED_CUE_LANGUAGES:
         return None
-    import snowballstemmer  # type: ignore[import-untyped]  # no stubs
-
-    return cache(snowballstemmer.stemmer(_STEMMED_CUE_LANGUAGES[language]).stemWord)
+    return partial(stem, _STEMMED_CUE_LANGUAGES[language])
 
 
 def _is_arabic(word: str) -> bool:
