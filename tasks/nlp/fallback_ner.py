@@ -206,7 +206,10 @@ class _Finder:
         if not first.cased and first.text.casefold() in self.stop:
             return None  # Arabic "كان" ("was") is also Cannes
         starts = [first.start]
-        if not first.cased and len(first.text) > 4 and first.text[0] in _ARABIC_PROCLITICS:
+        # a proclitic is split off only a word that is not itself a known non-place:
+        # "كورونا" (corona) is not "ك" + "ورونا" (Verona)
+        if (not first.cased and len(first.text) > 4 and first.text[0] in _ARABIC_PROCLITICS
+                and not self.gaz.is_not_place(first.text)):
             starts.append(first.start + 1)
         for j in range(min(len(self.toks), i + _MAX_PLACE_WORDS) - 1, i - 1, -1):
             if any(self.text[self.toks[k].end:self.toks[k + 1].start] not in _JOINERS

@@ -159,3 +159,10 @@ def test_a_cyrillic_given_name_of_another_locale_by_transliteration(
     labels = found(text, "ru", gazetteer)
     assert ("Бастиан Швайнштайгер", "PERSON") in labels
     assert ("Аткинс", "PERSON") in labels
+
+
+def test_corona_in_arabic_is_no_place_under_a_proclitic(gazetteer: Gazetteer) -> None:
+    text = "ارتفع عدد الإصابات بفيروس كورونا في دمشق."
+    places = {label for text_, label in found(text, "ar", gazetteer) if text_ == "كورونا"}
+    assert not places
+    assert ("دمشق", "GPE") in found(text, "ar", gazetteer)
