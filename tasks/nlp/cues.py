@@ -141,10 +141,14 @@ SPEECH_VERBS: dict[str, frozenset[str]] = {
 }
 
 ORG_SUFFIXES_DE = ("ministerium", "partei", "bank", "gericht", "verband", "konzern", "behörde",
-                   "präsidium", "amt", "klinikum", "werke", "verwaltung", "feuerwehr")
+                   "präsidium", "amt", "klinikum", "werke", "verwaltung", "feuerwehr",
+                   "anwaltschaft", "gewerkschaft")
 
 PLACE_HEADS: dict[str, frozenset[str]] = {
-    "de": _words("landkreis kreis stadt gemeinde bezirk region bundesland kanton"),
+    "de": _words(
+        "landkreis kreis stadt gemeinde bezirk region bundesland kanton bundesstaat provinz "
+        "ortsteil stadtteil"
+    ),
     "es": _words("provincia municipio región departamento comunidad estado ciudad"),
     "pt": _words("município estado região cidade distrito"),
     "it": _words("provincia comune regione"),

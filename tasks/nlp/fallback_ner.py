@@ -117,6 +117,14 @@ def _cue_stemmer(language: str) -> Callable[[str], str] | None:
     return partial(stem, _STEMMED_CUE_LANGUAGES[language])
 
 
+def _de_institution(word: str, span_words: int) -> bool:
+    """A German institution word: a compound ending in one ("Staatsanwaltschaft",
+    "Flugbegleitergewerkschaft") or the bare word heading a longer name ("Verwaltung des
+    ..."); the bare word alone ("Verwaltung", "administration") names nothing."""
+    return any(word.endswith(suffix) and (len(word) > len(suffix) or span_words > 1)
+               for suffix in ORG_SUFFIXES_DE)
+
+
 def _is_arabic(word: str) -> bool:
     return "\u0600" <= word[0] <= "\u06ff"
 
@@ -309,8 +317,8 @@ class _Finder:
             return "PERSON", "title-cue"
         if self._org_head(words[0]) or self._org_head(words[-1]):
             return "ORG", "org-head"
-        if self.language == "de" and (words[0].endswith(ORG_SUFFIXES_DE)
-                                      or words[-1].endswith(ORG_SUFFIXES_DE)):
+        if self.language == "de" and (_de_institution(words[0], len(words))
+                                      or _de_institution(words[-1], len(words))):
             return "ORG", "org-head"
         if len(words) > 1 and (words[0] in self.place_heads or words[-1] in self.place_tails
                                or self._stem_in(words[-1], self.place_tail_stems)):

@@ -166,3 +166,13 @@ def test_corona_in_arabic_is_no_place_under_a_proclitic(gazetteer: Gazetteer) ->
     places = {label for text_, label in found(text, "ar", gazetteer) if text_ == "كورونا"}
     assert not places
     assert ("دمشق", "GPE") in found(text, "ar", gazetteer)
+
+
+def test_german_institution_compounds_but_not_the_bare_word(gazetteer: Gazetteer) -> None:
+    text = ("Die Staatsanwaltschaft Gießen ermittelt. Die Flugbegleitergewerkschaft Ufo "
+            "streikt, sagt man in der Verwaltung. Im Bundesstaat Zacatecas gab es Tote.")
+    labels = found(text, "de", gazetteer)
+    assert ("Staatsanwaltschaft Gießen", "ORG") in labels
+    assert ("Flugbegleitergewerkschaft Ufo", "ORG") in labels
+    assert ("Bundesstaat Zacatecas", "GPE") in labels
+    assert ("Verwaltung", "ORG") not in labels
