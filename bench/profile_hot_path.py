@@ -5,9 +5,10 @@ Run: ``.venv/bin/python bench/profile_hot_path.py [--articles 100] [--corpus DIR
 
 The chain is run exactly as the baseline runs it (``tasks.pipeline.run_inline_batch`` on
 micro-batches, models loaded before the profiler starts, storing into a throw-away SQLite
-database so the profile needs no server). Self time is attributed to the library whose
-file it is (spaCy and thinc, trafilatura and lxml, SQLAlchemy and the driver ...), then the
-single functions with the most self time are listed.
+database so the profile needs no server, or into ``--database-url``). Self time is
+attributed to the library whose file it is (spaCy and thinc, trafilatura and lxml,
+SQLAlchemy and the driver ...), then the single functions with the most self time are
+listed. ``--feed`` profiles the throughput bench's feed instead of the dev pages.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cost", "Profile", "library_of", "main", "profile_articles"]
+__all__ = ["Cost", "Profile", "library_of", "main", "profile_articles", "profile_feed"]
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
 
@@ -70,8 +71,21 @@ def _walk(frame: Any, libraries: Counter[str], functions: Counter[str]) -> None:
         _walk(child, libraries, functions)
 
 
-def profile_articles(files: list[Path], batch_size: int = 8, top: int = 12) -> Profile:
+def profile_articles(files: list[Path], batch_size: int = 8, top: int = 12,
+                     database_url: str | None = None) -> Profile:
     """Profile the whole chain over ``files``; models are loaded before the clock starts."""
+    return _profile(_articles([str(f) for f in files]), batch_size, top, database_url)
+
+
+def profile_feed(feed: Path, count: int, batch_size: int = 8, top: int = 12,
+                 database_url: str | None = None) -> Profile:
+    """The same over the first ``count`` items of a feed (the throughput bench's mix: its
+    copies included, so the duplicate path is in the profile in its share)."""
+    return _profile(_articles([str(feed)])[:count], batch_size, top, database_url)
+
+
+def _profile(articles: list[Any], batch_size: int, top: int,
+             database_url: str | None) -> Profile:
     from pyinstrument import Profiler
 
     from config.settings import load_settings
@@ -80,10 +94,10 @@ def profile_articles(files: list[Path], batch_size: int = 8, top: int = 12) -> P
     from workers.runtime.preload import preload_models
 
     with tempfile.TemporaryDirectory(prefix="newsflow-profile-") as folder:
-        settings = load_settings(database_url=f"sqlite:///{folder}/profile.db")
-        migrate(settings.database_url.get_secret_value())
+        url = database_url or f"sqlite:///{folder}/profile.db"
+        settings = load_settings(database_url=url)
+        migrate(url)
         preload_models(settings)
-        articles = _articles(files)
         profiler = Profiler(interval=0.001)
         profiler.start()
         for start in range(0, len(articles), batch_size):
@@ -105,14 +119,14 @@ def profile_articles(files: list[Path], batch_size: int = 8, top: int = 12) -> P
     return Profile(len(articles), round(session.duration, 3), costs(libraries), costs(functions))
 
 
-def _articles(files: list[Path]) -> list[Any]:
+def _articles(paths: list[str]) -> list[Any]:
     import uuid
 
     from tasks.models import Article
     from tasks.sources import SourceItem, iter_sources
 
     articles = []
-    for item in iter_sources([str(f) for f in files]):
+    for item in iter_sources(paths):
         if isinstance(item, SourceItem):
             articles.append(
                 Article(
@@ -149,9 +163,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--feed", type=Path, default=None,
+                        help="a JSONL feed (bench/throughput_mix.py) instead of the corpus")
+    parser.add_argument("--database-url", default=None,
+                        help="store into this database (default: a throw-away SQLite file)")
     args = parser.parse_args(argv)
-    files = sorted(args.corpus.glob("*.html"))[: args.articles]
-    print(markdown(profile_articles(files)))
+    if args.feed is not None:
+        profile = profile_feed(args.feed, args.articles, database_url=args.database_url)
+    else:
+        files = sorted(args.corpus.glob("*.html"))[: args.articles]
+        profile = profile_articles(files, database_url=args.database_url)
+    print(markdown(profile))
 
 
 if __name__ == "__main__":

@@ -1,32 +1,36 @@
-"""Throughput benchmark: newsflow on Redis + PostgreSQL beside the same stages in a plain loop.
+"""Throughput benchmark: newsflow on Redis + PostgreSQL beside two plain-loop baselines.
 
 Run (full size, on a quiet machine)::
 
-    .venv/bin/python bench/throughput.py --articles 2000 --profile 100 --write
+    .venv/bin/python bench/throughput.py --profile 100 --write
 
-Inputs: the dev corpus (199 HTML pages) replicated to ``--articles`` files in a temporary
-folder. Copy k of a page gets one sentence, `` (bench copy k)``, appended *inside* the
-page's longest main-text paragraph, found by cleaning the page once; every copy's marker is
-checked to survive cleaning on one copy per page, so content hashes differ (pages where it
-would not survive are counted and reported). The copies are still near-duplicates of each
-other: the store files copy 2+ of a page as ``duplicate`` of the first, in every mode alike.
+Input (``bench/throughput_mix.py``): one JSONL feed of distinct real articles, the dev
+corpus pages (HTML) and the stories-dev articles (text; ar, de, en, es, tr), with
+``--dup-share`` (20 %) wire copies mixed in, half exact, half near (changed header and
+footer), each well after its original. ``--articles N`` takes a smaller feed, same shares.
 
-Modes, each on a fresh PostgreSQL database, all in this one run (baseline x1, newsflow x1,
-baseline x2, newsflow x2, embedded: each ratio compares runs that follow each other):
+Modes, for each process count, in this order: libraries, baseline, newsflow, baseline,
+libraries (each baseline right before and after its newsflow run; the report compares with
+the mean of the two, since this VM's speed drifts by several per cent):
 
-* ``baseline``: ``tasks.pipeline.run_inline_batch`` over micro-batches of
-  ``pipeline.batch_size`` articles in a plain loop, 1 and 2 processes (``multiprocessing``,
-  forked after the models are loaded, work handed out chunk by chunk);
-* ``newsflow``: ``python -m workers worker --concurrency N`` (1 and 2 pool processes) on the
-  real Redis with a private queue prefix, fed by the producer from this process; the clock
-  runs from the first enqueue to the last terminal ledger row, workers started and ready;
-* ``embedded``: ``newsflow run FOLDER --concurrency 2`` (filesystem broker + SQLite); wall
-  time of the command, and its processing span (first to last per-article log line).
+* ``libraries`` (``bench/throughput_libraries.py``): the libraries newsflow calls for its
+  work (trafilatura, py3langid, the spaCy pipelines, the USE encoder), called directly in a
+  plain loop, no database, every copy processed in full: what a user's script would cost;
+* ``baseline``: the stage functions, ``tasks.pipeline.run_inline_batch``, over micro-batches
+  of ``pipeline.batch_size`` in a plain loop on a fresh PostgreSQL database; it also gives
+  each article's cost, hence the duplicate path's cost beside an original's;
+* ``newsflow``: ``python -m workers worker --concurrency N`` on the real Redis with a
+  private queue prefix, fed by the producer from this process; the clock runs from the
+  first enqueue to the last terminal ledger row, workers started and ready;
+* ``embedded`` (``--embedded``): ``newsflow run FEED --concurrency 2`` (filesystem broker +
+  SQLite); wall time of the command, and its processing span.
 
-Printed and written (``--write``) to docs/performance.md: articles/s, ratio to the baseline,
-1->2 scaling, p50/p95 end-to-end latency (ledger created_at -> updated_at of terminal rows;
-everything is enqueued at once, so this is mostly waiting in the queue), peak RSS (VmHWM) per
-worker process, Celery messages per article (from the worker's /metrics), stage costs.
+Every multi-process mode forks after the models are loaded and hands work out chunk by
+chunk. Printed and written (``--write``) to docs/performance.md and README.md's block:
+articles/s, ratios, 1->2 scaling, p50/p95 end-to-end latency (ledger created_at ->
+updated_at; everything is enqueued at once, so mostly queueing), peak RSS (VmHWM) per
+process, Celery messages per article (the worker's /metrics), per-stage cost beside the
+library call inside it, and the duplicate path's cost.
 """
 
 from __future__ import annotations
@@ -41,7 +45,6 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -57,96 +60,30 @@ from bench.bench_support import (  # noqa: E402
     temporary_database,
     vm_hwm_mb,
 )
+from bench.throughput_libraries import load_libraries, run_libraries  # noqa: E402
+from bench.throughput_libraries import warm_up as warm_up_libraries  # noqa: E402
+from bench.throughput_mix import Mix, make_mix  # noqa: E402
 from bench.throughput_report import RunResult, readme_block, render_report  # noqa: E402
 from tasks.common import utc_now  # noqa: E402
 from workers.cli.embedded import stop_worker  # noqa: E402
 
-__all__ = ["main", "make_copies"]
+__all__ = ["main"]
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "dev"
+DEFAULT_PAIRS = REPO.parent / "shared" / "corpus" / "stories-dev" / "pairs.jsonl"
 REPORT = REPO / "docs" / "performance.md"
-MARKER = " (bench copy {k})"
 
 
 # ---------------------------------------------------------------------------------- inputs
-def _marker_spots(html: str, text: str) -> Iterator[int]:
-    """Offsets in ``html`` just before a ``</p>`` that closes a cleaned paragraph's words.
-
-    The same words may also sit in a meta description or a teaser, so every occurrence is
-    a candidate; the caller keeps the first one whose marker survives cleaning.
-    """
-    seen: set[int] = set()
-    for paragraph in sorted(text.split("\n"), key=len, reverse=True)[:5]:
-        words = re.findall(r"\w+", paragraph)
-        for start in range(0, max(1, len(words) - 6), 3):
-            probe = r"\W+".join(re.escape(w) for w in words[start : start + 6])
-            for found in re.finditer(probe, html):
-                close = html.find("</p>", found.end())
-                if close != -1 and close not in seen:
-                    seen.add(close)
-                    yield close
-
-
-def make_copies(corpus: Path, folder: Path, count: int) -> dict[str, int]:
-    """Write ``count`` distinct copies of the corpus pages; returns how the markers went."""
-    pages = sorted(corpus.glob("*.html"))
-    spots: dict[Path, int | None] = {}
-    stats = Counter[str]()
-    for page in pages:
-        html = page.read_text(encoding="utf-8", errors="replace")
-        try:
-            text = _cleaned(html, page)
-        except Exception:
-            spots[page], stats["not_an_article"] = None, stats["not_an_article"] + 1
-            continue
-        spot = None
-        for tries, candidate in enumerate(_marker_spots(html, text)):
-            probe = html[:candidate] + MARKER.format(k=0) + html[candidate:]
-            if MARKER.format(k=0).strip() in _cleaned(probe, page):
-                spot = candidate
-                break
-            if tries >= 12:
-                break
-        spots[page] = spot
-        stats["marked" if spot is not None else "unmarked"] += 1
-    for k in range(count):
-        page = pages[k % len(pages)]
-        html = page.read_text(encoding="utf-8", errors="replace")
-        spot = spots[page]
-        if spot is not None:
-            html = html[:spot] + MARKER.format(k=k) + html[spot:]
-        (folder / f"{k:05d}-{page.name}").write_text(html, encoding="utf-8")
-    return dict(stats)
-
-
-def _cleaned(html: str, page: Path) -> str:
-    from config.settings import CleanSettings
-    from tasks.clean import clean
-    from tasks.models import Article
-
-    item = Article(
-        id="bench",
-        source=str(page),
-        source_kind="inline",
-        inline_content=html,
-        inline_content_type="html",
-    )
-    return clean(item, CleanSettings()).text or ""
-
-
-def _articles(folder: Path, batch_id: str) -> list[Any]:
-    from tasks.models import Article
+def _articles(mix: Path, batch_id: str) -> list[Any]:
+    """The feed's articles in line order, as the producer would send them."""
+    from tasks.codec import decode, encode_source
     from tasks.sources import SourceItem, iter_sources
 
+    stamp = utc_now().isoformat()
     return [
-        Article(
-            id=uuid.uuid4().hex,
-            batch_id=batch_id,
-            source=i.source,
-            source_kind=i.source_kind,
-            hints=i.hints,
-        )
-        for i in iter_sources([str(folder)])
+        decode(encode_source(i, batch_id, uuid.uuid4().hex, stamp))
+        for i in iter_sources([str(mix)])
         if isinstance(i, SourceItem)
     ]
 
@@ -156,15 +93,31 @@ _BASELINE: dict[str, Any] = {}
 
 
 def _baseline_child_init() -> None:
+    from sqlalchemy import Engine, event
+
     from tasks.pipeline import add_observer
     from tasks.storage.db import dispose_engines
 
     dispose_engines()
     _BASELINE["stage_s"] = Counter()
-    add_observer(lambda e: _BASELINE["stage_s"].update({e.stage: e.seconds}))
+    _BASELINE["article_s"] = Counter()
+    _BASELINE["sql"] = Counter()
+
+    def observe(batch: Any) -> None:
+        # CPU time, not wall: comparable with the libraries' figures on a busy machine
+        _BASELINE["stage_s"].update({batch.stage: batch.cpu_seconds})
+        _BASELINE["article_s"].update({a.article_id: a.cpu_seconds for a in batch.articles})
+
+    def count(*_args: Any) -> None:
+        _BASELINE["sql"]["statements"] += 1
+
+    add_observer(observe)
+    event.listen(Engine, "before_cursor_execute", count)
 
 
-def _baseline_chunk(payloads: list[dict[str, Any]]) -> tuple[list[str], dict[str, float]]:
+def _baseline_chunk(
+    payloads: list[dict[str, Any]],
+) -> tuple[list[str], dict[str, float], dict[str, float]]:
     from tasks.codec import decode
     from tasks.pipeline import TerminalFailure, run_inline_batch
 
@@ -174,34 +127,50 @@ def _baseline_chunk(payloads: list[dict[str, Any]]) -> tuple[list[str], dict[str
         r.state if isinstance(r, TerminalFailure) else (r.verdict or "ok") for r in results
     ]
     spent: dict[str, float] = dict(_BASELINE["stage_s"])
-    _BASELINE["stage_s"].clear()
-    return outcomes, spent
+    spent["sql statements"] = _BASELINE["sql"]["statements"]
+    per_article: dict[str, float] = dict(_BASELINE["article_s"])
+    for counter in ("stage_s", "article_s", "sql"):
+        _BASELINE[counter].clear()
+    return outcomes, spent, per_article
 
 
-def run_baseline(folder: Path, processes: int, database_url: str, batch_size: int) -> RunResult:
+def run_baseline(mix: Mix, processes: int, database_url: str, batch_size: int,
+                 when: str = "") -> RunResult:
+    """The stage functions over the feed in a plain loop: CPU per stage and per article (by
+    line kind: the duplicate path's cost), SQL statements per article."""
     from config.settings import load_settings
     from tasks.storage.db import migrate
 
     settings = load_settings(database_url=database_url)
     migrate(database_url)
     _BASELINE["settings"] = settings
-    articles = _articles(folder, f"baseline-{processes}")
+    articles = _articles(mix.path, f"baseline-{processes}")
+    kind_of = {a.id: (kind, form) for a, kind, form in
+               zip(articles, mix.kinds, mix.formats, strict=True)}
     from tasks.codec import encode
     from tasks.common import batched
 
     chunks = [[encode(a) for a in group] for group in batched(articles, batch_size)]
-    result = RunResult("baseline", processes, len(articles), 0.0)
+    result = RunResult("baseline", processes, len(articles), 0.0, when=when)
     stage_s: Counter[str] = Counter()
+    article_s: Counter[str] = Counter()
     context = multiprocessing.get_context("fork")  # children share the preloaded models
     with context.Pool(processes, initializer=_baseline_child_init) as pool:
         pool.map(_noop, range(processes))  # processes up before the clock starts
         started = time.perf_counter()
-        for outcomes, spent in pool.imap_unordered(_baseline_chunk, chunks):
+        for outcomes, spent, per_article in pool.imap_unordered(_baseline_chunk, chunks):
             result.outcomes.update(outcomes)
             stage_s.update(spent)
+            article_s.update(per_article)
         result.seconds = time.perf_counter() - started
         result.rss_mb = [vm_hwm_mb(p.pid) for p in multiprocessing.active_children() if p.pid]
+    result.sql_per_article = stage_s.pop("sql statements", 0) / len(articles)
     result.stage_ms = {s: 1000 * v / len(articles) for s, v in stage_s.items()}
+    by_kind: dict[str, list[float]] = {}
+    for article_id, (kind, form) in kind_of.items():
+        for key in (kind, f"{kind} {form}"):
+            by_kind.setdefault(key, []).append(1000 * article_s.get(article_id, 0.0))
+    result.kind_ms = {k: sum(v) / len(v) for k, v in by_kind.items()}
     return result
 
 
@@ -217,7 +186,7 @@ def _bench_env(**extra: str) -> dict[str, str]:
 
 
 def run_newsflow(
-    folder: Path,
+    mix: Path,
     processes: int,
     database_url: str,
     redis_url: str,
@@ -277,7 +246,7 @@ def run_newsflow(
         from tasks.sources import iter_sources
 
         report = producer.enqueue(
-            app, settings, engine, iter_sources([str(folder)]), batch_id=batch_id, skip_known=False
+            app, settings, engine, iter_sources([str(mix)]), batch_id=batch_id, skip_known=False
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -325,7 +294,7 @@ def _wait_ready(app: Any, hostname: str, worker: subprocess.Popen[bytes], timeou
 _LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO \S+ tasks\.pipeline: article")
 
 
-def run_embedded(folder: Path, processes: int, workdir: Path, timeout_s: float) -> RunResult:
+def run_embedded(mix: Path, processes: int, workdir: Path, timeout_s: float) -> RunResult:
     from sqlalchemy import create_engine
 
     from tasks.storage import ledger
@@ -341,7 +310,7 @@ def run_embedded(folder: Path, processes: int, workdir: Path, timeout_s: float) 
                 "-m",
                 "workers",
                 "run",
-                str(folder),
+                str(mix),
                 "--concurrency",
                 str(processes),
                 "--timeout",
@@ -373,9 +342,12 @@ def run_embedded(folder: Path, processes: int, workdir: Path, timeout_s: float) 
 
 # ---------------------------------------------------------------------------------- report
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="newsflow throughput beside its baseline")
-    parser.add_argument("--articles", type=int, default=2000, help="distinct articles")
+    parser = argparse.ArgumentParser(description="newsflow throughput beside its baselines")
+    parser.add_argument("--articles", type=int, default=None,
+                        help="feed size (default: every original plus 20 %% copies)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
+    parser.add_argument("--dup-share", type=float, default=0.2)
     parser.add_argument("--processes", default="1,2", help="comma-separated process counts")
     parser.add_argument(
         "--batch-size",
@@ -387,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--postgres-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
-    parser.add_argument("--skip-embedded", action="store_true")
+    parser.add_argument("--embedded", action="store_true", help="also time `newsflow run`")
     parser.add_argument(
         "--worker-env",
         action="append",
@@ -412,39 +384,53 @@ def main(argv: list[str] | None = None) -> None:
     batch_size = args.batch_size or get_settings().pipeline.batch_size
     process_counts = [int(p) for p in args.processes.split(",")]
     results: list[RunResult] = []
+    worker_env = dict(kv.split("=", 1) for kv in args.worker_env)
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp:
         workdir = Path(tmp)
-        folder = workdir / "corpus"
-        folder.mkdir()
-        copies = make_copies(args.corpus, folder, args.articles)
-        print(f"{args.articles} copies in {folder}: markers {copies}", flush=True)
-        preload_models(get_settings())  # the baseline's children inherit them, like a worker's
-        # Each newsflow run follows its own baseline at once: this VM's speed drifts by
-        # several per cent over half an hour, and a ratio should compare neighbours.
-        for n in process_counts:
+        mix = make_mix(args.corpus, args.pairs, workdir / "mix.jsonl", args.dup_share,
+                       limit=args.articles)
+        print(f"{len(mix.kinds)} articles in {mix.path}: {mix.counts}, originals by language "
+              f"{dict(mix.languages)}", flush=True)
+        preload_models(get_settings())  # the baselines' children inherit them, like a worker's
+        load_libraries()
+        warm_up_libraries(mix.path)
+
+        def stage_baseline(n: int, when: str) -> None:
             with temporary_database(args.postgres_admin_url, "nf_bench_base") as url:
-                results.append(run_baseline(folder, n, url, batch_size))
+                results.append(run_baseline(mix, n, url, batch_size, when))
             print(_line(results[-1]), flush=True)
+
+        def library_baseline(n: int, when: str) -> None:
+            results.append(run_libraries(mix.path, n, batch_size))
+            results[-1].when = when
+            print(_line(results[-1]), flush=True)
+
+        # Each newsflow run sits between its baselines, run right before and right after it:
+        # this VM's speed drifts by several per cent, and a ratio should compare neighbours
+        # (the report divides by the mean of the two).
+        for n in process_counts:
+            library_baseline(n, "before")
+            stage_baseline(n, "before")
             with temporary_database(args.postgres_admin_url, "nf_bench_flow") as url:
-                results.append(
-                    run_newsflow(folder, n, url, args.redis_url, batch_size, workdir, args.timeout,
-                                 dict(kv.split("=", 1) for kv in args.worker_env))
-                )
+                results.append(run_newsflow(mix.path, n, url, args.redis_url, batch_size,
+                                            workdir, args.timeout, worker_env))
             print(_line(results[-1]), flush=True)
-        if not args.skip_embedded:
-            results.append(run_embedded(folder, max(process_counts), workdir, args.timeout))
+            stage_baseline(n, "after")
+            library_baseline(n, "after")
+        if args.embedded:
+            results.append(run_embedded(mix.path, max(process_counts), workdir, args.timeout))
             print(_line(results[-1]), flush=True)
         profile = None
         if args.profile:
-            from bench.profile_hot_path import profile_articles
+            from bench.profile_hot_path import profile_feed
 
-            profile = profile_articles(sorted(folder.glob("*.html"))[: args.profile], batch_size)
+            with temporary_database(args.postgres_admin_url, "nf_bench_prof") as url:
+                profile = profile_feed(mix.path, args.profile, batch_size, database_url=url)
     report = render_report(
         results,
         profile,
-        args.articles,
+        mix,
         batch_size,
-        copies,
         " ".join(["bench/throughput.py", *(argv or sys.argv[1:])]),
     )
     print(report)
@@ -459,7 +445,7 @@ def main(argv: list[str] | None = None) -> None:
 def _line(result: RunResult) -> str:
     return (
         f"{result.mode} x{result.processes}: {result.articles} articles in "
-        f"{result.seconds:.1f} s = {result.rate:.2f}/s {dict(result.outcomes)} "
+        f"{result.seconds:.1f} s = {result.rate:.2f}/s {dict(result.outcomes)} {result.when} "
         f"{result.note}"
     )
 

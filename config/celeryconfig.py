@@ -38,6 +38,10 @@ system of record, and every stage is idempotent):
   prefetched and countdown messages back). A cold shutdown (SIGQUIT, a second SIGINT) is
   *soft* first: running tasks get ``worker_soft_shutdown_timeout`` (30 s at most) to
   finish, then they are cancelled and their late-acked messages requeued.
+* ``worker_max_memory_per_child`` (``celery.max_memory_per_child_mb``, 1 GB): a safety net,
+  not the budget. A pool process whose peak RSS passed it (a pathological page, a leak in a
+  library) is replaced after its message by a fresh fork, models already loaded; an extract
+  pool process peaks at ~450 MB (``bench/memory.py``), shared model pages included.
 * no result backend: progress and outcomes live in the ledger table, not in Redis keys.
 """
 
@@ -117,6 +121,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # channel already puts back the messages an idle worker holds (countdown retries).
         "worker_soft_shutdown_timeout": float(min(tuning.soft_time_limit_s, 30)),
         "worker_hijack_root_logger": False,
+        # Celery compares the pool process's peak RSS (KiB) after each task; see settings.
+        **({"worker_max_memory_per_child": tuning.max_memory_per_child_mb * 1024}
+           if tuning.max_memory_per_child_mb else {}),
         "timezone": "UTC",
         # `celery beat` (compose service `beat`) runs the sweeper and the source monitor's
         # tick (one entry for every source: the tick selects the due ones) on this schedule.

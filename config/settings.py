@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.urls import check_userinfo, with_password
+
 __all__ = [
     "CeleryTuning",
     "CleanSettings",
@@ -192,6 +194,10 @@ class CeleryTuning(BaseModel):
     # glibc only: malloc_trim after every message keeps a pool process's RSS from
     # ratcheting up to the largest batch it has run (workers/runtime/memory.py)
     release_memory: bool = True
+    # Safety net: a pool process whose peak RSS passed this (MB, shared model pages
+    # included: ~450 for an extract worker) is replaced after its current message by a
+    # fresh fork of the main process, models already loaded. None: never.
+    max_memory_per_child_mb: int | None = Field(1024, ge=64)
 
     @model_validator(mode="after")
     def _limits_increase(self) -> CeleryTuning:
@@ -319,6 +325,10 @@ class Settings(BaseSettings):
 
     broker_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     database_url: SecretStr = SecretStr("sqlite:///newsflow.db")
+    # Raw passwords (any character), percent-encoded into the URLs above: compose and secret
+    # stores hand passwords over as they are, and '@' or '/' written into a URL break it.
+    broker_password: SecretStr | None = None
+    database_password: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
 
@@ -339,6 +349,7 @@ class Settings(BaseSettings):
         scheme = value.get_secret_value().split("://", 1)[0]
         if scheme not in {"redis", "rediss", "filesystem", "memory"}:
             raise ValueError(f"unsupported broker scheme {scheme!r} (redis, rediss, filesystem)")
+        check_userinfo(value.get_secret_value(), "NEWSFLOW_BROKER_PASSWORD")
         return value
 
     @field_validator("database_url")
@@ -347,7 +358,19 @@ class Settings(BaseSettings):
         scheme = value.get_secret_value().split("://", 1)[0].split("+", 1)[0]
         if scheme not in {"sqlite", "postgresql", "postgres"}:
             raise ValueError(f"unsupported database scheme {scheme!r} (sqlite, postgresql)")
+        check_userinfo(value.get_secret_value(), "NEWSFLOW_DATABASE_PASSWORD")
         return value
+
+    @model_validator(mode="after")
+    def _passwords_into_urls(self) -> Settings:
+        for url_field, password_field in (("broker_url", "broker_password"),
+                                          ("database_url", "database_password")):
+            url = getattr(self, url_field).get_secret_value()
+            password = getattr(self, password_field)
+            if password is not None and password.get_secret_value():
+                url = with_password(url, password.get_secret_value())
+                setattr(self, url_field, SecretStr(url))
+        return self
 
     @model_validator(mode="after")
     def _politeness_on_the_broker(self) -> Settings:

@@ -55,7 +55,7 @@ def _clean_html(article: Article, content: str, url: str | None, mode: str) -> l
     logger.debug(
         "article %s: html extracted in %s mode (%d passes)", article.id, page.mode, page.passes
     )
-    paragraphs, removed = apply_rules(split_lines(normalize_text(page.text)))
+    paragraphs, removed = apply_rules(split_lines(normalize_text(page.text)), rubrics=False)
     title = page.fields.get("title")
     # The headline lives in ``title``; extractors repeat it at the top, sometimes after a
     # kicker or a date line, so the first few paragraphs are checked.

@@ -21,6 +21,7 @@ __all__ = [
     "BadSourceUrl",
     "BinaryInput",
     "DatabaseBusy",
+    "DatabaseFull",
     "EmptyInput",
     "FetchTooSlow",
     "ForbiddenSource",
@@ -74,6 +75,14 @@ class NetworkError(RetryableError):
 
 class DatabaseBusy(RetryableError):
     reason = "database_busy"
+
+
+class DatabaseFull(DatabaseBusy):
+    """The database's disk is full (SQLite "database or disk is full", PostgreSQL "No space
+    left on device"). Retryable, as the operator can free space, but it never fixes itself:
+    the message names where the database lives so they know which disk."""
+
+    reason = "disk_full"
 
 
 class PermanentError(NewsflowError):

@@ -183,9 +183,14 @@ class Article(BaseModel):
 
     # store
     content_hash: str | None = None
+    # Hash of the raw document (``tasks.storage.dedup.raw_hash``), taken before clean: an
+    # original's is indexed, so a later byte-identical copy skips clean, check and extract.
+    raw_hash: str | None = None
     # The store's verdict on this article; read as "outcome" from rows stored before.
     verdict: Literal["stored", "duplicate"] | None = Field(
         None, validation_alias=AliasChoices("verdict", "outcome"))
+    # Set before store when an earlier stage recognised a stored original
+    # (``tasks.storage.recognise``); the later stages then pass the article through.
     duplicate_of: str | None = None
     story_id: str | None = None
 

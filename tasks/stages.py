@@ -80,6 +80,11 @@ class Stage:
     # One reference or several (their loads in order).
     warm_up: WarmUpRef | tuple[WarmUpRef, ...] | None = None
     writes: bool = False
+    # ``gate(articles, settings.store, engine)`` runs before the stage and marks the articles
+    # that are copies of stored originals (``tasks.storage.recognise``); a stage that
+    # ``passes_duplicates`` hands those on untouched (the store completes them).
+    gate: str | Callable[..., None] | None = None
+    passes_duplicates: bool = False
 
     def run(self, article: Article, resources: Resources) -> Article:
         section = getattr(resources.settings, self.section)
@@ -90,7 +95,14 @@ class Stage:
     def run_batch(self, articles: list[Article], resources: Resources) -> list[Article | Exception]:
         assert self.batch_function is not None, f"stage {self.name} has no batch function"
         section = getattr(resources.settings, self.section)
+        if self.writes:
+            return _resolve(self.batch_function)(  # type: ignore[no-any-return]
+                articles, section, resources.engine)
         return _resolve(self.batch_function)(articles, section)  # type: ignore[no-any-return]
+
+    def run_gate(self, articles: list[Article], resources: Resources) -> None:
+        if self.gate is not None:
+            _resolve(self.gate)(articles, resources.settings.store, resources.engine)
 
     def warm_ups(self, settings: Settings) -> Sequence[WarmUp]:
         if self.warm_up is None:
@@ -102,15 +114,21 @@ class Stage:
 
 STAGES: dict[str, Stage] = {stage.name: stage for stage in (
     Stage("fetch", "tasks.fetch:fetch", section="fetch"),
-    Stage("clean", "tasks.clean:clean", section="clean"),
-    Stage("translate_check", "tasks.translate_check:translate_check", section="translate"),
+    # Copies of stored originals are recognised before the costly stages: by their raw
+    # bytes before clean, by their cleaned text before the check and before extract.
+    Stage("clean", "tasks.clean:clean", section="clean",
+          gate="tasks.storage.recognise:before_clean", passes_duplicates=True),
+    Stage("translate_check", "tasks.translate_check:translate_check", section="translate",
+          gate="tasks.storage.recognise:before_text_stages", passes_duplicates=True),
     # spaCy's nlp.pipe gains from seeing the micro-batch at once.
     Stage("extract", "tasks.extract:extract", section="extract",
           batch_function="tasks.extract:extract_batch",
           # spaCy pipelines, then the sentence encoder of the lead vector (stories)
-          warm_up=("tasks.extract:warm_ups", "tasks.nlp.embedding:warm_ups")),
+          warm_up=("tasks.extract:warm_ups", "tasks.nlp.embedding:warm_ups"),
+          gate="tasks.storage.recognise:before_text_stages", passes_duplicates=True),
+    # One transaction per message (tasks.store:store_many).
     Stage("store", "tasks.store:store", section="store", warm_up="tasks.store:warm_ups",
-          writes=True),
+          batch_function="tasks.store:store_many", writes=True),
 )}
 # The chain order: each name is a stage function in ``tasks``, a Celery task and a queue.
 STAGE_NAMES: tuple[str, ...] = tuple(STAGES)

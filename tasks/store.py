@@ -1,7 +1,8 @@
 """The store stage: the article into the database, exactly once, with its duplicate and story.
 
 A plain function like every stage; the caller passes the engine (the worker keeps one per
-process, ``tasks.storage.db.get_engine``). Database lock and connection failures raise
+process, ``tasks.storage.db.get_engine``). ``store_many`` stores a message's articles in
+one transaction (the stage's batch function). Database lock and connection failures raise
 ``DatabaseBusy`` (retryable); an article without text raises ``EmptyInput`` (permanent).
 """
 
@@ -15,9 +16,9 @@ from sqlalchemy import Engine
 
 from config.settings import StoreSettings
 from tasks.models import Article
-from tasks.storage.repository import store_article
+from tasks.storage.repository import store_article, store_batch
 
-__all__ = ["store", "warm_ups"]
+__all__ = ["store", "store_many", "warm_ups"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,12 @@ def store(article: Article, settings: StoreSettings, engine: Engine) -> Article:
     stored = store_article(engine, article, settings)
     logger.debug("store stage done for article %s: %s", article.id, stored.verdict)
     return stored
+
+
+def store_many(articles: list[Article], settings: StoreSettings,
+               engine: Engine) -> list[Article | Exception]:
+    """A message's articles in one transaction (``store_batch``); one result per article."""
+    return store_batch(engine, articles, settings)
 
 
 def warm_ups(settings: StoreSettings) -> list[tuple[str, Callable[[], object]]]:

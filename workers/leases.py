@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["LeaseKeys", "claim_owner", "current_owner", "recover_expired", "renew"]
+__all__ = ["LeaseKeys", "claim_owner", "current_owner", "notice_reset", "recover_expired", "renew"]
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,29 @@ class LeaseKeys:
 
     def held(self, owner: str) -> str:
         return f"{self.prefix}.held.{owner}"
+
+    @property
+    def epoch(self) -> str:
+        return f"{self.prefix}.epoch"
+
+    def reset_handled(self, epoch: str) -> str:
+        return f"{self.prefix}.epoch.handled.{epoch}"
+
+
+def notice_reset(client: Any, keys: LeaseKeys, seen: str | None) -> tuple[str, bool]:
+    """Tell a Redis that lost its data (restarted without persistence, flushed).
+
+    Redis keeps a marker, the epoch, set by the first worker that finds none. A worker that
+    saw one epoch and now finds another (or none) knows every queued and unacknowledged
+    message went with the old data. Returns the current epoch and whether this caller is
+    the one worker to act on the reset (a second key, set once per epoch, elects it)."""
+    client.set(keys.epoch, uuid.uuid4().hex, nx=True)
+    raw = client.get(keys.epoch)
+    current = raw.decode() if isinstance(raw, bytes) else str(raw)
+    if seen is None or current == seen:
+        return current, False
+    elected = bool(client.set(keys.reset_handled(current), "1", nx=True, ex=24 * 3600))
+    return current, elected
 
 
 def renew(client: Any, keys: LeaseKeys, owner: str, ttl_s: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from tasks.cleaning.normalize import normalize_line, normalize_text
 
@@ -30,6 +31,9 @@ _NOT_A_NAME = re.compile(
 )
 
 
+# Pure, and called on the same few strings again and again per page (each candidate is
+# compared with trafilatura's value of every field), so the results are cached.
+@lru_cache(maxsize=1024)
 def tidy(value: str | None) -> str | None:
     """Unescape entities left in meta values, repair mojibake, collapse whitespace."""
     if not value:

@@ -1,7 +1,8 @@
 """HTML input: parse once, then main text (``main_text``) and metadata (``page_fields``).
 
 One lxml tree serves the metadata readers and every trafilatura pass: trafilatura copies a
-tree it is given before pruning it, so nothing here re-parses or deep-copies the page.
+tree it is given before pruning it, so nothing here re-parses or deep-copies the page. The
+metadata is read first: ``main_text`` then unwraps a few tags in place (see there).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def extract_html(html: str, url: str | None, mode: str = "balanced") -> HtmlResu
     tree = _load(html)
     if tree is None:
         raise UnsupportedContent("HTML could not be parsed")
-    fields, sources = page_fields(tree, url)
+    fields, sources = page_fields(tree, url)  # before main_text, which edits the tree
     body = main_text(tree, url, mode)
     return HtmlResult(
         text=body.text, mode=body.mode, fields=fields, sources=sources, passes=body.passes

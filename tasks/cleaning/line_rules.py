@@ -247,6 +247,35 @@ RULES: list[Rule] = [
         ),
     ),
     (
+        # The paywall box under a truncated article: what a reader must do to read on.
+        # Extractors keep it on pages where the article itself is short.
+        "paywall_prompt",
+        _prefix(
+            # a call to act: read on, log in, take the offer
+            r"(?:to|subscribe to) (?:continue|keep) reading\b",
+            r"(?:already a (?:subscriber|member)|get unlimited access|unlock (?:this|the full)"
+            r" (?:article|story))\b",
+            r"pour (?:lire la suite|continuer (?:à|a) lire|accéder (?:en illimité|à (?:la suite"
+            r"|l.intégralité)))",
+            r"déjà abonné",
+            r"(?:um (?:den|diesen) artikel (?:weiter|ganz) zu lesen|jetzt weiterlesen"
+            r"|bereits abonnent)\b",
+            r"(?:para (?:seguir|continuar) leyendo|ya eres suscriptor)\b",
+            r"(?:para continuar lendo|já é assinante)\b",
+            r"(?:per continuare a leggere|sei già abbonato)\b",
+            r"чтобы (?:продолжить чтение|дочитать (?:статью|материал))",
+            # a label alone on its line ("Article réservé aux abonnés"); inside a sentence
+            # the same words are prose
+            r"(?:(?:this )?(?:article|story|content) (?:is )?)?(?:only )?(?:available|reserved)"
+            r" (?:to|for) (?:subscribers|members)(?: only)?\W*$",
+            r"(?:article |contenu )?réservé aux abonnés\W*$",
+            r"(?:nur für abonnenten|(?:contenido )?exclusivo para suscriptores"
+            r"|(?:conteúdo )?exclusivo para assinantes|(?:contenuto )?riservato agli abbonati"
+            r"|(?:доступно )?только (?:для )?подписчик\w*)\W*$",
+            max_chars=100,
+        ),
+    ),
+    (
         "social_prompt",
         _prefix(
             r"follow (?:us|him|her|me|them|\w+(?: \w+){0,3}) on (?:twitter|facebook|instagram"

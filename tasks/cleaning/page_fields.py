@@ -1,8 +1,9 @@
 """One value per metadata field of an HTML page, with the source it came from.
 
 Candidates come from the page's own declarations (``metadata.page_candidates``: JSON-LD,
-OpenGraph, meta tags, ``<title>``) and from trafilatura's metadata extractor, which also
-reads bylines in the markup and asks htmldate for the date. Order of trust, measured on the
+OpenGraph, meta tags, ``<title>``) and from trafilatura's metadata extractor (its steps for
+these five fields only, ``trafilatura_meta``), which also reads bylines in the markup and
+asks htmldate for the date. Order of trust, measured on the
 dev corpus (tf pages, gold metadata): JSON-LD first, then trafilatura, then the rest; for
 the title, a candidate that is also the page's visible ``<h1>`` wins.
 
@@ -19,10 +20,9 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from trafilatura import extract_metadata
-
 from tasks.cleaning.fields import clean_author, iso_date, strip_site_name, tidy
 from tasks.cleaning.metadata import Candidate, page_candidates
+from tasks.cleaning.trafilatura_meta import trafilatura_fields
 
 __all__ = ["FIELD_NAMES", "URL_PATH", "confidence", "page_fields"]
 
@@ -47,17 +47,6 @@ _URL_DATE = re.compile(r"(?<!\d)(\d{4})[/_-]?(\d{2})[/_-]?(\d{2})(?!\d)")
 _MIN_HEADING_CHARS = 10
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b)", re.IGNORECASE)
 _SEPARATORS = "|-–—·•:»«"
-
-
-def _trafilatura_fields(tree: Tree, url: str | None) -> dict[str, str | None]:
-    doc = extract_metadata(tree, url)
-    return {
-        "title": doc.title,
-        "author": doc.author,
-        "published": doc.date,
-        "publisher": doc.sitename,
-        "canonical_url": doc.url,
-    }
 
 
 def _ordered(
@@ -134,7 +123,7 @@ def _clean_field(name: str, raw: str, sites: list[str]) -> str | None:
 def page_fields(tree: Tree, url: str | None) -> tuple[dict[str, str], dict[str, str]]:
     """(value per field, source per field) for the fields the page yields."""
     cands = page_candidates(tree)
-    found = _trafilatura_fields(tree, url)
+    found = trafilatura_fields(tree, url)
     host = urlsplit(url or found["canonical_url"] or "").hostname or ""
     values: dict[str, str] = {}
     sources: dict[str, str] = {}

@@ -43,11 +43,17 @@ def is_rubric_like(paragraph: str) -> bool:
 
 
 def apply_rules(
-    paragraphs: list[str], rules: list[Rule] = RULES
+    paragraphs: list[str], rules: list[Rule] = RULES, rubrics: bool = True
 ) -> tuple[list[str], list[RemovedLine]]:
-    """Split paragraphs into kept ones and removed ones (in text order, with reasons)."""
+    """Split paragraphs into kept ones and removed ones (in text order, with reasons).
+
+    ``rubrics=False`` leaves label lines alone: for HTML, whose extractor has already told
+    the article's structure from the page's, a short line at the end of the text is more
+    often the article's own (a tweet's attribution, a cited source, a byline) than a label.
+    """
     reasons: list[str | None] = [match_rule(p, rules) for p in paragraphs]
-    _mark_rubrics(paragraphs, reasons)
+    if rubrics:
+        _mark_rubrics(paragraphs, reasons)
     kept = [p for p, r in zip(paragraphs, reasons, strict=True) if r is None]
     removed = [RemovedLine(text=p, reason=r) for p, r in zip(paragraphs, reasons, strict=True) if r]
     return kept, removed

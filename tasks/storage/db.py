@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,15 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from tasks.errors import DatabaseBusy
+from tasks.errors import DatabaseBusy, DatabaseFull
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 __all__ = [
     "busy_errors",
+    "database_location",
+    "disk_free",
     "dispose_engines",
     "get_engine",
     "is_postgres",
@@ -55,6 +58,8 @@ _BUSY_MARKERS = (
     "connection timeout",
     "the database system is starting up",
 )
+# ... and those that mean the database's disk is full.
+_FULL_MARKERS = ("database or disk is full", "no space left on device", "could not extend file")
 
 
 def is_postgres(engine: Engine | Connection) -> bool:
@@ -124,16 +129,31 @@ def _is_busy(exc: DBAPIError) -> bool:
     return exc.connection_invalidated or any(m in message for m in _BUSY_MARKERS)
 
 
+def _is_full(exc: DBAPIError) -> bool:
+    message = str(exc.orig if exc.orig is not None else exc).lower()
+    return any(m in message for m in _FULL_MARKERS)
+
+
+def database_location(engine: Engine | Connection | None) -> str:
+    """Where the database lives, for an operator: the SQLite file, or host:port/name."""
+    if engine is None:
+        return "the database"
+    url = engine.engine.url if isinstance(engine, Connection) else engine.url
+    if url.get_backend_name() == "sqlite":
+        return str(Path(url.database or ":memory:").resolve()) if url.database else ":memory:"
+    return f"{url.host}:{url.port or 5432}/{url.database}"
+
+
 @contextmanager
-def busy_errors(what: str) -> Iterator[None]:
-    """Turn lock, deadlock and lost-connection errors into ``DatabaseBusy``."""
+def busy_errors(what: str, engine: Engine | Connection | None = None) -> Iterator[None]:
+    """Turn lock, deadlock and lost-connection errors into ``DatabaseBusy``, a full disk
+    into ``DatabaseFull`` naming the database (``engine``) whose disk it is."""
     try:
         yield
-    except OperationalError as exc:
-        if _is_busy(exc):
-            raise DatabaseBusy(f"{what}: {exc.orig}") from exc
-        raise
-    except DBAPIError as exc:
+    except DBAPIError as exc:  # OperationalError included
+        if _is_full(exc):
+            raise DatabaseFull(f"{what}: disk full under {database_location(engine)}: "
+                               f"{exc.orig}; free space there (items wait meanwhile)") from exc
         if _is_busy(exc):
             raise DatabaseBusy(f"{what}: {exc.orig}") from exc
         raise
@@ -142,7 +162,7 @@ def busy_errors(what: str) -> Iterator[None]:
 @contextmanager
 def write_tx(engine: Engine, what: str = "write") -> Iterator[Connection]:
     """A write transaction (``BEGIN IMMEDIATE`` on SQLite); commits on success."""
-    with busy_errors(what), engine.connect() as conn:
+    with busy_errors(what, engine), engine.connect() as conn:
         conn = conn.execution_options(newsflow_write=True)
         with conn.begin():
             yield conn
@@ -150,8 +170,20 @@ def write_tx(engine: Engine, what: str = "write") -> Iterator[Connection]:
 
 @contextmanager
 def read_tx(engine: Engine, what: str = "read") -> Iterator[Connection]:
-    with busy_errors(what), engine.connect() as conn, conn.begin():
+    with busy_errors(what, engine), engine.connect() as conn, conn.begin():
         yield conn
+
+
+def disk_free(engine: Engine) -> tuple[Path, int] | None:
+    """A SQLite database's folder and the bytes free on its filesystem (None for a server
+    database: its disk is not ours to see). ``newsflow status`` shows it when low."""
+    if is_postgres(engine) or not engine.url.database or engine.url.database == ":memory:":
+        return None
+    folder = Path(engine.url.database).resolve().parent
+    try:
+        return folder, shutil.disk_usage(folder).free
+    except OSError:
+        return None
 
 
 def _alembic_config(conn: Connection) -> Config:

@@ -20,11 +20,13 @@ from tasks.storage.minhash import band_parameters, signature_values
 
 __all__ = [
     "CANDIDATE_THRESHOLD",
+    "RAW_BAND",
     "Signature",
     "band_hashes",
     "content_hash",
     "is_near_duplicate",
     "normalise_text",
+    "raw_hash",
     "signature",
     "similarity",
 ]
@@ -51,6 +53,17 @@ def normalise_text(text: str) -> str:
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+# An original's raw-document hash is kept in ``lsh_bands`` under this band number, which no
+# MinHash band has (they count from 0): an exact index of the raw bytes at no schema cost.
+RAW_BAND = -1
+
+
+def raw_hash(content: str) -> str:
+    """Hash of a raw document as fetched or given (32 hex characters, the band hash width)."""
+    data = content.encode("utf-8", errors="surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _shingles(text: str) -> set[bytes]:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.dml import Insert
 
-__all__ = ["advisory_locks", "insert_ignore", "upsert"]
+__all__ = ["advisory_locks", "insert_ignore", "insert_ignore_many", "upsert"]
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -30,6 +30,17 @@ def insert_ignore(
     stmt = _insert(conn, table).values(list(rows))
     result: Insert = stmt.on_conflict_do_nothing(index_elements=list(index))
     return result
+
+
+def insert_ignore_many(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], index: Sequence[str]
+) -> None:
+    """``insert_ignore`` run as one executemany: the statement is compiled once and cached,
+    where a multi-row VALUES is compiled again for every row count (the store's largest CPU
+    cost after its round trips). Rows are sent in the given order."""
+    if rows:
+        stmt = _insert(conn, table).on_conflict_do_nothing(index_elements=list(index))
+        conn.execute(stmt, [dict(r) for r in rows])
 
 
 def upsert(

@@ -19,17 +19,20 @@ from sqlalchemy import Connection, delete, select, tuple_, update
 from tasks.models import Article, Entity
 from tasks.nlp.fallback_ner import FALLBACK_SOURCE
 from tasks.nlp.name_key import name_key
-from tasks.storage.dialect import insert_ignore
+from tasks.storage.dialect import insert_ignore, insert_ignore_many
 from tasks.storage.schema import article_entities, entities, entity_aliases, mentions
 
 __all__ = [
     "KEY_PREFIX",
+    "KnownLabels",
     "adopt_known_labels",
     "date_keys",
     "entity_keys",
     "from_trained_model",
     "index_entities",
+    "known_labels",
     "norm_name",
+    "remember_labels",
 ]
 
 # Story evidence: people, organisations, places and named events. NORP ("Russian"), money,
@@ -124,46 +127,44 @@ def _surname(norm: str, label: str) -> str | None:
     return norm.split()[-1] if KEY_PREFIX.get(label) == "per" and norm else None
 
 
-def _full_names(conn: Connection, surname: str) -> set[int]:
-    """Ids of the known multi-word PERSON entities with this surname."""
-    return set(
-        conn.execute(
-            select(entities.c.id).where(
-                entities.c.surname == surname,
-                entities.c.norm != surname,
-                entities.c.label.in_(PERSON_LABELS),
-            )
-        ).scalars()
-    )
-
-
-def _surname_owner(conn: Connection, norm: str, label: str) -> int | None:
-    """A bare surname ("Grushko") belongs to the one full name that ends with it, if only one."""
-    if _surname(norm, label) != norm:
-        return None
-    owners = _full_names(conn, norm)
-    return owners.pop() if len(owners) == 1 else None
-
-
-def _merge_bare_surname(conn: Connection, surname: str) -> None:
-    """Fold an earlier bare-surname entity into the one full name now known for it.
-
-    The mirror of ``_surname_owner`` for the other arrival order, so that "Grushko" stored
-    before "Alexander Grushko" ends in the same entity row as "Grushko" stored after it.
-    """
-    owners = _full_names(conn, surname)
-    bare = (
-        conn.execute(
-            select(entities.c.id).where(
-                entities.c.norm == surname, entities.c.label.in_(PERSON_LABELS)
-            )
+def _full_names_of(conn: Connection, surnames: set[str]) -> dict[str, set[int]]:
+    """Ids of the known multi-word PERSON entities per surname, in one query."""
+    found: dict[str, set[int]] = {s: set() for s in surnames}
+    if not surnames:
+        return found
+    for entity_id, surname in conn.execute(
+        select(entities.c.id, entities.c.surname).where(
+            entities.c.surname.in_(sorted(surnames)),
+            entities.c.norm != entities.c.surname,
+            entities.c.label.in_(PERSON_LABELS),
         )
-        .scalars()
-        .all()
-    )
-    if len(owners) != 1 or not bare:
+    ):
+        found[surname].add(int(entity_id))
+    return found
+
+
+def _merge_bare_surnames(conn: Connection, surnames: set[str]) -> None:
+    """Fold earlier bare-surname entities into the one full name now known for each.
+
+    The mirror of the bare-surname look-up in ``_entity_ids`` for the other arrival order,
+    so that "Grushko" stored before "Alexander Grushko" ends in the same entity row as
+    "Grushko" stored after it. Two queries for all the surnames; merging is rare.
+    """
+    single = {s: ids for s, ids in _full_names_of(conn, surnames).items() if len(ids) == 1}
+    if not single:
         return
-    owner = owners.pop()
+    bare: dict[str, list[int]] = {}
+    for entity_id, norm in conn.execute(
+        select(entities.c.id, entities.c.norm).where(
+            entities.c.norm.in_(sorted(single)), entities.c.label.in_(PERSON_LABELS)
+        ).order_by(entities.c.id)
+    ):
+        bare.setdefault(norm, []).append(int(entity_id))
+    for surname in sorted(bare):
+        _merge_into(conn, surname, bare[surname], next(iter(single[surname])))
+
+
+def _merge_into(conn: Connection, surname: str, bare: list[int], owner: int) -> None:
     for old in bare:
         rows = conn.execute(
             select(
@@ -238,16 +239,19 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
     bare = sorted(k for k in rows if _surname(*k) == k[0])
     first = [rows[k] for k in sorted(set(rows) - set(bare))]
     if first:
-        conn.execute(insert_ignore(conn, entities, first, index=["norm", "label"]))
+        insert_ignore_many(conn, entities, first, index=["norm", "label"])
+    # A bare surname belongs to the one full name that ends with it, if only one.
+    owners = _full_names_of(conn, {k[0] for k in bare})
+    new_bare = []
     for key in bare:
-        owner = _surname_owner(conn, *key)
-        if owner is not None:
-            ids[key] = owner
+        if len(owners[key[0]]) == 1:
+            ids[key] = next(iter(owners[key[0]]))
         else:
-            conn.execute(insert_ignore(conn, entities, [rows[key]], index=["norm", "label"]))
+            new_bare.append(rows[key])
+    if new_bare:
+        insert_ignore_many(conn, entities, new_bare, index=["norm", "label"])
     full_surnames = {_surname(*k) for k in rows if " " in k[0]}
-    for surname in sorted(s for s in full_surnames if s is not None):
-        _merge_bare_surname(conn, surname)
+    _merge_bare_surnames(conn, {s for s in full_surnames if s is not None})
     wanted = sorted(set(rows) - set(ids))
     if wanted:
         found_ids = conn.execute(
@@ -273,34 +277,67 @@ _ADOPTABLE = ("PERSON", "ORG", "GPE", "LOC")
 KNOWN_LABEL_NOTE = "; label from stored articles"
 
 
-def adopt_known_labels(conn: Connection, found: list[Entity]) -> list[Entity]:
-    """NAMEs (capitalised spans the fallback NER found no evidence for) take the label the
-    same name carries in stored articles, when it carries exactly one: "Olaf Scholz" labelled
-    PERSON after "Bundeskanzler Olaf Scholz" elsewhere, "Frontex" ORG. Names of two or more
-    words, and all-capital acronyms: one capitalised word in German is any noun, and a noun
-    that is also someone's name ("Bauer") would turn into a person."""
+# norm -> the adoptable labels stored entities carry under it
+KnownLabels = dict[str, set[str]]
+
+
+def _adoptable(found: list[Entity]) -> dict[str, int]:
     wanted = {
         norm_name(e.name): i for i, e in enumerate(found)
         if e.label == "NAME" and (len(e.name.split()) > 1 or e.name.isupper())
     }
     wanted.pop("", None)
+    return wanted
+
+
+def known_labels(conn: Connection, found: list[Entity]) -> KnownLabels:
+    """The stored labels of every adoptable name in ``found``: one query for a whole batch
+    of articles (the store passes it to ``adopt_known_labels``)."""
+    wanted = _adoptable(found)
+    labels: KnownLabels = {}
     if not wanted:
-        return found
-    labels: dict[str, set[str]] = {}
+        return labels
     for norm, label in conn.execute(
         select(entities.c.norm, entities.c.label).where(
             entities.c.norm.in_(sorted(wanted)), entities.c.label.in_(_ADOPTABLE)
         )
     ):
         labels.setdefault(norm, set()).add(label)
+    return labels
+
+
+def remember_labels(labels: KnownLabels, stored: Iterable[Entity]) -> None:
+    """Add the rows an article of the batch just wrote (``index_entities``), so the batch's
+    later articles see them as a per-article look-up would (a bare surname wrote none: it
+    joined its full name)."""
+    for entity in stored:
+        norm, label = _identity(entity)
+        if label in _ADOPTABLE and _surname(norm, label) != norm:
+            labels.setdefault(norm, set()).add(label)
+
+
+def adopt_known_labels(conn: Connection, found: list[Entity],
+                       labels: KnownLabels | None = None) -> list[Entity]:
+    """NAMEs (capitalised spans the fallback NER found no evidence for) take the label the
+    same name carries in stored articles, when it carries exactly one: "Olaf Scholz" labelled
+    PERSON after "Bundeskanzler Olaf Scholz" elsewhere, "Frontex" ORG. Names of two or more
+    words, and all-capital acronyms: one capitalised word in German is any noun, and a noun
+    that is also someone's name ("Bauer") would turn into a person. ``labels``: from
+    ``known_labels`` (a batch's look-up, done once); queried here when not given."""
+    wanted = _adoptable(found)
+    if not wanted:
+        return found
+    if labels is None:
+        labels = known_labels(conn, found)
     out = list(found)
-    for norm, known in labels.items():
+    for norm, index in wanted.items():
+        known = labels.get(norm, set())
         if len(known) == 1:
-            entity = out[wanted[norm]]
+            entity = out[index]
             provenance = entity.provenance.model_copy(
                 update={"source": entity.provenance.source + KNOWN_LABEL_NOTE})
-            out[wanted[norm]] = entity.model_copy(
-                update={"label": known.pop(), "provenance": provenance})
+            out[index] = entity.model_copy(
+                update={"label": next(iter(known)), "provenance": provenance})
     return out
 
 
@@ -329,13 +366,11 @@ def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -
             )
     if not counts:
         return
-    conn.execute(
-        insert_ignore(
-            conn,
-            entity_aliases,
-            [{"entity_id": e, "alias": a} for e, a in sorted(aliases)],
-            index=["entity_id", "alias"],
-        )
+    insert_ignore_many(
+        conn,
+        entity_aliases,
+        [{"entity_id": e, "alias": a} for e, a in sorted(aliases)],
+        index=["entity_id", "alias"],
     )
     conn.execute(
         article_entities.insert(),

@@ -1,7 +1,11 @@
 """Storing an article, once, whatever the number of deliveries and workers.
 
-``store_article`` is idempotent (keyed by the item id) and decides the outcome in one write
-transaction that also moves the ledger row to its terminal state (``ledger.record_done``):
+``store_batch`` stores a message's articles in one write transaction (``store_article``:
+one article), which also moves each ledger row to its terminal state (``ledger.record_done``).
+The advisory locks of all its articles are taken at once, sorted, and the look-ups are done
+once for the batch under them (stored rows, originals: ``originals.py``, known labels); each
+article's outcome is decided as if it were stored alone, after the ones before it. Idempotent
+(keyed by the item id):
 
 * the same item id again -> nothing written, the first outcome returned;
 * a text whose content hash an original already has -> ``duplicate`` of it; a unique index
@@ -9,6 +13,8 @@ transaction that also moves the ledger row to its terminal state (``ledger.recor
   two workers race (the loser gets an IntegrityError, re-reads and becomes the duplicate);
 * a near-duplicate (MinHash LSH bands shared with an original, confirmed on the signatures)
   -> ``duplicate`` of that original;
+* a copy an earlier stage recognised (``recognise.py``) -> ``duplicate`` of the original it
+  names, in that original's story, its record completed from it (``copies.py``);
 * otherwise ``stored``, in the story of the best-matching earlier article or a new one;
   the watches it matches get their pending deliveries in the same transaction
   (``tasks.watches.deliveries.record_matches``).
@@ -18,28 +24,34 @@ from __future__ import annotations
 
 import base64
 import logging
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, Engine, or_, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from config.settings import StoreSettings
-from tasks.codec import encode_record
+from tasks.codec import decode, encode_record
 from tasks.common import utc_now
 from tasks.errors import DatabaseBusy, EmptyInput
 from tasks.models import Article
 from tasks.nlp.embedding import decode_vector
 from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
-from tasks.storage.db import write_tx
-from tasks.storage.dialect import advisory_locks, insert_ignore
+from tasks.storage.copies import complete_copy
+from tasks.storage.db import read_tx, write_tx
+from tasks.storage.dialect import advisory_locks, insert_ignore_many
 from tasks.storage.entity_index import (
+    KnownLabels,
     adopt_known_labels,
     date_keys,
     entity_keys,
     from_trained_model,
     index_entities,
+    known_labels,
+    remember_labels,
 )
+from tasks.storage.originals import OriginalIndex
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
@@ -62,6 +74,7 @@ __all__ = [
     "list_stories",
     "search",
     "store_article",
+    "store_batch",
 ]
 
 logger = logging.getLogger(__name__)
@@ -96,97 +109,114 @@ def _apply(article: Article, row: dict[str, object]) -> Article:
     )
 
 
-def _stored_row(conn: Connection, article_id: str) -> dict[str, object] | None:
-    row = (
-        conn.execute(
-            select(articles.c.content_hash, articles.c.duplicate_of, articles.c.story_id).where(
-                articles.c.id == article_id
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row is not None else None
-
-
-def _near_original(
-    conn: Connection, sig: dedup.Signature, bands: list[tuple[int, str]], threshold: float
-) -> str | None:
-    """The most similar original sharing an LSH band and confirmed on its signature."""
-    if not bands:
-        return None
-    band_match = [(lsh_bands.c.band == band) & (lsh_bands.c.hash == value) for band, value in bands]
-    candidate_ids = select(lsh_bands.c.article_id).where(or_(*band_match)).distinct()
-    best: tuple[float, str] | None = None
+def _stored_rows(conn: Connection, ids: list[str]) -> dict[str, dict[str, object]]:
+    """What the batch's items already have in the database (a redelivery), by id."""
     rows = conn.execute(
-        select(articles.c.id, articles.c.minhash, articles.c.shingle_count).where(
-            articles.c.id.in_(candidate_ids), articles.c.duplicate_of.is_(None)
-        )
-    )
-    for other_id, raw, shingles in rows:
-        other = dedup.Signature.from_bytes(raw, shingles)
-        if dedup.is_near_duplicate(sig, other, threshold):
-            score = max(dedup.similarity(sig, other))
-            if best is None or (score, other_id) > best:
-                best = (score, other_id)
-    return best[1] if best else None
+        select(articles.c.id, articles.c.content_hash, articles.c.duplicate_of,
+               articles.c.story_id).where(articles.c.id.in_(sorted(set(ids))))
+    ).mappings()
+    return {row["id"]: dict(row) for row in rows}
 
 
-def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> Article:
-    text = article.text or ""
-    digest = dedup.content_hash(text)
-    sig = dedup.signature(text, settings.minhash_permutations)
-    bands = dedup.band_hashes(sig)
-    evidence = StoryEvidence(
-        keys=entity_keys(e for e in article.entities if from_trained_model(e)),
-        dates=frozenset(date_keys(article)),
-        ref_date=_published_date(article.published),
-        words=content_words(text),
-        vector=decode_vector(article.lead_vector),
-        site=site_of(article.canonical_url, article.source),
-        names=named_norms((e.name, e.label) for e in article.entities),
-    )
-    advisory_locks(
-        conn,
-        [
-            f"id:{article.id}",
-            f"hash:{digest}",
-            *(f"band:{b}:{h}" for b, h in bands),
-            *evidence.keys,
+@dataclass
+class _Prepared:
+    """One article's CPU-side work, done before the transaction takes its locks."""
+
+    article: Article
+    text: str
+    digest: str
+    sig: dedup.Signature
+    bands: list[tuple[int, str]]
+    evidence: StoryEvidence
+    hint: dict[str, object] | None = None  # the stored original an earlier gate named
+
+    @property
+    def locks(self) -> list[str]:
+        if self.hint is not None:
+            # A recognised copy neither becomes an original nor assigns a story: only a
+            # concurrent redelivery of the same item can race it.
+            return [f"id:{self.article.id}"]
+        return [
+            f"id:{self.article.id}",
+            f"hash:{self.digest}",
+            *(f"band:{b}:{h}" for b, h in self.bands),
+            *self.evidence.keys,
             # Matching by content may join any stored article: one story assigner at a
             # time (SQLite's BEGIN IMMEDIATE already serialises every writer).
-            *(["stories:content"] if evidence.vector is not None else []),
-        ],
+            *(["stories:content"] if self.evidence.vector is not None else []),
+        ]
+
+
+def _prepare(article: Article, settings: StoreSettings,
+             hint: dict[str, object] | None) -> _Prepared:
+    text = article.text or ""
+    sig = dedup.signature(text, settings.minhash_permutations)
+    return _Prepared(
+        article=article,
+        text=text,
+        digest=dedup.content_hash(text),
+        sig=sig,
+        bands=dedup.band_hashes(sig),
+        evidence=StoryEvidence(
+            keys=entity_keys(e for e in article.entities if from_trained_model(e)),
+            dates=frozenset(date_keys(article)),
+            ref_date=_published_date(article.published),
+            words=content_words(text),
+            vector=decode_vector(article.lead_vector),
+            site=site_of(article.canonical_url, article.source),
+            names=named_norms((e.name, e.label) for e in article.entities),
+        ),
+        hint=hint,
     )
-    existing = _stored_row(conn, article.id)
+
+
+@dataclass
+class _Pending:
+    """Rows of the batch written after its articles, one statement each."""
+
+    quotes: list[dict[str, object]] = field(default_factory=list)
+    bands: list[dict[str, object]] = field(default_factory=list)
+
+    def write(self, conn: Connection) -> None:
+        if self.quotes:
+            conn.execute(quotes.insert(), self.quotes)
+        if self.bands:
+            insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
+
+
+def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
+                labels: KnownLabels, existing: dict[str, object] | None,
+                originals: OriginalIndex, pending: _Pending) -> Article:
+    article, text, digest, sig, bands, evidence = (
+        item.article, item.text, item.digest, item.sig, item.bands, item.evidence)
     if existing is not None:
         logger.info("store: article %s was already stored; redelivery ignored", article.id)
         return _apply(article, existing)
 
     # after the redelivery check: a stored article keeps the labels it was stored with
     article = article.model_copy(
-        update={"entities": adopt_known_labels(conn, article.entities)})
+        update={"entities": adopt_known_labels(conn, article.entities, labels)})
     stamp = utc_now()
-    duplicate_of = conn.execute(
-        select(articles.c.id).where(
-            articles.c.content_hash == digest, articles.c.duplicate_of.is_(None)
-        )
-    ).scalar()
-    if duplicate_of is None:
-        duplicate_of = _near_original(conn, sig, bands, settings.near_duplicate_threshold)
-    if duplicate_of is not None:
-        story_id = conn.execute(
-            select(articles.c.story_id).where(articles.c.id == duplicate_of)
-        ).scalar()
+    story_id: str | None
+    if item.hint is not None:
+        duplicate_of: str | None = str(item.hint["id"])
+        story_id = item.hint["story_id"]  # type: ignore[assignment]
     else:
-        story_id = assign_story(
-            conn,
-            article.id,
-            evidence,
-            settings.story_window_days,
-            settings.story_min_evidence,
-            stamp,
-        )
+        duplicate_of = originals.exact(digest) or originals.near(
+            sig, bands, settings.near_duplicate_threshold)
+        if duplicate_of is not None:
+            story_id = conn.execute(
+                select(articles.c.story_id).where(articles.c.id == duplicate_of)
+            ).scalar()
+        else:
+            story_id = assign_story(
+                conn,
+                article.id,
+                evidence,
+                settings.story_window_days,
+                settings.story_min_evidence,
+                stamp,
+            )
     stored = article.model_copy(
         update={
             "content_hash": digest,
@@ -219,31 +249,26 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
     )
     index_article(conn, article.id, article.title, text, _language(article))
     index_entities(conn, article.id, article.entities)
-    if article.quotes:
-        conn.execute(
-            quotes.insert(),
-            [
-                {
-                    "article_id": article.id,
-                    "speaker": q.speaker,
-                    "text": q.text,
-                    "kind": q.kind,
-                    "start_char": q.start,
-                    "end_char": q.end,
-                }
-                for q in article.quotes
-            ],
-        )
+    remember_labels(labels, article.entities)
+    # Rows nothing in the batch reads back: written once for the batch (``_Pending``).
+    pending.quotes += [
+        {
+            "article_id": article.id,
+            "speaker": q.speaker,
+            "text": q.text,
+            "kind": q.kind,
+            "start_char": q.start,
+            "end_char": q.end,
+        }
+        for q in article.quotes
+    ]
     if duplicate_of is None:
-        # Only originals are indexed: later copies are matched against the original.
-        conn.execute(
-            insert_ignore(
-                conn,
-                lsh_bands,
-                [{"band": b, "hash": h, "article_id": article.id} for b, h in bands],
-                index=["band", "hash", "article_id"],
-            )
-        )
+        originals.add(article.id, digest, sig, bands)
+        # Only originals are indexed: later copies are matched against the original (the
+        # raw document's hash under its own band number: tasks.storage.recognise).
+        indexed = [*bands, *([(dedup.RAW_BAND, article.raw_hash)] if article.raw_hash else [])]
+        # Later articles of this batch meet this one through ``originals``, not these rows.
+        pending.bands += [{"band": b, "hash": h, "article_id": article.id} for b, h in indexed]
         if evidence.vector is not None and article.lead_vector:
             conn.execute(
                 article_vectors.insert().values(
@@ -265,26 +290,105 @@ def _store_once(conn: Connection, article: Article, settings: StoreSettings) -> 
     return stored
 
 
-def store_article(engine: Engine, article: Article, settings: StoreSettings) -> Article:
-    """Store ``article`` (see the module doc); returns it with its store fields set."""
-    if not article.text or not article.text.strip():
-        raise EmptyInput(f"article {article.id} has no text to store")
+def _originals(conn: Connection, ids: list[str]) -> dict[str, dict[str, object]]:
+    """The stored originals that gates named, by id (a copy's row leads to its original)."""
+    found: dict[str, dict[str, object]] = {}
+    wanted = sorted(set(ids))
+    for _hop in range(3):
+        if not wanted:
+            break
+        rows = conn.execute(
+            select(articles.c.id, articles.c.story_id, articles.c.duplicate_of,
+                   articles.c.payload).where(articles.c.id.in_(wanted))
+        ).mappings().all()
+        wanted = []
+        for mapping in rows:
+            found[mapping["id"]] = dict(mapping)
+            if mapping["duplicate_of"] and mapping["duplicate_of"] not in found:
+                wanted.append(mapping["duplicate_of"])
+    out: dict[str, dict[str, object]] = {}
+    for original_id in ids:
+        row = found.get(original_id)
+        while row is not None and row["duplicate_of"]:
+            row = found.get(str(row["duplicate_of"]))
+        if row is not None:
+            out[original_id] = row
+    return out
+
+
+def _prepared_batch(engine: Engine, batch: list[Article],
+                    settings: StoreSettings) -> list[_Prepared | Exception]:
+    """Each article completed from its original where a gate named one, then prepared
+    (before the write transaction: the signatures are CPU work, and originals never
+    change)."""
+    hinted = [a.duplicate_of for a in batch if a.duplicate_of and a.verdict is None]
+    rows: dict[str, dict[str, object]] = {}
+    if hinted:
+        with read_tx(engine, "store: originals of recognised copies") as conn:
+            rows = _originals(conn, hinted)
+    out: list[_Prepared | Exception] = []
+    for article in batch:
+        hint = rows.get(article.duplicate_of or "") if article.verdict is None else None
+        if hint is not None:
+            original = decode(hint["payload"])
+            article = complete_copy(article, original)
+        if not article.text or not article.text.strip():
+            out.append(EmptyInput(f"article {article.id} has no text to store"))
+            continue
+        out.append(_prepare(article, settings, hint))
+    return out
+
+
+def store_batch(engine: Engine, batch: list[Article],
+                settings: StoreSettings) -> list[Article | Exception]:
+    """Store a message's articles in one transaction: their locks taken at once (sorted, so
+    two workers cannot deadlock), the known-label look-up done once; one result per
+    article, in order (``EmptyInput`` for an article without text)."""
+    prepared = _prepared_batch(engine, batch, settings)
+    ready = [p for p in prepared if isinstance(p, _Prepared)]
+    if not ready:
+        return [p for p in prepared if isinstance(p, Exception)]
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            with write_tx(engine, f"store {article.id}") as conn:
-                stored = _store_once(conn, article, settings)
+            with write_tx(engine, f"store {len(batch)} articles") as conn:
+                advisory_locks(conn, [key for p in ready for key in p.locks])
+                # Every look-up once for the batch, under the locks (tasks.storage.originals)
+                existing = _stored_rows(conn, [p.article.id for p in ready])
+                fresh = [p for p in ready if p.hint is None]
+                originals = OriginalIndex.load(
+                    conn, [p.digest for p in fresh], [b for p in fresh for b in p.bands])
+                labels = known_labels(conn, [e for p in ready for e in p.article.entities])
+                pending = _Pending()
+                stored = {
+                    id(p): _store_once(conn, p, settings, labels, existing.get(p.article.id),
+                                       originals, pending)
+                    for p in ready
+                }
+                pending.write(conn)
         except IntegrityError as exc:
             # A concurrent worker stored the same id or the same content first; the next
             # attempt sees its row and resolves to a no-op or a duplicate.
-            logger.info(
-                "store: article %s lost a race (attempt %d): %s", article.id, attempt, exc.orig
-            )
+            logger.info("store: a batch of %d lost a race (attempt %d): %s", len(batch),
+                        attempt, exc.orig)
             continue
-        logger.info(
-            "store: article %s %s%s",
-            article.id,
-            stored.verdict,
-            f" of {stored.duplicate_of}" if stored.duplicate_of else "",
-        )
-        return stored
-    raise DatabaseBusy(f"store {article.id}: still conflicting after {MAX_ATTEMPTS} attempts")
+        results: list[Article | Exception] = []
+        for item in prepared:
+            if isinstance(item, Exception):
+                results.append(item)
+                continue
+            done = stored[id(item)]
+            logger.info("store: article %s %s%s", done.id, done.verdict,
+                        f" of {done.duplicate_of}" if done.duplicate_of else "")
+            results.append(done)
+        return results
+    raise DatabaseBusy(f"store of {len(batch)}: still conflicting after {MAX_ATTEMPTS} attempts")
+
+
+def store_article(engine: Engine, article: Article, settings: StoreSettings) -> Article:
+    """Store ``article`` (see the module doc); returns it with its store fields set."""
+    if (not article.text or not article.text.strip()) and article.duplicate_of is None:
+        raise EmptyInput(f"article {article.id} has no text to store")
+    [result] = store_batch(engine, [article], settings)
+    if isinstance(result, Exception):
+        raise result
+    return result

@@ -110,12 +110,14 @@ def free_port() -> int:
 class RedisServer:
     """A private redis-server on a free port, for tests that stop or restart Redis."""
 
-    def __init__(self, workdir: Path, password: str | None = None) -> None:
+    def __init__(self, workdir: Path, password: str | None = None,
+                 bind: tuple[str, ...] = ("127.0.0.1",)) -> None:
         if shutil.which("redis-server") is None:
             pytest.fail("redis-server is not installed (apt-get install redis-server)")
         self.port = free_port()
         self.workdir = workdir
         self.password = password
+        self.bind = bind
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -124,10 +126,13 @@ class RedisServer:
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+        command = ["redis-server", "--port", str(self.port), "--bind", *self.bind,
                    "--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
         if self.password:
             command += ["--requirepass", self.password]
+        elif any(address != "127.0.0.1" for address in self.bind):
+            # A test network (a namespace's veth): without it Redis only answers loopback.
+            command += ["--protected-mode", "no"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         for _ in range(100):
             if _reachable("127.0.0.1", self.port):

@@ -210,3 +210,29 @@ def test_a_consumer_without_a_lease_is_left_to_the_visibility_timeout(redis_url:
         assert restored == 0
         assert _state(conn, "none") == {"queued": 0, "unacked": COUNT, "index": COUNT,
                                         "held": 0, "registered": 0}
+
+
+def test_a_redis_that_lost_its_data_is_noticed_once_and_by_one_worker(redis_url: str) -> None:
+    resets: list[str] = []
+    keepers = []
+    for name in ("a", "b", "c"):
+        keeper = LeaseKeeper(lambda: _connection(redis_url), LeaseKeys(PREFIX), name, TTL_S,
+                             on_reset=lambda name=name: resets.append(name))  # type: ignore[misc]
+        keepers.append(keeper)
+    with _connection(redis_url) as conn:
+        for keeper in keepers:  # first rounds: one epoch for all, no reset
+            keeper.beat(conn.default_channel)
+        assert resets == []
+        assert len({keeper.epoch for keeper in keepers}) == 1
+        for keeper in keepers:  # nothing happened: still none
+            keeper.beat(conn.default_channel)
+        assert resets == []
+        with conn.default_channel.conn_or_acquire() as client:
+            client.flushall()  # what a restart without persistence leaves
+        for keeper in keepers:
+            keeper.beat(conn.default_channel)
+        assert resets == ["a"]  # the first to look acts, the others only adopt the epoch
+        assert len({keeper.epoch for keeper in keepers}) == 1
+        for keeper in keepers:
+            keeper.beat(conn.default_channel)
+        assert resets == ["a"]

@@ -13,6 +13,7 @@ from tests.unit.storage.conftest import settings  # noqa: F401
 from tests.unit.storage.test_catalog import *  # noqa: F403
 from tests.unit.storage.test_id_prefixes import *  # noqa: F403
 from tests.unit.storage.test_ledger import *  # noqa: F403
+from tests.unit.storage.test_recognise import *  # noqa: F403
 from tests.unit.storage.test_repository import *  # noqa: F403
 from tests.unit.storage.test_search import *  # noqa: F403
 from tests.unit.storage.test_source_health import *  # noqa: F403

@@ -53,3 +53,11 @@ def test_filesystem_broker_writes_messages_whole() -> None:
     # kombu's stock filesystem transport let a worker read a message file half written.
     config = celery_config(load_settings(broker_url="filesystem:///tmp/nf-broker"))
     assert config["broker_transport"] == "workers.broker_transport:FilesystemTransport"
+
+
+def test_a_pool_process_past_its_memory_limit_is_replaced() -> None:
+    config = celery_config(load_settings(broker_url="redis://127.0.0.1:6379/0"))
+    assert config["worker_max_memory_per_child"] == 1024 * 1024  # KiB, as Celery takes it
+    off = celery_config(load_settings(broker_url="redis://127.0.0.1:6379/0",
+                                      celery={"max_memory_per_child_mb": None}))
+    assert "worker_max_memory_per_child" not in off

@@ -22,8 +22,21 @@ COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 
 
+RAW = (REPO / "docker-compose.yml").read_text()
+# What an operator puts in .env; awkward on purpose: compose hands passwords over raw.
+OPERATOR_ENV = {"REDIS_PASSWORD": "r3d/is@pw", "POSTGRES_PASSWORD": "pg:pw/x@y",
+                "FLOWER_PASSWORD": "fl0wer-pw"}
+
+
 def _interpolate(value: str) -> str:
-    """Compose's ${VAR:-default} with the defaults, as `docker compose config` would."""
+    """Compose's ${VAR:-default} and ${VAR:?error}, as `docker compose config` would with the
+    operator's .env above (a required variable missing fails, as compose does)."""
+    def required(match: re.Match[str]) -> str:
+        if match[1] not in OPERATOR_ENV:
+            raise AssertionError(f"compose would refuse: {match[2]}")
+        return OPERATOR_ENV[match[1]]
+
+    value = re.sub(r"\$\{(\w+):\?([^}]*)\}", required, value)
     return re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m[1], m[2]), value)
 
 
@@ -122,3 +135,29 @@ def test_workers_get_time_to_finish_their_stages() -> None:
         grace = str(SERVICES[name]["stop_grace_period"])
         assert grace.endswith("s")
         assert int(grace[:-1]) > settings.celery.soft_time_limit_s, name
+
+
+def test_no_default_passwords_compose_refuses_to_start_without_them() -> None:
+    assert "change-me" not in RAW
+    for variable in OPERATOR_ENV:
+        uses = re.findall(r"\$\{" + variable + r"(:?[-?])", RAW)
+        assert uses, f"{variable} is not used"
+        assert set(uses) == {":?"}, f"{variable} has a default somewhere: {uses}"
+
+
+def test_flower_is_published_on_loopback_unless_the_operator_says_otherwise() -> None:
+    ports = [_interpolate(str(p)) for p in SERVICES["flower"]["ports"]]
+    assert ports == ["127.0.0.1:5555:5555"]
+
+
+def test_awkward_passwords_reach_the_clients_intact(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kombu.utils.url import url_to_parts
+    from sqlalchemy.engine import make_url
+
+    for key, value in SERVICES["worker"]["environment"].items():
+        monkeypatch.setenv(key, _interpolate(str(value)))
+    settings = load_settings()
+    broker = url_to_parts(settings.broker_url.get_secret_value())
+    database = make_url(settings.database_url.get_secret_value())
+    assert (broker.hostname, broker.password) == ("redis", OPERATOR_ENV["REDIS_PASSWORD"])
+    assert (database.host, database.password) == ("postgres", OPERATOR_ENV["POSTGRES_PASSWORD"])

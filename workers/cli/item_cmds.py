@@ -23,6 +23,9 @@ from workers.logging_setup import mask_url
 
 __all__ = ["failed", "replay", "status", "sweep"]
 
+# Below this, a SQLite ledger cannot be trusted to grow its WAL by another transaction.
+LOW_DISK_BYTES = 1 << 20
+
 
 def status(
     batch: Annotated[str | None, typer.Argument(help="a batch id")] = None,
@@ -31,6 +34,7 @@ def status(
 ) -> None:
     """Item counts by state (of one batch, or of everything), and the configuration in use."""
     from tasks.storage import ledger
+    from tasks.storage.db import disk_free
     from workers.cli.progress import summary_table
 
     settings = settings_for(reads_only=True)
@@ -45,13 +49,20 @@ def status(
     broker = mask_url(settings.broker_url.get_secret_value())
     database = mask_url(settings.database_url.get_secret_value())
     pace = ledger.batch_pace(engine, batch, counts) if batch is not None else None
+    disk = disk_free(engine)
     if as_json:
         extra = ({"rate_per_s": pace.rate_per_s, "eta_s": pace.eta_s} if pace is not None
                  else {})
+        if disk is not None:
+            extra["database_disk_free_bytes"] = disk[1]
         out.print_json(json.dumps({"batch": batch, "broker": broker, "database": database,
                                    "counts": counts, "in_flight": in_flight, **extra}))
         return
     console.print(f"broker   {broker}\ndatabase {database}")
+    if disk is not None and disk[1] < LOW_DISK_BYTES:
+        # Items in flight cannot record any progress: say why they wait.
+        console.print(f"[red]database disk full: {disk[0]} has {disk[1]} bytes free; "
+                      f"items in flight wait until space is freed there[/red]")
     out.print(summary_table(batch or "(all)", counts))
     out.print(f"in flight: {in_flight}")
     if pace is not None and pace.rate_per_s is not None:

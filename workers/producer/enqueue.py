@@ -40,12 +40,13 @@ from sqlalchemy.engine import Engine
 
 from config.settings import Settings
 from tasks.codec import encode_source
-from tasks.common import batched, utc_now
+from tasks.common import utc_now
 from tasks.sources import SourceItem, SourceProblem
 from tasks.sources.items import oversized
 from tasks.storage import ledger
 from workers.producer.backpressure import wait_for_room
 from workers.producer.publish import Publisher, send_articles
+from workers.producer.read_ahead import read_ahead
 from workers.queue_depth import DepthProbe, depth_probe
 
 __all__ = [
@@ -182,10 +183,13 @@ def enqueue(
     # the ledger: database and Redis wait on their servers, so the two overlap (the GIL is
     # released while waiting). A chunk is sent only after its own rows are committed.
     pending: _Pending | None = None
-    with Publisher(app, settings.pipeline) as publisher, \
+    # Chunks are read a chunk or two ahead in a thread (workers/producer/read_ahead.py);
+    # closing() stops that thread when anything here fails.
+    chunks = read_ahead(items, chunk_size)
+    with Publisher(app, settings.pipeline) as publisher, contextlib.closing(chunks), \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-send") as sender:
         try:
-            for chunk in batched(items, chunk_size):
+            for chunk in chunks:
                 report.read += len(chunk)
                 sources = _record_problems(engine, report, chunk, settings.fetch.max_bytes)
                 plan = _plan(engine, settings, report, sources, skip_known=skip_known,
@@ -197,7 +201,8 @@ def enqueue(
                     stamp = utc_now().isoformat()
                     payloads = [encode_source(p.source, report.batch_id,
                                               p.item_id or _new_id(), stamp) for p in plan]
-                    ledger.record_enqueued(engine, payloads, [p.source.item_key for p in plan])
+                    ledger.record_enqueued(engine, payloads, [p.source.item_key for p in plan],
+                                           new_ids=not any(p.item_id for p in plan))
                     current = _Pending([p["id"] for p in payloads],
                                        sum(1 for p in plan if p.item_id))
                     if pending is not None:

@@ -12,6 +12,13 @@ Every ``lease_ttl_s / 3`` seconds:
 2. restore, with kombu's ``restore_by_tag``, the messages recorded under every lease that
    expired (``workers.leases.recover_expired``).
 
+3. notice a Redis that lost its data (``workers.leases.notice_reset``): then every queued
+   and unacknowledged message is gone at once, and no lease remembers them. One live
+   worker sends the sweep task with ``force`` and no age limit, which re-sends every item
+   the ledger still has in flight (a message that was running meanwhile runs twice; the
+   ledger and the content hash make that harmless). Without this the periodic sweeper
+   would find them only after ``pipeline.stuck_after_s`` (30 min).
+
 A worker killed at *t* last renewed at most a third of the TTL before, so its lease is gone
 by *t* + TTL and the next scan of any live worker, at most a third later, restores what it
 held: 40 s with the default 30 s TTL. A new worker scans at once when it becomes ready.
@@ -27,7 +34,14 @@ from typing import Any
 from celery.signals import worker_init, worker_ready
 
 from config.settings import Settings, get_settings
-from workers.leases import LeaseKeys, claim_owner, current_owner, recover_expired, renew
+from workers.leases import (
+    LeaseKeys,
+    claim_owner,
+    current_owner,
+    notice_reset,
+    recover_expired,
+    renew,
+)
 
 __all__ = ["LeaseKeeper", "leases_enabled"]
 
@@ -46,7 +60,7 @@ class LeaseKeeper(threading.Thread):
     ``connection_for_write``); the thread reopens it after any error."""
 
     def __init__(self, connect: Callable[[], Any], keys: LeaseKeys, owner: str,
-                 ttl_s: int) -> None:
+                 ttl_s: int, on_reset: Callable[[], None] | None = None) -> None:
         super().__init__(name="newsflow-leases", daemon=True)
         self.connect = connect
         self.owner = owner
@@ -54,6 +68,8 @@ class LeaseKeeper(threading.Thread):
         self.ttl_s = ttl_s
         self.interval_s = ttl_s / 3
         self.halt = threading.Event()
+        self.on_reset = on_reset
+        self.epoch: str | None = None
 
     def run(self) -> None:
         connection: Any = None
@@ -73,6 +89,13 @@ class LeaseKeeper(threading.Thread):
     def beat(self, channel: Any) -> int:
         """One round: renew, then recover; the number of messages restored."""
         with channel.conn_or_acquire() as client:
+            self.epoch, elected = notice_reset(client, self.keys, self.epoch)
+            if elected:
+                log.error("the broker lost its data (Redis restarted without persistence or "
+                          "flushed): every queued message is gone; re-sending the items the "
+                          "ledger has in flight")
+                if self.on_reset is not None:
+                    self.on_reset()
             renew(client, self.keys, self.owner, self.ttl_s)
 
             def restore(tag: str) -> bool:
@@ -101,4 +124,9 @@ def _start(sender: Any = None, **_: Any) -> None:
 
     settings = get_settings()
     keys = LeaseKeys(f"{settings.pipeline.queue_prefix}.lease")
-    LeaseKeeper(app.connection_for_write, keys, owner, settings.celery.lease_ttl_s).start()
+    def sweep_everything() -> None:
+        app.send_task("newsflow.sweep", kwargs={"older_than_s": 0.0, "force": True},
+                      queue=settings.pipeline.queue_for("store"))
+
+    LeaseKeeper(app.connection_for_write, keys, owner, settings.celery.lease_ttl_s,
+                on_reset=sweep_everything).start()

@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery.signals import worker_init
 
 from config.settings import Settings, get_settings
 from tasks.stages import STAGE_NAMES, STAGES
 
-__all__ = ["preload_models", "stages_consumed"]
+if TYPE_CHECKING:
+    from tasks.models import Article
+
+__all__ = ["preload_models", "stages_consumed", "warm_chain"]
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +71,11 @@ def preload_models(settings: Settings, stages: Iterable[str] = STAGE_NAMES) -> d
             return
         spent[name] = round(time.perf_counter() - started, 3)
 
-    # Warm the chain up to the last stage this worker consumes (an extract-only worker needs
-    # clean's output to reach spaCy; a store-only worker needs none of it). The pages never
-    # run through a stage that writes the database.
-    readers = [name for name in STAGE_NAMES if not STAGES[name].writes]
-    last = max((readers.index(name) for name in wanted if name in readers), default=-1)
-    if last >= 0:
-        for language, html in _WARM_UP.items():
-            timed(f"chain_{language}",
-                  partial(_warm_chain, settings, html, tuple(readers[: last + 1])))
+    # Warm the stages this worker consumes, from the first of them to the last, on one page
+    # per language. The pages never run through a stage that writes the database.
+    chain = warm_chain(wanted)
+    for language, html in _WARM_UP.items() if chain else ():
+        timed(f"chain_{language}", partial(_warm_chain, settings, html, language, chain))
     for name in wanted:
         try:
             loads = STAGES[name].warm_ups(settings)
@@ -88,18 +88,50 @@ def preload_models(settings: Settings, stages: Iterable[str] = STAGE_NAMES) -> d
     return spent
 
 
-def _warm_chain(settings: Settings, html: str, stages: tuple[str, ...]) -> None:
-    from tasks.models import Article
+def warm_chain(stages: Iterable[str]) -> tuple[str, ...]:
+    """The stages a warm-up page runs through for a worker consuming ``stages``.
+
+    From the first consumed stage that reads (the page's HTML goes in at ``fetch``, an
+    already checked text at ``extract``) to the last one. An extract-only worker thus never
+    runs clean or translate_check: trafilatura, the language identifier and their caches
+    (~100 MB) would sit in every pool process for nothing.
+    """
+    readers = [name for name in STAGE_NAMES if not STAGES[name].writes]
+    consumed = [readers.index(name) for name in set(stages) if name in readers]
+    if not consumed:
+        return ()
+    first = readers.index(_CHECKED_INPUT) if min(consumed) >= readers.index(_CHECKED_INPUT) else 0
+    return tuple(readers[first : max(consumed) + 1])
+
+
+# The first stage that can start from a checked text instead of the raw page.
+_CHECKED_INPUT = "extract"
+
+
+def _warm_article(html: str, language: str, first: str) -> Article:
+    from tasks.models import Article, LanguageCheck
+
+    if first != _CHECKED_INPUT:
+        return Article(id="preload", source="preload", source_kind="inline",
+                       inline_content=html, inline_content_type="html")
+    # What clean and translate_check make of the page: its text, its language decided.
+    text = "\n\n".join(_tag_text(part) for part in html.split("<p>")[1:])
+    title = _tag_text(html.split("<h1>", 1)[1]) if "<h1>" in html else None
+    check = LanguageCheck(language=language, confidence=1.0, model_language=language,
+                          paragraph_languages=[language] * (text.count("\n\n") + 1))
+    return Article(id="preload", source="preload", source_kind="inline", title=title,
+                   text=text, language_check=check)
+
+
+def _tag_text(fragment: str) -> str:
+    return re.sub(r"<[^>]+>", "", fragment.split("</", 1)[0]).strip()
+
+
+def _warm_chain(settings: Settings, html: str, language: str, stages: tuple[str, ...]) -> None:
     from tasks.pipeline import InlineResources, run_stage
 
     # run_stage, not run_stage_batch: no log line, no metric, no ledger write for it.
-    article = Article(
-        id="preload",
-        source="preload",
-        source_kind="inline",
-        inline_content=html,
-        inline_content_type="html",
-    )
+    article = _warm_article(html, language, stages[0])
     resources = InlineResources(settings)
     for stage in stages:
         article = run_stage(stage, article, resources)

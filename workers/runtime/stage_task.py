@@ -19,9 +19,11 @@ attempts and fates. The last stage returns nothing: no result is kept anywhere.
 
 At-least-once delivery: a redelivered message (worker killed, hard time limit, Redis
 restored its unacked messages) finds its items' stage attempts counted in the ledger. Items
-already terminal are dropped; a redelivered *batch* is split into single-article messages,
-so one poisoned article cannot take its neighbours down with it; a single article that
-keeps killing its worker is dead-lettered after ``max_retries`` deliveries.
+already terminal are dropped; a batch redelivered a second time is split into single-article
+messages, so one poisoned article cannot take its neighbours down with it (the first
+redelivery runs in place, at the head of its queue: usually a lost host, not a poison); a
+single article that keeps killing its worker is dead-lettered after ``max_retries``
+deliveries.
 
 Time limits: the soft limit is raised inside a stage, passes through the stage runner
 (``let_through``) and ends the message: a batch is re-sent one article per message, each
@@ -38,14 +40,14 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
 from pydantic import ValidationError
 
 from config.settings import Settings
 from tasks.codec import Payload, decode, encode
-from tasks.errors import NewsflowError, RetryableError
+from tasks.errors import DatabaseBusy, DatabaseFull, NewsflowError, RetryableError
 from tasks.hops import stages_of_message
 from tasks.models import Article
 from tasks.pipeline import fate_of, record_failure, run_stage_batch
@@ -59,6 +61,8 @@ log = logging.getLogger(__name__)
 
 # Exceptions that belong to Celery, not to the article: the stage runner lets them through.
 _RUNTIME_EXCEPTIONS: tuple[type[BaseException], ...] = (SoftTimeLimitExceeded,)
+# Redeliveries of a batch run in place before it is split into single-article messages.
+_SPLIT_AFTER = 1
 
 
 def backoff_seconds(retries: int, settings: Settings, retry_after_s: float | None) -> float:
@@ -112,6 +116,13 @@ class StageTask(ResourceTask):
         """Run the message's stages in order, per article; the survivors' payloads, if any
         stage follows (the last hop returns nothing)."""
         named, retries = _hop(task_stage, stages, retries)
+        try:
+            return self._run_stages(task_stage, named, payloads, retries)
+        except DatabaseBusy as exc:
+            self._wait_for_database(task_stage, exc)
+
+    def _run_stages(self, task_stage: str, named: tuple[str, ...], payloads: Any,
+                    retries: int) -> list[Payload] | None:
         articles = _parse(payloads)
         for position, stage in enumerate(named):
             # The retry count belongs to the stage the message was re-sent from.
@@ -151,6 +162,28 @@ class StageTask(ResourceTask):
                               exc_info=result)
         return survivors
 
+    def _wait_for_database(self, task_stage: str, exc: DatabaseBusy) -> NoReturn:
+        """The ledger itself is unreachable (PostgreSQL restarting, a full disk, SQLite locked
+        past its timeout): no fate can be recorded, not even a failure, so the whole message
+        comes again later (counted as a redelivery if its delivery was recorded: in place
+        the first time, one article per message after). Past ``max_retries`` the task fails
+        (a traceback in Flower) and its items wait in the ledger for the sweeper."""
+        attempt = int(self.request.retries or 0)
+        limit = self.settings.celery.max_retries
+        if attempt >= limit:
+            log.error("%s: database unavailable (%s): gave up on message %s after %d "
+                      "attempts; `newsflow sweep` re-sends its items", task_stage,
+                      exc.reason, self.request.id, attempt + 1)
+            raise exc
+        delay = backoff_seconds(attempt, self.settings, None)
+        # A full disk never fixes itself: an error, seen even where only errors are logged
+        # (`newsflow run`). A restart or a lock is a warning.
+        level = logging.ERROR if isinstance(exc, DatabaseFull) else logging.WARNING
+        log.log(level, "%s: database unavailable (%s): %s; message %s tried again in %.1fs "
+                "(%d of %d)", task_stage, exc.reason, exc, self.request.id, delay,
+                attempt + 1, limit)
+        raise self.retry(exc=exc, countdown=delay, max_retries=limit)
+
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any,
                    einfo: Any) -> None:
         """The hard time limit killed the stage: without this the message is acked as failed
@@ -188,9 +221,14 @@ class StageTask(ResourceTask):
                 redelivered.append(article)
             else:
                 admitted.append(article)
-        if redelivered and len(articles) > 1:
-            # Delivered before and never finished: a worker died on this batch. Go on one by
-            # one so that whatever killed it can only kill its own article.
+        if len(articles) > 1 and any(deliveries[a.id] > _SPLIT_AFTER + 1 + retries
+                                     for a in redelivered):
+            # Delivered twice before and never finished: something in this batch kills its
+            # worker. Go on one by one so that it can only kill its own article. Not on the
+            # first redelivery: that is nearly always a worker lost for another reason (a
+            # host killed, its lease expired), and the restored message is at the head of
+            # its queue, while singles re-sent from here would wait behind the whole backlog
+            # (the slow tail of lease recovery, issue 16).
             self._send_from(stage, redelivered)
             return admitted
         return admitted + redelivered

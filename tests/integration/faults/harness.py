@@ -120,6 +120,7 @@ class Sweeper:
         self.last: dict[str, int] = {}
         self.changed = time.monotonic()
         self.outputs: list[str] = []
+        self.first_resent_at: float | None = None  # monotonic time of the first re-send
 
     def __call__(self) -> None:
         counts = self.stack.counts()
@@ -131,8 +132,12 @@ class Sweeper:
             return
         done = self.stack.newsflow("sweep", "--older-than", str(int(self.older_than_s)))
         assert done.returncode == 0, done.stderr[-3000:]
-        self.outputs.append(done.stderr.strip().splitlines()[-1])
+        last = done.stderr.strip().splitlines()[-1]
+        self.outputs.append(last)
         self.changed = time.monotonic()
+        if self.first_resent_at is None and last.startswith("re-sent") \
+                and not last.startswith("re-sent 0"):
+            self.first_resent_at = self.changed
 
     def resent(self) -> int:
         """Items the sweeps re-sent ("re-sent N ..." is the command's last line)."""
@@ -142,12 +147,14 @@ class Sweeper:
 class Worker:
     """One `python -m workers worker` process (its own session, so signals reach it alone)."""
 
-    def __init__(self, env: dict[str, str], log: Path, concurrency: int, *extra: str) -> None:
+    def __init__(self, env: dict[str, str], log: Path, concurrency: int, *extra: str,
+                 prefix: tuple[str, ...] = ()) -> None:
         self.log = log
         self._log_handle = log.open("ab")
+        # ``prefix``: e.g. ``ip netns exec NAME``, which execs the worker (the pid stays).
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "workers", "worker", "--concurrency", str(concurrency),
-             "--loglevel", "INFO", *extra],
+            [*prefix, sys.executable, "-m", "workers", "worker", "--concurrency",
+             str(concurrency), "--loglevel", "INFO", *extra],
             env=env, cwd=REPO, stdout=self._log_handle, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -192,8 +199,9 @@ class Worker:
 class FaultStack:
     """Redis + PostgreSQL + the environment every `newsflow` process of a scenario shares."""
 
-    def __init__(self, workdir: Path, redis: RedisServer, database_url: str,
+    def __init__(self, workdir: Path, redis: RedisServer | None, database_url: str,
                  **settings: str) -> None:
+        # ``redis`` None: embedded mode (`newsflow run` brings its own broker).
         self.workdir = workdir
         self.redis = redis
         self.database_url = database_url
@@ -201,8 +209,9 @@ class FaultStack:
         self.inputs.mkdir(exist_ok=True)
         self.workers: list[Worker] = []
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+        if redis is not None:
+            self.env["NEWSFLOW_BROKER_URL"] = redis.url
         self.env.update({
-            "NEWSFLOW_BROKER_URL": redis.url,
             "NEWSFLOW_DATABASE_URL": database_url,
             "NEWSFLOW_FETCH__ALLOWED_ROOTS": json.dumps([str(self.inputs)]),
             "NEWSFLOW_PIPELINE__BATCH_SIZE": "8",
@@ -225,9 +234,11 @@ class FaultStack:
             capture_output=True, text=True, timeout=timeout, check=False,
         )
 
-    def start_worker(self, concurrency: int = 2, *extra: str) -> Worker:
+    def start_worker(self, concurrency: int = 2, *extra: str,
+                     env: dict[str, str] | None = None,
+                     prefix: tuple[str, ...] = ()) -> Worker:
         log = self.workdir / f"worker-{len(self.workers)}.log"
-        worker = Worker(self.env, log, concurrency, *extra)
+        worker = Worker(env or self.env, log, concurrency, *extra, prefix=prefix)
         self.workers.append(worker)
         return worker
 

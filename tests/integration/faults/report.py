@@ -50,9 +50,18 @@ def render(rows: list[dict[str, object]], outcome: str, command: str) -> str:
         "scenario: `lost` = input files without a ledger row, `stored twice` = violations of "
         "one article row per stored item and one original per content hash, `not terminal` = "
         "items still queued or processing. `seconds` include starting the workers and every "
-        "wait (scenario 2 waits out a 50 s visibility timeout). `recovery s`, where a "
-        "scenario kills a whole worker: seconds from the kill until every message it held "
-        "was back on a queue (its lease expired and a live worker restored them).",
+        "wait (scenario 2 waits out a 50 s visibility timeout). Scenarios 12 and 13 run "
+        "their own PostgreSQL cluster (12 restarts it; the machine's shared server is never "
+        "touched), 13 runs one worker in a network namespace whose link goes down for 60 s, "
+        "14 is `newsflow run` (filesystem broker, SQLite) with its database on a tmpfs that "
+        "fills up. `recovery s`, where a scenario has a recovery: 4, Redis back -> the "
+        "items it lost re-sent by `newsflow sweep` (run once the ledger stood still 15 s); "
+        "10, 11, kill -9 -> every item in the messages the killed worker held terminal "
+        "(its lease expired and a live worker restored them); 12, PostgreSQL accepting "
+        "again -> the first item terminal after it; 13, the link cut -> every item the "
+        "cut-off worker held terminal (finished by the other worker); 14, the disk space "
+        "freed -> the first item terminal after it. The machine is shared with other work "
+        "(two cores), so seconds are noisy.",
         "",
         "| " + " | ".join(HEADERS) + " |",
         "| " + " | ".join("---" if c == "scenario" else "---:" for c in COLUMNS) + " |",

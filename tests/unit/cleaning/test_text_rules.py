@@ -53,6 +53,13 @@ BODY = (
         ("Articolo tradotto automaticamente.", MT_DISCLAIMER),
         ("Texto traduzido automaticamente.", MT_DISCLAIMER),
         ("Cet article a été traduit automatiquement.", MT_DISCLAIMER),
+        ("Pour lire la suite", "paywall_prompt"),
+        ("Pour accéder en illimité aux articles :", "paywall_prompt"),
+        ("To continue reading, subscribe now.", "paywall_prompt"),
+        ("Already a subscriber? Sign in", "paywall_prompt"),
+        ("Um den Artikel weiter zu lesen, melden Sie sich an.", "paywall_prompt"),
+        ("Para seguir leyendo, hazte suscriptor", "paywall_prompt"),
+        ("Contenuto riservato agli abbonati", "paywall_prompt"),
     ],
 )
 def test_rule_reasons(line: str, reason: str) -> None:
@@ -67,6 +74,10 @@ def test_rule_reasons(line: str, reason: str) -> None:
         "D'après le ministre, la situation reste grave et appelle des mesures rapides.",
         "The photo shows the minister leaving the building.",
         "Menus in the city's restaurants have become more expensive this year.",
+        # a sentence that starts like a paywall prompt but goes on as prose is too long
+        "Pour lire la suite de son roman, elle attendit le retour de sa soeur, partie depuis "
+        "trois semaines dans le sud du pays.",
+        "Only available to members of the union, the fund paid out 2 million last year.",
     ],
 )
 def test_prose_is_kept(line: str) -> None:
@@ -90,6 +101,14 @@ def test_rubric_needs_removed_boilerplate_after_it() -> None:
     kept, removed = apply_rules([BODY, "World news"])
     assert kept == [BODY, "World news"]
     assert removed == []
+
+
+def test_html_text_keeps_a_short_last_line_before_boilerplate() -> None:
+    # a tweet's attribution or a cited source at the end of an extracted article
+    lines = [BODY, "— The Senate (@Senate) October 9, 2018", "© Reuters"]
+    kept, removed = apply_rules(lines, rubrics=False)
+    assert kept == lines[:2]
+    assert [(r.text, r.reason) for r in removed] == [("© Reuters", "copyright")]
 
 
 def test_split_title_line() -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from config.settings import StoreSettings
-from tasks.errors import DatabaseBusy
+from tasks.errors import DatabaseBusy, DatabaseFull
 from tasks.storage import db
 from tasks.storage.ledger import batch_counts
 from tasks.storage.repository import store_article
@@ -67,6 +67,25 @@ def test_locked_database_raises_database_busy(
     # The first transaction holds the write lock while the second one asks for it.
     with db.write_tx(engine), pytest.raises(DatabaseBusy), db.write_tx(engine) as conn:
         conn.execute(text("SELECT 1"))
+
+
+def test_full_database_raises_database_full_naming_the_file(tmp_path: Path) -> None:
+    # SQLite's own "disk full" (SQLITE_FULL), reached by capping the file's page count.
+    path = tmp_path / "full.db"
+    engine = db.get_engine(f"sqlite:///{path}")
+    with db.write_tx(engine) as conn:
+        conn.execute(text("CREATE TABLE t (x BLOB)"))
+    with pytest.raises(DatabaseFull) as raised, db.write_tx(engine, "fill") as conn:
+        conn.exec_driver_sql("PRAGMA max_page_count = 3")
+        conn.execute(text("INSERT INTO t VALUES (randomblob(100000))"))
+    assert isinstance(raised.value, DatabaseBusy)  # retried, not a bug
+    assert raised.value.reason == "disk_full"
+    assert f"disk full under {path.resolve()}" in raised.value.message
+
+
+def test_disk_free_is_reported_for_sqlite_only(tmp_path: Path) -> None:
+    found = db.disk_free(db.get_engine(f"sqlite:///{tmp_path / 'a.db'}"))
+    assert found is not None and found[0] == tmp_path.resolve() and found[1] > 0
 
 
 def _migrate_and_store(url: str, item_id: str, body: str) -> str:

@@ -58,6 +58,31 @@ def test_a_new_row_keeps_null_fields_and_unicode_payloads(engine: Engine) -> Non
     assert row.payload["text"] == "Гpушко «сказал» \u00e9t\u00e9 \U0001f600"
 
 
+def test_new_ids_write_the_same_rows_as_the_upsert(engine: Engine) -> None:
+    # On PostgreSQL new_ids=True takes COPY; the rows must not tell which form wrote them.
+    ledger.record_enqueued(engine, [article("c", "Гpушко «сказал»\t\\ \n x", batch_id="b1")],
+                           item_keys=["key-c"], new_ids=True)
+    _enqueue(engine, "u")
+    copied, upserted = ledger.get_item(engine, "c"), ledger.get_item(engine, "u")
+    assert copied is not None and upserted is not None and copied.payload is not None
+    assert copied.payload["text"] == "Гpушко «сказал»\t\\ \n x"
+    for field in ("state", "attempts", "sweeps", "batch_id", "source_kind", "stage", "error"):
+        assert getattr(copied, field) == getattr(upserted, field), field
+    assert copied.item_key == "key-c" and copied.created_at.tzinfo is not None
+
+
+def test_new_ids_that_exist_after_all_are_upserted(engine: Engine) -> None:
+    _enqueue(engine, "a")
+    ledger.record_started(engine, "a", "clean")
+    ledger.record_enqueued(engine, [article("a", "again", batch_id="b2"),
+                                    article("n", "new", batch_id="b2")],
+                           item_keys=["key-a", "key-n"], new_ids=True)
+    again, new = ledger.get_item(engine, "a"), ledger.get_item(engine, "n")
+    assert again is not None and again.payload is not None and new is not None
+    assert (again.state, again.batch_id, again.payload["text"]) == ("queued", "b2", "again")
+    assert new.state == "queued"
+
+
 def test_batch_counts_lists_every_state(engine: Engine) -> None:
     counts = ledger.batch_counts(engine)
     assert set(counts) == set(ledger.ALL_STATES)

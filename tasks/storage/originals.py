@@ -1,0 +1,96 @@
+"""The stored originals a batch of texts could copy: looked up once, then kept up to date.
+
+The store and the text gate (``tasks.storage.recognise``) ask, per article, "is there an
+original with this content hash?" and "which original shares an LSH band and is confirmed on
+its signature?". Asked one article at a time that is two or three queries each; here the
+whole batch asks once (one query for the hashes, one for every band, one for the candidate
+signatures), and the originals the batch itself stores are added as it goes, so the tenth
+article of a message still meets the third.
+
+In the store, the look-up runs after the batch's advisory locks are held (``hash:`` and
+``band:`` keys): an original committed by another worker is then either visible to these
+queries or waits for this transaction, exactly as with per-article queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select, tuple_
+
+from tasks.storage import dedup
+from tasks.storage.schema import articles, lsh_bands
+
+__all__ = ["OriginalIndex"]
+
+Band = tuple[int, str]
+
+
+@dataclass
+class OriginalIndex:
+    """Originals by content hash and by LSH band, with their signatures."""
+
+    by_hash: dict[str, str] = field(default_factory=dict)
+    by_band: dict[Band, set[str]] = field(default_factory=dict)
+    signatures: dict[str, dedup.Signature] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn: Connection, digests: Iterable[str],
+             bands: Iterable[Band]) -> OriginalIndex:
+        index = cls()
+        wanted_hashes = sorted(set(digests))
+        if wanted_hashes:
+            index.by_hash.update(
+                (digest, original)
+                for digest, original in conn.execute(
+                    select(articles.c.content_hash, articles.c.id).where(
+                        articles.c.content_hash.in_(wanted_hashes),
+                        articles.c.duplicate_of.is_(None),
+                    )
+                )
+            )
+        wanted_bands = sorted(set(bands))
+        if not wanted_bands:
+            return index
+        # One expanding row-value IN (the primary key's leading columns): an OR of a few
+        # hundred (band, hash) pairs cost more to build in SQLAlchemy than to run.
+        for band, value, other in conn.execute(
+            select(lsh_bands.c.band, lsh_bands.c.hash, lsh_bands.c.article_id).where(
+                tuple_(lsh_bands.c.band, lsh_bands.c.hash).in_(wanted_bands)
+            )
+        ):
+            index.by_band.setdefault((band, value), set()).add(other)
+        candidates = sorted({o for found in index.by_band.values() for o in found})
+        if candidates:
+            index.signatures.update(
+                (other, dedup.Signature.from_bytes(raw, shingles))
+                for other, raw, shingles in conn.execute(
+                    select(articles.c.id, articles.c.minhash, articles.c.shingle_count).where(
+                        articles.c.id.in_(candidates), articles.c.duplicate_of.is_(None)
+                    )
+                )
+            )
+        return index
+
+    def exact(self, digest: str) -> str | None:
+        return self.by_hash.get(digest)
+
+    def near(self, sig: dedup.Signature, bands: list[Band], threshold: float) -> str | None:
+        """The most similar original sharing a band and confirmed on its signature."""
+        best: tuple[float, str] | None = None
+        for other in sorted({o for b in bands for o in self.by_band.get(b, ())}):
+            stored = self.signatures.get(other)  # None: a duplicate holds no band rows
+            if stored is not None and dedup.is_near_duplicate(sig, stored, threshold):
+                score = max(dedup.similarity(sig, stored))
+                if best is None or (score, other) > best:
+                    best = (score, other)
+        return best[1] if best else None
+
+    def add(self, article_id: str, digest: str, sig: dedup.Signature,
+            bands: list[Band]) -> None:
+        """An original this batch stored: later articles of the batch must meet it."""
+        self.by_hash.setdefault(digest, article_id)
+        self.signatures[article_id] = sig
+        for band in bands:
+            self.by_band.setdefault(band, set()).add(article_id)

@@ -1,0 +1,97 @@
+"""Duplicates recognised before the expensive stages, from what is already stored.
+
+A wire feed carries many copies; the store stage recognised them, after clean, the language
+check and extract had all been paid for. These gates run before those stages (declared on
+the stage records, ``tasks.stages``) and look the article up among the stored originals:
+
+* before clean: the hash of the raw document (``dedup.raw_hash``), which originals index
+  under ``dedup.RAW_BAND``: a byte-identical copy skips clean, the check and extract;
+* before the check and before extract: the content hash of the cleaned text, then MinHash
+  LSH bands confirmed on the signatures, as the store does (``tasks.storage.originals``):
+  an exact or near copy (another header or footer) skips the check and extract.
+
+A recognised article gets ``duplicate_of``; the stages that follow pass it through, and
+the store completes its record from the original (text, language, entities, story:
+``repository``). One query per gate and message, whatever the batch size.
+
+Only committed originals are seen, and an original is never removed nor demoted, so a
+hint is never wrong; a copy whose original is still on its way is simply not recognised
+here and goes the full path, where the store decides under its locks, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine, select
+
+from config.settings import StoreSettings
+from tasks.models import Article
+from tasks.storage import dedup
+from tasks.storage.db import read_tx
+from tasks.storage.originals import OriginalIndex
+from tasks.storage.schema import lsh_bands
+
+__all__ = ["before_clean", "before_text_stages", "recognised"]
+
+logger = logging.getLogger(__name__)
+
+
+def recognised(article: Article) -> bool:
+    """Whether an earlier gate found this article's original (its stages pass it through)."""
+    return article.duplicate_of is not None and article.verdict is None
+
+
+def _raw_content(article: Article) -> str | None:
+    if article.raw is not None:
+        return article.raw.content
+    return article.inline_content
+
+
+def before_clean(articles: list[Article], settings: StoreSettings, engine: Engine) -> None:
+    """Byte-identical copies of stored originals: marked, their raw document dropped."""
+    hashes: dict[str, list[Article]] = {}
+    for article in articles:
+        content = _raw_content(article)
+        if content is None or recognised(article):
+            continue
+        article.raw_hash = dedup.raw_hash(content)
+        hashes.setdefault(article.raw_hash, []).append(article)
+    if not hashes:
+        return
+    with read_tx(engine, "recognise raw") as conn:
+        found = dict(
+            conn.execute(
+                select(lsh_bands.c.hash, lsh_bands.c.article_id).where(
+                    lsh_bands.c.band == dedup.RAW_BAND, lsh_bands.c.hash.in_(sorted(hashes))
+                )
+            ).all()
+        )
+    for digest, original in found.items():
+        for article in hashes[digest]:
+            article.duplicate_of = original
+            article.raw = None  # as clean would: the page never travels further
+            article.inline_content = None
+            logger.info("article %s: raw copy of %s, recognised before clean", article.id,
+                        original)
+
+
+def before_text_stages(articles: list[Article], settings: StoreSettings,
+                       engine: Engine) -> None:
+    """Exact and near copies of stored originals, by their cleaned text."""
+    todo = [a for a in articles if a.text and a.text.strip() and not recognised(a)]
+    if not todo:
+        return
+    digests = {a.id: dedup.content_hash(a.text or "") for a in todo}
+    sigs = {a.id: dedup.signature(a.text or "", settings.minhash_permutations) for a in todo}
+    bands = {i: dedup.band_hashes(s) for i, s in sigs.items()}
+    with read_tx(engine, "recognise text") as conn:
+        index = OriginalIndex.load(conn, digests.values(),
+                                   [b for found in bands.values() for b in found])
+    for article in todo:
+        original = index.exact(digests[article.id]) or index.near(
+            sigs[article.id], bands[article.id], settings.near_duplicate_threshold)
+        if original is not None:
+            article.duplicate_of = original
+            logger.info("article %s: copy of %s, recognised before the text stages",
+                        article.id, original)
