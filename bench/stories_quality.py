@@ -24,7 +24,9 @@ pair: the "sweep" table replays the product's assignment rule (each article, in 
 order, joins the story of its most similar earlier article when the cosine is >= t and the
 time rule holds) on the stored vectors for a grid of t, and the chosen value is the lowest
 on the grid whose pooled false merges stay <= 0.05, checked leave-one-language-out (the
-value chosen without a language, applied to it) so that no language picks its own.
+value chosen without a language, applied to it) so that no language picks its own. The
+sweep replays the cosine alone: the product's vetoes in the grey band (names of trained
+models; two shared names within one web site) are in the main table, not in the sweep.
 Also printed: ms per article of the lead vector and the RSS the encoder adds; entity
 coverage per language on the dev corpus when ``bench/entity_coverage.py`` exists.
 """

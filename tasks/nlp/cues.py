@@ -75,7 +75,8 @@ PERSON_BEFORE: dict[str, frozenset[str]] = {
     "fi": _words("presidentti ministeri pääministeri"),
     "no": _words("president statsminister minister ordfører"),
     "ru": _words(
-        "президент премьер министр глава господин госпожа губернатор мэр спикер генсек"
+        "президент премьер министр глава господин госпожа губернатор мэр спикер генсек "
+        "доктор тренер"
     ),
     "ar": _words(
         "الرئيس رئيس الوزير وزير السيد السيدة الملك الأمير الشيخ الدكتور المتحدث "
@@ -140,10 +141,14 @@ SPEECH_VERBS: dict[str, frozenset[str]] = {
 }
 
 ORG_SUFFIXES_DE = ("ministerium", "partei", "bank", "gericht", "verband", "konzern", "behörde",
-                   "präsidium", "amt", "klinikum", "werke", "verwaltung", "feuerwehr")
+                   "präsidium", "amt", "klinikum", "werke", "verwaltung", "feuerwehr",
+                   "anwaltschaft", "gewerkschaft")
 
 PLACE_HEADS: dict[str, frozenset[str]] = {
-    "de": _words("landkreis kreis stadt gemeinde bezirk region bundesland kanton"),
+    "de": _words(
+        "landkreis kreis stadt gemeinde bezirk region bundesland kanton bundesstaat provinz "
+        "ortsteil stadtteil"
+    ),
     "es": _words("provincia municipio región departamento comunidad estado ciudad"),
     "pt": _words("município estado região cidade distrito"),
     "it": _words("provincia comune regione"),

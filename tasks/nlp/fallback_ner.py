@@ -42,7 +42,7 @@ import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 
 from tasks.nlp.cues import (
     ORG_HEADS,
@@ -57,6 +57,7 @@ from tasks.nlp.cues import (
 from tasks.nlp.entities import RawMention
 from tasks.nlp.gazetteer import Gazetteer, is_cjk
 from tasks.nlp.given_names import PersonNames, load_person_names
+from tasks.nlp.stemming import stem
 
 __all__ = ["FALLBACK_SOURCE", "FallbackResult", "fallback_mentions"]
 
@@ -108,15 +109,20 @@ class _Tok:
         return self.text[:1].isupper()
 
 
-@cache
 def _cue_stemmer(language: str) -> Callable[[str], str] | None:
     """Turkish glues case and possessive endings to titles and organisation words
     ("Kaymakamı", "Müdürlüğünden"): its cues are compared by Snowball stem there."""
     if language not in _STEMMED_CUE_LANGUAGES:
         return None
-    import snowballstemmer  # type: ignore[import-untyped]  # no stubs
+    return partial(stem, _STEMMED_CUE_LANGUAGES[language])
 
-    return cache(snowballstemmer.stemmer(_STEMMED_CUE_LANGUAGES[language]).stemWord)
+
+def _de_institution(word: str, span_words: int) -> bool:
+    """A German institution word: a compound ending in one ("Staatsanwaltschaft",
+    "Flugbegleitergewerkschaft") or the bare word heading a longer name ("Verwaltung des
+    ..."); the bare word alone ("Verwaltung", "administration") names nothing."""
+    return any(word.endswith(suffix) and (len(word) > len(suffix) or span_words > 1)
+               for suffix in ORG_SUFFIXES_DE)
 
 
 def _is_arabic(word: str) -> bool:
@@ -167,6 +173,14 @@ class _Finder:
         self.cue_starts = {w[:_CUE_START] for w in
                            self.title_stems | self.org_head_stems | self.place_tail_stems}
         self.speech = cue_words(SPEECH_VERBS, language)
+        # words written right after another capitalised word: in a case language a case
+        # ending's guess is no place for them ("Лукаш Подольски", then "Подольски" alone is
+        # the surname, not Podolsk)
+        self.second_words = {
+            b.text for a, b in zip(self.toks, self.toks[1:], strict=False)
+            if b.capital and a.capital and not a.sentence_start
+            and text[a.end:b.start] == " "
+        }
         self.taken: set[int] = set()  # token indices already in a mention
         self.out: list[RawMention] = []
         self.aliases: dict[str, list[str]] = {}
@@ -200,7 +214,10 @@ class _Finder:
         if not first.cased and first.text.casefold() in self.stop:
             return None  # Arabic "كان" ("was") is also Cannes
         starts = [first.start]
-        if not first.cased and len(first.text) > 4 and first.text[0] in _ARABIC_PROCLITICS:
+        # a proclitic is split off only a word that is not itself a known non-place:
+        # "كورونا" (corona) is not "ك" + "ورونا" (Verona)
+        if (not first.cased and len(first.text) > 4 and first.text[0] in _ARABIC_PROCLITICS
+                and not self.gaz.is_not_place(first.text)):
             starts.append(first.start + 1)
         for j in range(min(len(self.toks), i + _MAX_PLACE_WORDS) - 1, i - 1, -1):
             if any(self.text[self.toks[k].end:self.toks[k + 1].start] not in _JOINERS
@@ -220,7 +237,8 @@ class _Finder:
                         if place is not None:
                             break
                 if (place is None and i == j and self.language in _CASE_LANGUAGES
-                        and first.cased and not first.text.isupper()):
+                        and first.cased and not first.text.isupper()
+                        and first.text not in self.second_words):
                     place = self.gaz.get_inflected(surface)
                 if place is not None:
                     return j, last.end, place.name, place.label
@@ -299,8 +317,8 @@ class _Finder:
             return "PERSON", "title-cue"
         if self._org_head(words[0]) or self._org_head(words[-1]):
             return "ORG", "org-head"
-        if self.language == "de" and (words[0].endswith(ORG_SUFFIXES_DE)
-                                      or words[-1].endswith(ORG_SUFFIXES_DE)):
+        if self.language == "de" and (_de_institution(words[0], len(words))
+                                      or _de_institution(words[-1], len(words))):
             return "ORG", "org-head"
         if len(words) > 1 and (words[0] in self.place_heads or words[-1] in self.place_tails
                                or self._stem_in(words[-1], self.place_tail_stems)):

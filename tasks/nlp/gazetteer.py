@@ -38,6 +38,8 @@ _NOT_PLACES = frozenset(
         "الخميس", "الجمعة", "السبت", "الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "سلمية",
         "مدينة", "الدولة", "السلام", "النصر", "الوحدة", "الحرية", "الأمل", "الشرق",
         "الغرب", "الشمال", "الجنوب", "الوسط", "جديد", "جديدة",
+        # "statement", "photos", "the new", "the white/eggs", "the tower", "the pain"
+        "بيان", "صور", "الصور", "الجديد", "البيض", "البرج", "الم",
         "mayo", "junio", "julio", "enero", "marzo", "abril", "agosto", "victoria",
         "mai", "juni", "juli", "august", "march", "may", "june", "july", "president",
         "union", "mission", "nation", "republic",
@@ -107,6 +109,11 @@ class Gazetteer:
 
     def get(self, text: str) -> Place | None:
         return self.places.get(_key(text))
+
+    @staticmethod
+    def is_not_place(word: str) -> bool:
+        """A listed generic word (``_NOT_PLACES``): no place, even without a prefix."""
+        return word.casefold() in _NOT_PLACES
 
     def get_inflected(self, word: str) -> Place | None:
         """The place a one-word name names under a case ending (see ``stem_key``)."""

@@ -29,6 +29,16 @@ _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
 _MIN_LETTERS = 3
 
 
+def _is_cyrillic(word: str) -> bool:
+    return "\u0400" <= word[:1] <= "\u04ff"
+
+
+def _latin(word: str) -> str:
+    from anyascii import anyascii  # already loaded by tasks.nlp.name_key
+
+    return str(anyascii(word)).capitalize()
+
+
 def key(word: str) -> str:
     """The form a name is looked up by: accents and Arabic diacritics removed ("İsmail" and
     "Ismail", "José" and "Jose" are one name; locales spell them either way)."""
@@ -42,7 +52,12 @@ class PersonNames:
     arabic_family: frozenset[str]  # Arabic has no capitals: two known name words make a name
 
     def is_given(self, word: str) -> bool:
-        return key(word) in self.given
+        folded = key(word)
+        if folded in self.given:
+            return True
+        # Faker's Cyrillic locales name Russians, Ukrainians and Bulgarians; a German or Polish
+        # given name written in Cyrillic ("Бастиан", "Лукас") is found by its transliteration.
+        return _is_cyrillic(folded) and key(_latin(folded)) in self.given
 
     def is_arabic_family(self, word: str) -> bool:
         folded = key(word)

@@ -55,7 +55,14 @@ from tasks.storage.originals import OriginalIndex
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
-from tasks.storage.stories import StoryEvidence, assign_story, content_words, refresh_story
+from tasks.storage.stories import (
+    StoryEvidence,
+    assign_story,
+    content_words,
+    named_norms,
+    refresh_story,
+    site_of,
+)
 from tasks.watches.deliveries import record_matches
 
 # The read side lives in queries/search/catalog; re-exported so callers need one import.
@@ -156,6 +163,8 @@ def _prepare(article: Article, settings: StoreSettings,
             ref_date=_published_date(article.published),
             words=content_words(text),
             vector=decode_vector(article.lead_vector),
+            site=site_of(article.canonical_url, article.source),
+            names=named_norms((e.name, e.label) for e in article.entities),
         ),
         hint=hint,
     )

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any
+
+from tasks.nlp.stemming import stem
 
 __all__ = [
     "PG_CONFIGS",
@@ -137,13 +138,6 @@ def _stopwords(name: str) -> frozenset[str]:
     return frozenset(w.strip() for w in path.read_text(encoding="utf-8").split() if w.strip())
 
 
-@cache
-def _stemmer(name: str) -> Any:
-    import snowballstemmer  # type: ignore[import-untyped]  # no stubs
-
-    return snowballstemmer.stemmer(name)
-
-
 def _terms(words: Iterable[str], name: str) -> list[str]:
     """Stems of ``words`` (lowercased, stop words dropped) for the algorithm ``name``."""
     if name == SIMPLE:
@@ -153,16 +147,8 @@ def _terms(words: Iterable[str], name: str) -> list[str]:
         algo = "english" if name in _ASCII_AS_ENGLISH and word.isascii() else name
         if word in _stopwords(algo):
             continue
-        out.append(_stem(algo, word))
+        out.append(stem(algo, word))  # cached: tasks.nlp.stemming
     return out
-
-
-# Snowball in pure Python costs ~30-55 us a word (23-42 ms for a dev-corpus article) and the
-# store stems inside its write transaction; word frequencies are Zipfian, so a bounded cache
-# answers most words: 0.4-0.7 ms an article once warm, ~5 MB at 20,000 entries (tracemalloc).
-@lru_cache(maxsize=20_000)
-def _stem(algo: str, word: str) -> str:
-    return str(_stemmer(algo).stemWord(word))
 
 
 def _words(text: str) -> list[str]:

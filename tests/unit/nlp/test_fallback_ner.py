@@ -141,3 +141,38 @@ def test_administrative_and_institution_words_label_the_span(
     language: str, text: str, expected: tuple[str, str], gazetteer: Gazetteer
 ) -> None:
     assert expected in found(text, language, gazetteer)
+
+
+def test_a_surname_alone_is_no_place_by_its_case_ending(gazetteer: Gazetteer) -> None:
+    # football.ua (dev corpus): "Подольски" once looked like a case of "Подольск" (Podolsk)
+    text = ("31-летний Лукаш Подольски – третий по количеству матчей за сборную Германии. "
+            "Об этом написал Подольски в свое Instagram.")
+    labels = found(text, "ru", gazetteer)
+    assert ("Подольски", "GPE") not in labels
+    assert ("Лукаш Подольски", "PERSON") in labels
+
+
+def test_a_cyrillic_given_name_of_another_locale_by_transliteration(
+    gazetteer: Gazetteer,
+) -> None:
+    text = "После матча Бастиан Швайнштайгер ушёл из сборной, доктор Аткинс тоже."
+    labels = found(text, "ru", gazetteer)
+    assert ("Бастиан Швайнштайгер", "PERSON") in labels
+    assert ("Аткинс", "PERSON") in labels
+
+
+def test_corona_in_arabic_is_no_place_under_a_proclitic(gazetteer: Gazetteer) -> None:
+    text = "ارتفع عدد الإصابات بفيروس كورونا في دمشق."
+    places = {label for text_, label in found(text, "ar", gazetteer) if text_ == "كورونا"}
+    assert not places
+    assert ("دمشق", "GPE") in found(text, "ar", gazetteer)
+
+
+def test_german_institution_compounds_but_not_the_bare_word(gazetteer: Gazetteer) -> None:
+    text = ("Die Staatsanwaltschaft Gießen ermittelt. Die Flugbegleitergewerkschaft Ufo "
+            "streikt, sagt man in der Verwaltung. Im Bundesstaat Zacatecas gab es Tote.")
+    labels = found(text, "de", gazetteer)
+    assert ("Staatsanwaltschaft Gießen", "ORG") in labels
+    assert ("Flugbegleitergewerkschaft Ufo", "ORG") in labels
+    assert ("Bundesstaat Zacatecas", "GPE") in labels
+    assert ("Verwaltung", "ORG") not in labels

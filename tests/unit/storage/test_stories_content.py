@@ -6,6 +6,8 @@ run fast on SQLite here and on PostgreSQL through tests/integration/test_storage
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sqlalchemy import Engine, select
 
@@ -14,7 +16,7 @@ from tasks.models import Entity
 from tasks.nlp.embedding import DIMENSIONS, encode_vector
 from tasks.storage.repository import store_article
 from tasks.storage.schema import article_vectors
-from tasks.storage.stories import CONFIRM_COSINE, MIN_COSINE
+from tasks.storage.stories import CONFIRM_COSINE, MIN_COSINE, site_of
 from tests.unit.storage.factories import article, entity
 
 
@@ -137,3 +139,62 @@ def test_few_names_never_veto(engine: Engine, settings: StoreSettings) -> None:
         settings,
     )
     assert a.story_id == b.story_id
+
+
+def _site(item_id: str, text: str, vector: str | None, site: str, *names: str) -> Any:
+    return article(
+        item_id,
+        text,
+        lead_vector=vector,
+        canonical_url=f"https://www.{site}/news/{item_id}",
+        entities=[entity(n, "NAME", n) for n in names],
+    )
+
+
+def test_one_site_in_the_grey_band_needs_two_shared_names(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    assert MIN_COSINE < 0.7 < CONFIRM_COSINE
+    a = store_article(
+        engine, _site("s-a", _text(20), _mix({40: 1.0}), "agency.example", "Tartus"), settings
+    )
+    # same site, cosine 0.7, one shared name (the agency's province): apart
+    b = store_article(
+        engine,
+        _site("s-b", _text(21), _mix({40: 0.7, 41: 0.714}), "agency.example", "Tartus", "Bahwi"),
+        settings,
+    )
+    assert b.story_id != a.story_id
+    # same site, cosine 0.7 to b (0 to a), two shared names: the content match stands
+    c = store_article(
+        engine,
+        _site("s-c", _text(22), _mix({41: 0.98, 43: 0.199}), "agency.example", "Tartus", "Bahwi"),
+        settings,
+    )
+    assert c.story_id == b.story_id
+
+
+def test_another_site_in_the_grey_band_needs_no_names(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    a = store_article(
+        engine, _site("o-a", _text(23), _mix({50: 1.0}), "one.example", "Tartus"), settings
+    )
+    b = store_article(
+        engine, _site("o-b", _text(24), _mix({50: 0.7, 51: 0.714}), "two.example"), settings
+    )
+    assert b.story_id == a.story_id
+
+
+def test_one_site_above_confirm_needs_no_names(engine: Engine, settings: StoreSettings) -> None:
+    a = store_article(engine, _site("t-a", _text(25), _mix({60: 1.0}), "one.example"), settings)
+    b = store_article(
+        engine, _site("t-b", _text(26), _mix({60: 0.85, 61: 0.527}), "one.example"), settings
+    )
+    assert b.story_id == a.story_id
+
+
+def test_site_of() -> None:
+    assert site_of(None, "https://www.Example.com/a?b=1") == "example.com"
+    assert site_of("http://news.example.org/x", "https://other.example/") == "news.example.org"
+    assert site_of(None, "/data/in/article.html") is None
