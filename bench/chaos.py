@@ -27,7 +27,6 @@ end: the database audited as in the fault suite (all terminal, none lost, none s
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import json
 import os
@@ -46,6 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_support import free_port, temporary_database  # noqa: E402
+from workers.leases import LeaseKeys, held_item_ids  # noqa: E402
 
 SHARED = Path(os.environ.get("NEWSFLOW_SHARED", REPO.parent / "shared"))
 if not SHARED.exists():
@@ -144,20 +144,7 @@ class Chaos:
 
     def held_items(self, owner: str) -> tuple[int, set[str]]:
         """The messages ``owner`` held unacknowledged, and the item ids in them."""
-        tags = self.redis.smembers(f"{LEASES}.held.{owner}")
-        ids: set[str] = set()
-        for tag in tags:
-            record = self.redis.hget("unacked", tag)
-            if record is None:
-                continue
-            raw = json.loads(record)[0]
-            body = raw["body"]
-            if raw.get("properties", {}).get("body_encoding") == "base64":
-                body = base64.b64decode(body).decode()
-            args = json.loads(body)[0]
-            if args and isinstance(args[0], list):  # a stage message: [payloads, ...]
-                ids.update(str(p["id"]) for p in args[0] if isinstance(p, dict) and "id" in p)
-        return len(tags), ids
+        return held_item_ids(self.redis, LeaseKeys(LEASES), owner)
 
     def not_terminal(self, items: set[str]) -> int:
         from sqlalchemy import text

@@ -1,8 +1,9 @@
 """Throughput benchmark: newsflow on Redis + PostgreSQL beside two plain-loop baselines.
 
-Run (full size, on a quiet machine)::
+Run (full size, on a quiet machine; ``--rounds 2`` runs the whole sequence twice and reports
+both rounds)::
 
-    .venv/bin/python bench/throughput.py --profile 100 --write
+    .venv/bin/python bench/throughput.py --rounds 2 --profile 100 --write
 
 Input (``bench/throughput_mix.py``): one JSONL feed of distinct real articles, the dev
 corpus pages (HTML) and the stories-dev articles (text; ar, de, en, es, tr), with
@@ -374,6 +375,12 @@ def main(argv: list[str] | None = None) -> None:
         metavar="N",
         help="also profile the chain over N articles (pyinstrument)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the whole sequence this many times, one after the other (each reported)",
+    )
     parser.add_argument("--timeout", type=float, default=7200)
     parser.add_argument("--write", action="store_true", help=f"write {REPORT}")
     args = parser.parse_args(argv)
@@ -383,7 +390,7 @@ def main(argv: list[str] | None = None) -> None:
 
     batch_size = args.batch_size or get_settings().pipeline.batch_size
     process_counts = [int(p) for p in args.processes.split(",")]
-    results: list[RunResult] = []
+    rounds: list[list[RunResult]] = []
     worker_env = dict(kv.split("=", 1) for kv in args.worker_env)
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp:
         workdir = Path(tmp)
@@ -408,15 +415,19 @@ def main(argv: list[str] | None = None) -> None:
         # Each newsflow run sits between its baselines, run right before and right after it:
         # this VM's speed drifts by several per cent, and a ratio should compare neighbours
         # (the report divides by the mean of the two).
-        for n in process_counts:
-            library_baseline(n, "before")
-            stage_baseline(n, "before")
-            with temporary_database(args.postgres_admin_url, "nf_bench_flow") as url:
-                results.append(run_newsflow(mix.path, n, url, args.redis_url, batch_size,
-                                            workdir, args.timeout, worker_env))
-            print(_line(results[-1]), flush=True)
-            stage_baseline(n, "after")
-            library_baseline(n, "after")
+        for number in range(1, args.rounds + 1):
+            results: list[RunResult] = []
+            rounds.append(results)
+            print(f"round {number} of {args.rounds}", flush=True)
+            for n in process_counts:
+                library_baseline(n, "before")
+                stage_baseline(n, "before")
+                with temporary_database(args.postgres_admin_url, "nf_bench_flow") as url:
+                    results.append(run_newsflow(mix.path, n, url, args.redis_url, batch_size,
+                                                workdir, args.timeout, worker_env))
+                print(_line(results[-1]), flush=True)
+                stage_baseline(n, "after")
+                library_baseline(n, "after")
         if args.embedded:
             results.append(run_embedded(mix.path, max(process_counts), workdir, args.timeout))
             print(_line(results[-1]), flush=True)
@@ -427,7 +438,7 @@ def main(argv: list[str] | None = None) -> None:
             with temporary_database(args.postgres_admin_url, "nf_bench_prof") as url:
                 profile = profile_feed(mix.path, args.profile, batch_size, database_url=url)
     report = render_report(
-        results,
+        rounds,
         profile,
         mix,
         batch_size,

@@ -183,12 +183,13 @@ def _machine() -> str:
 
 
 def render_report(
-    results: list[RunResult],
+    rounds: list[list[RunResult]],
     profile: Profile | None,
     mix: Mix,
     batch_size: int,
     command: str,
 ) -> str:
+    """The report of one or more rounds of the same runs, each round with its own tables."""
     stamp = utc_now().strftime("%Y-%m-%d %H:%M UTC")
     counts = mix.counts
     languages = ", ".join(f"{k} {v}" for k, v in sorted(mix.languages.items()))
@@ -202,8 +203,26 @@ def render_report(
         f"corpus pages and stories-dev articles; by language: {languages}), "
         f"{counts.get('exact', 0)} exact and {counts.get('near', 0)} near wire copies; "
         f"{batch_size} articles per message / baseline chunk. Each newsflow run sits between "
-        "its baselines (before, after); its ratios are to their mean.",
-        "",
+        "its baselines (before, after); its ratios are to their mean."
+        + (f" The whole sequence ran {len(rounds)} times, one after the other; each round is "
+           "reported on its own (the VM drifts from one to the next)." if len(rounds) > 1
+           else ""),
+    ]
+    for number, results in enumerate(rounds, 1):
+        level = "#" if len(rounds) == 1 else "###"
+        if len(rounds) > 1:
+            lines += ["", f"## Round {number} of {len(rounds)}"]
+        lines += ["", *_round_lines(results, level)]
+    if profile is not None:
+        from bench.profile_hot_path import markdown
+
+        lines += ["", "## Hot path (profile of the in-process chain)", "", markdown(profile)]
+    return "\n".join(lines) + "\n"
+
+
+def _round_lines(results: list[RunResult], level: str) -> list[str]:
+    """One round's tables; ``level`` is the Markdown heading of its sections."""
+    lines = [
         "| mode | processes | when | articles | s | articles/s | vs libraries | vs baseline "
         "| 1->2 | p50 s | p95 s | peak RSS/process MB | PSS/process MB | messages/article "
         "| outcomes |",
@@ -230,7 +249,7 @@ def render_report(
         "",
         *notes,
         "",
-        "## Targets",
+        f"{level}# Targets",
         "",
         "| target | goal | measured | met |",
         "| --- | --- | --- | --- |",
@@ -241,7 +260,7 @@ def render_report(
     if costs:
         lines += [
             "",
-            "## The duplicate path (stage baseline, CPU ms per article, mean of its runs)",
+            f"{level}# {DUPLICATE_PATH} (stage baseline, CPU ms per article, mean of its runs)",
             "",
             "| kind | ms per article | share of an original's | share of an original's "
             "of its format |",
@@ -260,7 +279,7 @@ def render_report(
     staged = [r for r in results if r.stage_ms]
     lines += [
         "",
-        "## Stage cost per article, beside the library call inside it",
+        f"{level}# {STAGE_COST}, beside the library call inside it",
         "",
         "ms per article over the whole feed (duplicates included). libraries and baseline: CPU "
         "time in the process (the bare call; the stage function); newsflow: wall time of the "
@@ -279,22 +298,31 @@ def render_report(
     lines.append("| all | | " + " | ".join(totals) + " |")
     sql = [_fmt(r.sql_per_article, ".1f") for r in staged]
     lines.append("| SQL statements per article | | " + " | ".join(sql) + " |")
-    if profile is not None:
-        from bench.profile_hot_path import markdown
+    return lines
 
-        lines += ["", "## Hot path (profile of the in-process chain)", "", markdown(profile)]
-    return "\n".join(lines) + "\n"
+
+DUPLICATE_PATH, STAGE_COST = "The duplicate path", "Stage cost per article"
+# the README shows each round's runs and targets; the detail tables stay in the report
+README_SKIPS = (DUPLICATE_PATH, STAGE_COST, "Hot path")
 
 
 BEGIN, END = "<!-- performance:begin -->", "<!-- performance:end -->"
 
 
 def readme_block(readme: str, report: str) -> str:
-    """README.md with its performance block replaced by the report's tables (no profile)."""
+    """README.md with its performance block replaced by the report's runs and targets."""
     head, sep, rest = readme.partition(BEGIN)
     _old, sep2, tail = rest.partition(END)
     if not sep or not sep2:
         raise ValueError(f"README.md has no {BEGIN} ... {END} block")
-    body = report.split("\n## The duplicate path", 1)[0].split("\n## Stage cost", 1)[0]
-    body = body.removeprefix("# Performance\n\n")
-    return f"{head}{BEGIN}\n{body.strip()}\n{END}{tail}"
+    kept: list[str] = []
+    skipping_below = 0  # inside a skipped section: its heading level, else 0
+    for line in report.removeprefix("# Performance\n\n").splitlines():
+        level = len(line) - len(line.lstrip("#")) if line.startswith("#") else 0
+        if level and skipping_below and level <= skipping_below:
+            skipping_below = 0
+        if level and line.lstrip("# ").startswith(README_SKIPS):
+            skipping_below = level
+        if not skipping_below:
+            kept.append(line)
+    return f"{head}{BEGIN}\n{chr(10).join(kept).strip()}\n{END}{tail}"

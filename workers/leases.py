@@ -34,6 +34,8 @@ is in neither; only the ledger knows it, and the sweeper re-sends it.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import os
 import socket
@@ -42,7 +44,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["LeaseKeys", "claim_owner", "current_owner", "notice_reset", "recover_expired", "renew"]
+__all__ = [
+    "LeaseKeys",
+    "claim_owner",
+    "current_owner",
+    "held_item_ids",
+    "notice_reset",
+    "recover_expired",
+    "renew",
+]
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +142,31 @@ def recover_expired(client: Any, keys: LeaseKeys, restore: Callable[[str], bool]
                         "unacknowledged and went back to their queues", owner, back, len(tags))
         _forget(client, keys, owner)
     return restored
+
+
+def held_item_ids(client: Any, keys: LeaseKeys, owner: str,
+                  unacked_key: str = "unacked") -> tuple[int, set[str]]:
+    """How many messages ``owner`` holds unacknowledged, and the item ids in them.
+
+    kombu's ``unacked`` hash keeps each message as [raw message, exchange, routing key]; the
+    raw body (base64 when the properties say so) is Celery's [args, kwargs, embed], and a
+    stage message's args[0] is its list of Article payloads. Other messages (a sweep, a
+    source poll) hold no items. For the fault tests and the chaos bench, which must know what
+    a killed worker held."""
+    tags = client.smembers(keys.held(owner))
+    ids: set[str] = set()
+    for tag in tags:
+        record = client.hget(unacked_key, tag)
+        if record is None:
+            continue  # acked or restored since the set was read
+        raw = json.loads(record)[0]
+        body = raw["body"]
+        if raw.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body).decode()
+        args = json.loads(body)[0]
+        if args and isinstance(args[0], list):
+            ids.update(str(p["id"]) for p in args[0] if isinstance(p, dict) and "id" in p)
+    return len(tags), ids
 
 
 def _forget(client: Any, keys: LeaseKeys, owner: str) -> None:

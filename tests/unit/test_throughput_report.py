@@ -70,7 +70,7 @@ def test_percentiles_and_report_table() -> None:
     runs = _runs(73.0)
     assert runs[2].percentile(50) == pytest.approx(50.5)
     assert runs[2].percentile(95) == pytest.approx(95.05)
-    report = render_report(runs, None, _mix(), 8, "bench/throughput.py")
+    report = render_report([runs], None, _mix(), 8, "bench/throughput.py")
     assert "| newsflow | 1 | - | 100 | 105.0 | 0.95 | 0.943 | 0.952 |" in report
     assert "| - | 0.625 |" in report and "## Targets" in report
     assert "| exact | 6.0 | 0.055 | 0.055 |" in report
@@ -80,7 +80,7 @@ def test_percentiles_and_report_table() -> None:
 
 def test_readme_block_is_replaced_and_the_rest_kept() -> None:
     readme = "# x\nintro\n<!-- performance:begin -->\nold\n<!-- performance:end -->\n## Next\n"
-    report = render_report(_runs(73.0), None, _mix(), 8, "cmd")
+    report = render_report([_runs(73.0)], None, _mix(), 8, "cmd")
     new = readme_block(readme, report)
     assert new.startswith("# x\nintro\n<!-- performance:begin -->\n")
     assert "old" not in new and new.endswith("<!-- performance:end -->\n## Next\n")
@@ -88,3 +88,16 @@ def test_readme_block_is_replaced_and_the_rest_kept() -> None:
     assert "duplicate path" not in new
     with pytest.raises(ValueError):
         readme_block("# no block\n", report)
+
+
+def test_two_rounds_are_reported_each_with_its_tables() -> None:
+    report = render_report([_runs(73.0), _runs(90.0)], None, _mix(), 8, "cmd")
+    assert "ran 2 times" in report
+    first, second = report.split("## Round 2 of 2")
+    assert "## Round 1 of 2" in first and "### Targets" in first and "### Targets" in second
+    # each round's ratios come from its own baselines: the slower round misses a target
+    assert "| 1->2 scaling vs the libraries' | >= 0.95 x |" in second
+    assert second.count("| NO |") > first.count("| NO |")
+    new = readme_block("<!-- performance:begin -->\n<!-- performance:end -->\n", report)
+    assert new.count("### Targets") == 2 and "## Round 2 of 2" in new
+    assert "Stage cost" not in new and "duplicate path" not in new

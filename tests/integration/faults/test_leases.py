@@ -19,8 +19,6 @@ covers it in production; the test runs it only after the ledger has stood still 
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import signal
 import time
@@ -39,6 +37,7 @@ from tests.integration.faults.harness import (
     article_batch,
     wait_for,
 )
+from workers.leases import LeaseKeys, held_item_ids
 
 pytestmark = pytest.mark.integration
 
@@ -68,22 +67,8 @@ def _held(stack: FaultStack, owner: str) -> int:
 
 
 def _held_items(stack: FaultStack, owner: str) -> set[str]:
-    """The item ids in the messages ``owner`` holds unacknowledged (kombu's ``unacked`` hash
-    keeps each message as [raw message, exchange, routing key]; the body is Celery's
-    [args, kwargs, embed] with args[0] the list of Article payloads)."""
-    client = _client(stack)
-    ids: set[str] = set()
-    for tag in client.smembers(f"{LEASES}.held.{owner}"):
-        record = client.hget("unacked", tag)
-        if record is None:
-            continue
-        raw = json.loads(record)[0]
-        body = raw["body"]
-        if raw.get("properties", {}).get("body_encoding") == "base64":
-            body = base64.b64decode(body).decode()
-        args = json.loads(body)[0]
-        ids.update(str(payload["id"]) for payload in args[0])
-    return ids
+    """The item ids in the messages ``owner`` holds unacknowledged."""
+    return held_item_ids(_client(stack), LeaseKeys(LEASES), owner)[1]
 
 
 def _kill_group_holding_work(stack: FaultStack, victim: Worker
