@@ -209,7 +209,7 @@ def render_report(
            else ""),
     ]
     for number, results in enumerate(rounds, 1):
-        level = "#" if len(rounds) == 1 else "###"
+        level = "#" if len(rounds) == 1 else "##"
         if len(rounds) > 1:
             lines += ["", f"## Round {number} of {len(rounds)}"]
         lines += ["", *_round_lines(results, level)]

@@ -94,10 +94,10 @@ def test_two_rounds_are_reported_each_with_its_tables() -> None:
     report = render_report([_runs(73.0), _runs(90.0)], None, _mix(), 8, "cmd")
     assert "ran 2 times" in report
     first, second = report.split("## Round 2 of 2")
-    assert "## Round 1 of 2" in first and "### Targets" in first and "### Targets" in second
+    assert "## Round 1 of 2" in first and "\n### Targets" in first and "\n### Targets" in second
     # each round's ratios come from its own baselines: the slower round misses a target
     assert "| 1->2 scaling vs the libraries' | >= 0.95 x |" in second
     assert second.count("| NO |") > first.count("| NO |")
     new = readme_block("<!-- performance:begin -->\n<!-- performance:end -->\n", report)
-    assert new.count("### Targets") == 2 and "## Round 2 of 2" in new
+    assert new.count("\n### Targets") == 2 and "## Round 2 of 2" in new
     assert "Stage cost" not in new and "duplicate path" not in new
