@@ -56,9 +56,13 @@ def upsert(
     """``INSERT ... ON CONFLICT (index) DO UPDATE SET update [WHERE where]``.
 
     Columns named in ``excluded`` take the value the conflicting row tried to insert; those
-    in ``coalesce`` take it unless it is NULL (then the stored value stays).
+    in ``coalesce`` take it unless it is NULL (then the stored value stays). With no
+    ``rows`` the statement has no VALUES: execute it with rows as an executemany (compiled
+    once and cached, where a multi-row VALUES is compiled again for every row count).
     """
-    stmt = _insert(conn, table).values(list(rows))
+    stmt = _insert(conn, table)
+    if rows:
+        stmt = stmt.values(list(rows))
     values = dict(update)
     for name in excluded:
         values[name] = stmt.excluded[name]

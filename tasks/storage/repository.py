@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -60,10 +60,11 @@ from tasks.storage.stories import (
     assign_story,
     content_words,
     named_norms,
-    refresh_story,
+    refresh_stories,
     site_of,
 )
 from tasks.watches.deliveries import record_matches
+from tasks.watches.repository import active_watches
 
 # The read side lives in queries/search/catalog; re-exported so callers need one import.
 __all__ = [
@@ -172,16 +173,24 @@ def _prepare(article: Article, settings: StoreSettings,
 
 @dataclass
 class _Pending:
-    """Rows of the batch written after its articles, one statement each."""
+    """What the batch writes after its articles, one statement per kind for the message:
+    rows no later article of the batch reads back (quotes, bands: later articles meet
+    earlier ones through ``OriginalIndex``), the stories it touched (label, size and dates
+    read nowhere in the store, so refreshed once each), and the ledger's outcomes."""
 
+    watches: bool  # any active watch: only then is each original matched (one query each)
     quotes: list[dict[str, object]] = field(default_factory=list)
     bands: list[dict[str, object]] = field(default_factory=list)
+    stories: set[str] = field(default_factory=set)
+    done: list[tuple[Article, ledger.DoneState, datetime]] = field(default_factory=list)
 
-    def write(self, conn: Connection) -> None:
+    def write(self, conn: Connection, stamp: datetime) -> None:
         if self.quotes:
             conn.execute(quotes.insert(), self.quotes)
         if self.bands:
             insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
+        refresh_stories(conn, self.stories, stamp)
+        ledger.record_done_many(conn, self.done)
 
 
 def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
@@ -205,9 +214,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         duplicate_of = originals.exact(digest) or originals.near(
             sig, bands, settings.near_duplicate_threshold)
         if duplicate_of is not None:
-            story_id = conn.execute(
-                select(articles.c.story_id).where(articles.c.id == duplicate_of)
-            ).scalar()
+            story_id = originals.story(duplicate_of)
         else:
             story_id = assign_story(
                 conn,
@@ -263,7 +270,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         for q in article.quotes
     ]
     if duplicate_of is None:
-        originals.add(article.id, digest, sig, bands)
+        originals.add(article.id, digest, sig, bands, story_id)
         # Only originals are indexed: later copies are matched against the original (the
         # raw document's hash under its own band number: tasks.storage.recognise).
         indexed = [*bands, *([(dedup.RAW_BAND, article.raw_hash)] if article.raw_hash else [])]
@@ -282,11 +289,12 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
                 [{"key": k, "weight": w, "article_id": article.id} for k, w in weights.items()],
             )
         if story_id is not None:
-            refresh_story(conn, story_id, stamp)
+            pending.stories.add(story_id)
         # Watches fire on originals only (a copy of a delivered article is not news), in this
         # transaction: the article and its pending deliveries commit together.
-        record_matches(conn, stored)
-    ledger.record_done(conn, article, stored.verdict or ledger.STORED, stamp)
+        if pending.watches:
+            record_matches(conn, stored)
+    pending.done.append((article, stored.verdict or ledger.STORED, stamp))
     return stored
 
 
@@ -358,13 +366,13 @@ def store_batch(engine: Engine, batch: list[Article],
                 originals = OriginalIndex.load(
                     conn, [p.digest for p in fresh], [b for p in fresh for b in p.bands])
                 labels = known_labels(conn, [e for p in ready for e in p.article.entities])
-                pending = _Pending()
+                pending = _Pending(watches=bool(active_watches(conn)))
                 stored = {
                     id(p): _store_once(conn, p, settings, labels, existing.get(p.article.id),
                                        originals, pending)
                     for p in ready
                 }
-                pending.write(conn)
+                pending.write(conn, utc_now())
         except IntegrityError as exc:
             # A concurrent worker stored the same id or the same content first; the next
             # attempt sees its row and resolves to a no-op or a duplicate.

@@ -54,7 +54,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from tasks.nlp.embedding import decode_vector
 from tasks.storage.entity_index import KEY_PREFIX, norm_name
@@ -78,6 +78,7 @@ __all__ = [
     "match_score",
     "named_norms",
     "names_score",
+    "refresh_stories",
     "refresh_story",
     "site_of",
     "specificity",
@@ -460,63 +461,113 @@ def assign_story(
 
 def refresh_story(conn: Connection, story_id: str, now: datetime) -> None:
     """Recompute a story's label, size and date span after an article joined it."""
-    members = select(articles.c.id).where(
-        articles.c.story_id == story_id, articles.c.duplicate_of.is_(None)
-    )
+    refresh_stories(conn, [story_id], now)
+
+
+def refresh_stories(conn: Connection, story_ids: Iterable[str], now: datetime) -> None:
+    """``refresh_story`` for every story a message touched, in four statements whatever
+    their number (the store calls it once, after the batch's articles: five statements per
+    original before). Window functions keep each story's ranking in the database, with the
+    ordering (and collation) a per-story query had."""
+    ids = sorted(set(story_ids))
+    if not ids:
+        return
+    member = and_(articles.c.story_id.in_(ids), articles.c.duplicate_of.is_(None))
     # Label: the most widely mentioned person first, then the two most mentioned other names.
-    articles_naming = func.count(func.distinct(article_entities.c.article_id))
-    ranked = conn.execute(
-        select(entities.c.name, entities.c.label)
-        .join(article_entities, article_entities.c.entity_id == entities.c.id)
-        .where(
-            article_entities.c.article_id.in_(members),
-            entities.c.label.in_([k for k, v in KEY_PREFIX.items() if v != "evt"]),
-        )
-        .group_by(entities.c.id, entities.c.name, entities.c.label)
-        .order_by(
-            articles_naming.desc(), func.sum(article_entities.c.count).desc(), entities.c.name
-        )
-        .limit(20)
-    ).all()
-    people = [name for name, label in ranked if KEY_PREFIX.get(label) == "per"][:1]
-    top = people + [name for name, _ in ranked if name not in people][: 3 - len(people)]
-    day_counts = Counter(
-        key
-        for (key,) in conn.execute(
-            select(article_keys.c.key).where(
-                article_keys.c.article_id.in_(members), article_keys.c.key.like("date:%")
-            )
-        )
-    )
-    count, first, last = conn.execute(
+    naming = func.count(func.distinct(article_entities.c.article_id))
+    per_entity = (
         select(
-            func.count(), func.min(articles.c.published_date), func.max(articles.c.published_date)
-        ).where(articles.c.id.in_(members))
-    ).one()
-    # The most mentioned day (ties: the latest) names the event; else the first publication.
-    if day_counts:
-        day = max(day_counts.items(), key=lambda kv: (kv[1], kv[0]))[0][5:]
-    else:
-        day = first.isoformat() if first else ""
-    names = ", ".join(top)
-    title = (
-        conn.execute(
-            select(articles.c.title)
-            .where(articles.c.id.in_(members))
-            .order_by(articles.c.stored_at)
+            articles.c.story_id.label("story_id"),
+            entities.c.name.label("name"),
+            entities.c.label.label("label"),
+            naming.label("naming"),
+            func.sum(article_entities.c.count).label("mentions"),
         )
-        .scalars()
-        .first()
+        .join(article_entities, article_entities.c.entity_id == entities.c.id)
+        .join(articles, articles.c.id == article_entities.c.article_id)
+        .where(member, entities.c.label.in_([k for k, v in KEY_PREFIX.items() if v != "evt"]))
+        .group_by(articles.c.story_id, entities.c.id, entities.c.name, entities.c.label)
+        .subquery()
     )
-    label = names or title or story_id
-    conn.execute(
-        update(stories)
-        .where(stories.c.id == story_id)
-        .values(
-            label=f"{label} ({day})" if day else label,
-            article_count=int(count),
-            first_date=first,
-            last_date=last,
-            updated_at=now,
+    rank = func.row_number().over(
+        partition_by=per_entity.c.story_id,
+        order_by=(per_entity.c.naming.desc(), per_entity.c.mentions.desc(), per_entity.c.name),
+    ).label("rank")
+    ranked_q = select(per_entity.c.story_id, per_entity.c.name, per_entity.c.label,
+                      rank).subquery()
+    ranked: dict[str, list[tuple[str, str]]] = {i: [] for i in ids}
+    for sid, name, label, _rank in conn.execute(
+        select(ranked_q).where(ranked_q.c.rank <= 20).order_by(ranked_q.c.story_id,
+                                                               ranked_q.c.rank)
+    ):
+        ranked[sid].append((name, label))
+    day_counts: dict[str, Counter[str]] = {i: Counter() for i in ids}
+    for sid, key, n in conn.execute(
+        select(articles.c.story_id, article_keys.c.key, func.count())
+        .join(articles, articles.c.id == article_keys.c.article_id)
+        .where(member, article_keys.c.key.like("date:%"))
+        .group_by(articles.c.story_id, article_keys.c.key)
+    ):
+        day_counts[sid][key] = int(n)
+    # Size, date span and the first-stored member's title, per story, in one pass.
+    by_story = (articles.c.story_id,)
+    spans_q = select(
+        articles.c.story_id.label("story_id"),
+        articles.c.title.label("title"),
+        func.count().over(partition_by=by_story).label("n"),
+        func.min(articles.c.published_date).over(partition_by=by_story).label("first"),
+        func.max(articles.c.published_date).over(partition_by=by_story).label("last"),
+        func.row_number().over(partition_by=by_story,
+                               order_by=articles.c.stored_at).label("rank"),
+    ).where(member).subquery()
+    spans = {
+        row.story_id: row
+        for row in conn.execute(
+            select(spans_q.c.story_id, spans_q.c.title, spans_q.c.n, spans_q.c.first,
+                   spans_q.c.last).where(spans_q.c.rank == 1)
         )
+    }
+    rows = []
+    for sid in ids:
+        people = [name for name, label in ranked[sid] if KEY_PREFIX.get(label) == "per"][:1]
+        top = people + [name for name, _ in ranked[sid] if name not in people][: 3 - len(people)]
+        span = spans.get(sid)
+        first = span.first if span is not None else None
+        # The most mentioned day (ties: the latest) names the event; else the first publication.
+        if day_counts[sid]:
+            day = max(day_counts[sid].items(), key=lambda kv: (kv[1], kv[0]))[0][5:]
+        else:
+            day = _iso(first)
+        label = ", ".join(top) or (span.title if span is not None else None) or sid
+        rows.append({
+            "s_id": sid,
+            "s_label": f"{label} ({day})" if day else label,
+            "s_count": int(span.n) if span is not None else 0,
+            "s_first": first,
+            "s_last": span.last if span is not None else None,
+            "s_now": now,
+        })
+    # One executemany: the statement is compiled once and cached.
+    conn.execute(_REFRESH, rows)
+
+
+# Bind names differ from the columns' (SQLAlchemy reserves those for its own SET binds).
+_REFRESH = (
+    update(stories)
+    .where(stories.c.id == bindparam("s_id"))
+    .values(
+        label=bindparam("s_label"),
+        article_count=bindparam("s_count"),
+        first_date=bindparam("s_first"),
+        last_date=bindparam("s_last"),
+        updated_at=bindparam("s_now"),
     )
+)
+
+
+def _iso(day: date | str | None) -> str:
+    """A publication day as ``YYYY-MM-DD`` (SQLite hands a window aggregate's date back as
+    text, PostgreSQL as a date)."""
+    if day is None:
+        return ""
+    return day if isinstance(day, str) else day.isoformat()
