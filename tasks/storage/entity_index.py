@@ -13,13 +13,14 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Connection, delete, select, tuple_, update
 
 from tasks.models import Article, Entity
 from tasks.nlp.fallback_ner import FALLBACK_SOURCE
 from tasks.nlp.name_key import name_key
-from tasks.storage.dialect import insert_ignore, insert_ignore_many
+from tasks.storage.dialect import insert_ignore, insert_ignore_many, insert_many
 from tasks.storage.schema import article_entities, entities, entity_aliases, mentions
 
 __all__ = [
@@ -57,6 +58,9 @@ PERSON_LABELS = sorted(k for k, v in KEY_PREFIX.items() if v == "per")
 logger = logging.getLogger(__name__)
 
 
+# Cached: the store asks for each entity's key four or five times (labels, identities,
+# aliases) and names recur across articles; name_key's transliteration is not cheap.
+@lru_cache(maxsize=65_536)
 def norm_name(name: str) -> str:
     """The cross-script name key (``tasks.nlp.name_key``): casefolded Latin words without
     punctuation, possessive or leading article, transliteration variants made one:
@@ -372,12 +376,12 @@ def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -
         [{"entity_id": e, "alias": a} for e, a in sorted(aliases)],
         index=["entity_id", "alias"],
     )
-    conn.execute(
-        article_entities.insert(),
+    insert_many(
+        conn,
+        article_entities,
         [
             {"article_id": article_id, "entity_id": e, "name": name, "count": count}
             for e, (name, count) in counts.items()
         ],
     )
-    if mention_rows:
-        conn.execute(mentions.insert(), mention_rows)
+    insert_many(conn, mentions, mention_rows)

@@ -40,7 +40,7 @@ from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.copies import complete_copy
 from tasks.storage.db import read_tx, write_tx
-from tasks.storage.dialect import advisory_locks, insert_ignore_many
+from tasks.storage.dialect import advisory_locks, insert_ignore_many, insert_many
 from tasks.storage.entity_index import (
     KnownLabels,
     adopt_known_labels,
@@ -185,10 +185,8 @@ class _Pending:
     done: list[tuple[Article, ledger.DoneState, datetime]] = field(default_factory=list)
 
     def write(self, conn: Connection, stamp: datetime) -> None:
-        if self.quotes:
-            conn.execute(quotes.insert(), self.quotes)
-        if self.bands:
-            insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
+        insert_many(conn, quotes, self.quotes)
+        insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
         refresh_stories(conn, self.stories, stamp)
         ledger.record_done_many(conn, self.done)
 
@@ -283,11 +281,11 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
                 )
             )
         weights = {**evidence.keys, **dict.fromkeys(evidence.dates, 1)}
-        if weights:
-            conn.execute(
-                article_keys.insert(),
-                [{"key": k, "weight": w, "article_id": article.id} for k, w in weights.items()],
-            )
+        insert_many(
+            conn,
+            article_keys,
+            [{"key": k, "weight": w, "article_id": article.id} for k, w in weights.items()],
+        )
         if story_id is not None:
             pending.stories.add(story_id)
         # Watches fire on originals only (a copy of a delivered article is not news), in this
