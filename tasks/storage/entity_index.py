@@ -147,14 +147,18 @@ def _full_names_of(conn: Connection, surnames: set[str]) -> dict[str, set[int]]:
     return found
 
 
-def _merge_bare_surnames(conn: Connection, surnames: set[str]) -> None:
+def _merge_bare_surnames(conn: Connection, surnames: set[str],
+                         full_names: dict[str, set[int]] | None = None) -> None:
     """Fold earlier bare-surname entities into the one full name now known for each.
 
     The mirror of the bare-surname look-up in ``_entity_ids`` for the other arrival order,
     so that "Grushko" stored before "Alexander Grushko" ends in the same entity row as
-    "Grushko" stored after it. Two queries for all the surnames; merging is rare.
+    "Grushko" stored after it. Two queries for all the surnames, one when ``full_names``
+    (``_full_names_of`` covering ``surnames``) is given; merging is rare.
     """
-    single = {s: ids for s, ids in _full_names_of(conn, surnames).items() if len(ids) == 1}
+    if full_names is None:
+        full_names = _full_names_of(conn, surnames)
+    single = {s: ids for s in surnames if len(ids := full_names.get(s, set())) == 1}
     if not single:
         return
     bare: dict[str, list[int]] = {}
@@ -244,8 +248,11 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
     first = [rows[k] for k in sorted(set(rows) - set(bare))]
     if first:
         insert_ignore_many(conn, entities, first, index=["norm", "label"])
-    # A bare surname belongs to the one full name that ends with it, if only one.
-    owners = _full_names_of(conn, {k[0] for k in bare})
+    # A bare surname belongs to the one full name that ends with it, if only one. The same
+    # look-up serves the merge below: full names (norm != surname) are all written by now,
+    # and the bare rows written in between are not full names.
+    full_surnames = {s for k in rows if " " in k[0] and (s := _surname(*k)) is not None}
+    owners = _full_names_of(conn, {k[0] for k in bare} | full_surnames)
     new_bare = []
     for key in bare:
         if len(owners[key[0]]) == 1:
@@ -254,8 +261,7 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
             new_bare.append(rows[key])
     if new_bare:
         insert_ignore_many(conn, entities, new_bare, index=["norm", "label"])
-    full_surnames = {_surname(*k) for k in rows if " " in k[0]}
-    _merge_bare_surnames(conn, {s for s in full_surnames if s is not None})
+    _merge_bare_surnames(conn, full_surnames, owners)
     wanted = sorted(set(rows) - set(ids))
     if wanted:
         found_ids = conn.execute(
