@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -25,6 +26,7 @@ from tasks.storage.schema import article_entities, entities, entity_aliases, men
 
 __all__ = [
     "KEY_PREFIX",
+    "EntityRows",
     "KnownLabels",
     "adopt_known_labels",
     "date_keys",
@@ -148,7 +150,8 @@ def _full_names_of(conn: Connection, surnames: set[str]) -> dict[str, set[int]]:
 
 
 def _merge_bare_surnames(conn: Connection, surnames: set[str],
-                         full_names: dict[str, set[int]] | None = None) -> None:
+                         full_names: dict[str, set[int]] | None = None,
+                         pending: EntityRows | None = None) -> None:
     """Fold earlier bare-surname entities into the one full name now known for each.
 
     The mirror of the bare-surname look-up in ``_entity_ids`` for the other arrival order,
@@ -168,6 +171,8 @@ def _merge_bare_surnames(conn: Connection, surnames: set[str],
         ).order_by(entities.c.id)
     ):
         bare.setdefault(norm, []).append(int(entity_id))
+    if bare and pending is not None:
+        pending.write(conn)  # the merge moves rows: the batch's earlier ones must be there
     for surname in sorted(bare):
         _merge_into(conn, surname, bare[surname], next(iter(single[surname])))
 
@@ -222,7 +227,8 @@ def _merge_into(conn: Connection, surname: str, bare: list[int], owner: int) -> 
         logger.info("entities: bare surname %r (entity %d) joins entity %d", surname, old, owner)
 
 
-def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], int]:
+def _entity_ids(conn: Connection, found: list[Entity],
+                pending: EntityRows | None = None) -> dict[tuple[str, str], int]:
     """Ids of the canonical entities, created where new.
 
     Across articles a bare surname joins the one known full name ending with it (and an
@@ -261,7 +267,7 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
             new_bare.append(rows[key])
     if new_bare:
         insert_ignore_many(conn, entities, new_bare, index=["norm", "label"])
-    _merge_bare_surnames(conn, full_surnames, owners)
+    _merge_bare_surnames(conn, full_surnames, owners, pending)
     wanted = sorted(set(rows) - set(ids))
     if wanted:
         found_ids = conn.execute(
@@ -351,21 +357,49 @@ def adopt_known_labels(conn: Connection, found: list[Entity],
     return out
 
 
-def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -> None:
-    """Write the article's entities, their aliases and mentions."""
+@dataclass
+class EntityRows:
+    """Aliases, article entities and mentions of a message's articles, written together
+    (three statements for the message instead of three per article). Nothing in the store
+    reads them back while it runs except a bare-surname merge (``_merge_bare_surnames``
+    writes them first) and the same-site names check of stories (the store writes them
+    first too: ``write`` is cheap when empty)."""
+
+    aliases: set[tuple[int, str]] = field(default_factory=set)
+    article_entities: list[dict[str, object]] = field(default_factory=list)
+    mentions: list[dict[str, object]] = field(default_factory=list)
+
+    def write(self, conn: Connection) -> None:
+        # Sorted: two writers inserting the same new aliases wait on each other in one order.
+        insert_ignore_many(
+            conn,
+            entity_aliases,
+            [{"entity_id": e, "alias": a} for e, a in sorted(self.aliases)],
+            index=["entity_id", "alias"],
+        )
+        insert_many(conn, article_entities, self.article_entities)
+        insert_many(conn, mentions, self.mentions)
+        self.aliases.clear()
+        self.article_entities.clear()
+        self.mentions.clear()
+
+
+def index_entities(conn: Connection, article_id: str, found: Iterable[Entity],
+                   pending: EntityRows | None = None) -> None:
+    """Write the article's entities, their aliases and mentions; with ``pending`` (the
+    store's batch) the entity rows are written now and the rest is added to ``pending``."""
     found = list(found)
-    ids = _entity_ids(conn, found)
+    ids = _entity_ids(conn, found, pending)
     counts: dict[int, tuple[str, int]] = {}
-    aliases: set[tuple[int, str]] = set()
-    mention_rows: list[dict[str, object]] = []
+    rows = EntityRows() if pending is None else pending
     for entity in found:
         entity_id = ids[_identity(entity)]
         name, count = counts.get(entity_id, (entity.name, 0))
         counts[entity_id] = (name, count + (entity.count or len(entity.mentions)))
-        aliases.add((entity_id, entity.name[:MAX_KEY]))
+        rows.aliases.add((entity_id, entity.name[:MAX_KEY]))
         for mention in entity.mentions:
-            aliases.add((entity_id, mention.text[:MAX_KEY]))
-            mention_rows.append(
+            rows.aliases.add((entity_id, mention.text[:MAX_KEY]))
+            rows.mentions.append(
                 {
                     "article_id": article_id,
                     "entity_id": entity_id,
@@ -374,20 +408,9 @@ def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -
                     "end_char": mention.end,
                 }
             )
-    if not counts:
-        return
-    insert_ignore_many(
-        conn,
-        entity_aliases,
-        [{"entity_id": e, "alias": a} for e, a in sorted(aliases)],
-        index=["entity_id", "alias"],
-    )
-    insert_many(
-        conn,
-        article_entities,
-        [
-            {"article_id": article_id, "entity_id": e, "name": name, "count": count}
-            for e, (name, count) in counts.items()
-        ],
-    )
-    insert_many(conn, mentions, mention_rows)
+    rows.article_entities += [
+        {"article_id": article_id, "entity_id": e, "name": name, "count": count}
+        for e, (name, count) in counts.items()
+    ]
+    if pending is None:
+        rows.write(conn)

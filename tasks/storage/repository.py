@@ -26,6 +26,7 @@ import base64
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +43,7 @@ from tasks.storage.copies import complete_copy
 from tasks.storage.db import read_tx, write_tx
 from tasks.storage.dialect import advisory_locks, insert_ignore_many, insert_many
 from tasks.storage.entity_index import (
+    EntityRows,
     KnownLabels,
     adopt_known_labels,
     date_keys,
@@ -175,18 +177,22 @@ def _prepare(article: Article, settings: StoreSettings,
 class _Pending:
     """What the batch writes after its articles, one statement per kind for the message:
     rows no later article of the batch reads back (quotes, bands: later articles meet
-    earlier ones through ``OriginalIndex``), the stories it touched (label, size and dates
-    read nowhere in the store, so refreshed once each), and the ledger's outcomes."""
+    earlier ones through ``OriginalIndex``), the articles' aliases, entity counts and
+    mentions (``EntityRows``: written early only where a read needs them), the stories it
+    touched (label, size and dates read nowhere in the store, so refreshed once each), and
+    the ledger's outcomes."""
 
     watches: bool  # any active watch: only then is each original matched (one query each)
     quotes: list[dict[str, object]] = field(default_factory=list)
     bands: list[dict[str, object]] = field(default_factory=list)
     stories: set[str] = field(default_factory=set)
+    entities: EntityRows = field(default_factory=EntityRows)
     done: list[tuple[Article, ledger.DoneState, datetime]] = field(default_factory=list)
 
     def write(self, conn: Connection, stamp: datetime) -> None:
         insert_many(conn, quotes, self.quotes)
         insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
+        self.entities.write(conn)  # before the stories' labels, which count them
         refresh_stories(conn, self.stories, stamp)
         ledger.record_done_many(conn, self.done)
 
@@ -221,6 +227,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
                 settings.story_window_days,
                 settings.story_min_evidence,
                 stamp,
+                before_names=partial(pending.entities.write, conn),
             )
     stored = article.model_copy(
         update={
@@ -253,7 +260,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         )
     )
     index_article(conn, article.id, article.title, text, _language(article))
-    index_entities(conn, article.id, article.entities)
+    index_entities(conn, article.id, article.entities, pending.entities)
     remember_labels(labels, article.entities)
     # Rows nothing in the batch reads back: written once for the batch (``_Pending``).
     pending.quotes += [

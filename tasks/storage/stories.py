@@ -48,7 +48,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -305,9 +305,11 @@ def content_match(
     min_evidence: float,
     now: datetime,
     min_cosine: float = MIN_COSINE,
+    before_names: Callable[[], None] | None = None,
 ) -> tuple[float, str, str] | None:
     """(cosine, story, article) of the closest stored original in time that reports the same
-    event, if any: see the module doc for the rule."""
+    event, if any: see the module doc for the rule. ``before_names`` runs before stored
+    names are read (the store writes its batch's pending entity rows there)."""
     assert evidence.vector is not None
     window = timedelta(days=window_days)
     # Stored times bound undated articles: what arrived around the same time is compared.
@@ -355,6 +357,8 @@ def content_match(
     urls = {r[0]: (r[3], r[4]) for r in rows}
     same_site = [b for b in band
                  if evidence.site is not None and site_of(*urls[b]) == evidence.site]
+    if same_site and before_names is not None:
+        before_names()
     site_names = _names_of(conn, same_site) if same_site else {}
     for i in ranked:
         other_id, story_id, _ = found[i]
@@ -392,11 +396,14 @@ def assign_story(
     window_days: int,
     min_evidence: float,
     now: datetime,
+    before_names: Callable[[], None] | None = None,
 ) -> str:
-    """The story ``article_id`` belongs to: an existing one, or a new one it starts."""
+    """The story ``article_id`` belongs to: an existing one, or a new one it starts
+    (``before_names``: see ``content_match``)."""
     best: tuple[float, str, str] | None = None
     if evidence.vector is not None:
-        best = content_match(conn, article_id, evidence, window_days, min_evidence, now)
+        best = content_match(conn, article_id, evidence, window_days, min_evidence, now,
+                             before_names=before_names)
         if best is not None:
             logger.info(
                 "story: article %s joins story %s (via %s, lead cosine %.3f)",

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, event, select
 
 from config.settings import StoreSettings
@@ -16,8 +17,14 @@ from tasks.models import Article
 from tasks.storage import ledger
 from tasks.storage.db import write_tx
 from tasks.storage.dialect import insert_ignore_many, insert_many
-from tasks.storage.repository import store_article, store_batch
-from tasks.storage.schema import article_keys, items, lsh_bands, stories
+from tasks.storage.repository import (
+    ArticleFilter,
+    iter_articles,
+    list_entities,
+    store_article,
+    store_batch,
+)
+from tasks.storage.schema import article_keys, entities, items, lsh_bands, mentions, stories
 from tasks.storage.stories import refresh_stories
 from tests.unit.storage.factories import article, corpus_texts, english, entity, seed_articles
 
@@ -138,3 +145,38 @@ def test_many_rows_in_one_statement_conflicts_ignored(
             lsh_bands.c.band >= 900).order_by(lsh_bands.c.band)).all()
     assert [tuple(k) for k in found_keys] == [("test:k0", 0), ("test:k1", 1), ("test:k2", 2)]
     assert [tuple(b) for b in found_bands] == [(900, "h0"), (901, "h1")]
+
+
+@pytest.mark.parametrize("order", ["full name first", "bare surname first"])
+def test_a_bare_surname_in_one_message_joins_its_full_name(
+    engine: Engine, settings: StoreSettings, order: str
+) -> None:
+    # The message's entity rows are written together at its end, except that a merge of a
+    # bare surname writes the earlier articles' rows first: the result is the one-at-a-time
+    # result (tests/unit/storage/test_catalog.py).
+    full = article(
+        "full",
+        "Deputy Foreign Minister Alexander Grushko flew to Brussels on Monday.",
+        entities=[entity("Alexander Grushko", "PERSON", "Alexander Grushko")],
+    )
+    bare = article(
+        "bare",
+        "Grushko told reporters in Moscow that the talks had been frank.",
+        entities=[entity("Grushko", "PERSON", "Grushko")],
+    )
+    message = [full, bare] if order == "full name first" else [bare, full]
+    assert all(isinstance(r, Article) for r in store_batch(engine, message, settings))
+    people = {e["name"]: (e["article_count"], e["aliases"])
+              for e in list_entities(engine, "PERSON")}
+    assert people == {"Alexander Grushko": (2, ["Alexander Grushko", "Grushko"])}
+    with engine.connect() as conn:
+        owners = conn.execute(
+            select(mentions.c.article_id, entities.c.name)
+            .join(entities, entities.c.id == mentions.c.entity_id)
+            .order_by(mentions.c.article_id)
+        ).all()
+    assert [tuple(o) for o in owners] == [("bare", "Alexander Grushko"),
+                                          ("full", "Alexander Grushko")]
+    for name in ("Grushko", "Alexander Grushko"):
+        hits = iter_articles(engine, ArticleFilter(entity=name))
+        assert sorted(a["id"] for a in hits) == ["bare", "full"]
