@@ -9,6 +9,13 @@ database so the profile needs no server, or into ``--database-url``). Self time 
 attributed to the library whose file it is (spaCy and thinc, trafilatura and lxml,
 SQLAlchemy and the driver ...), then the single functions with the most self time are
 listed. ``--feed`` profiles the throughput bench's feed instead of the dev pages.
+
+``--store-only`` looks at the store alone: the chain runs once, unprofiled, up to the store
+(the store's inputs of every message are kept, copies recognised by the gates included),
+then those inputs are stored again into a fresh database with cProfile on: the store's CPU
+ms and SQL statements per article (an executemany counted once, and by its rows) and its
+costliest functions. Run it against two checkouts (``PYTHONPATH``) over the same
+``--store-inputs`` file for an A/B of the store.
 """
 
 from __future__ import annotations
@@ -142,6 +149,100 @@ def _articles(paths: list[str]) -> list[Any]:
     return articles
 
 
+def _corpus_feed(corpus: Path, count: int, inputs: Path) -> Path:
+    """The dev pages as a feed of file paths (what ``iter_sources`` reads)."""
+    feed = inputs.with_suffix(".feed.txt")
+    feed.write_text("".join(f"{f}\n" for f in sorted(corpus.glob("*.html"))[:count]))
+    return feed
+
+
+def capture_store_inputs(feed: Path, count: int, admin_url: str, out: Path,
+                         batch_size: int = 8) -> None:
+    """Run the chain over ``feed`` (a fresh database on ``admin_url``'s server) and write the
+    store's input of every message to ``out``, one JSON list of payloads per line."""
+    import json
+
+    from bench.bench_support import temporary_database
+    from config.settings import load_settings
+    from tasks import pipeline
+    from tasks.codec import encode
+    from tasks.storage.db import migrate
+    from workers.runtime.preload import preload_models
+
+    lines: list[str] = []
+    real = pipeline.run_stage_batch
+
+    def keep(stage: str, articles: list[Any], resources: Any, **kw: Any) -> Any:
+        if stage == "store":
+            lines.append(json.dumps([encode(a) for a in articles]))
+        return real(stage, articles, resources, **kw)
+
+    articles = _articles([str(feed)])[:count]
+    with temporary_database(admin_url, "nf_profile_capture") as url:
+        settings = load_settings(database_url=url)
+        migrate(url)
+        preload_models(settings)
+        pipeline.run_stage_batch = keep  # type: ignore[assignment]
+        try:
+            for start in range(0, len(articles), batch_size):
+                pipeline.run_inline_batch(articles[start : start + batch_size], settings)
+        finally:
+            pipeline.run_stage_batch = real  # type: ignore[assignment]
+    out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+def profile_store(inputs: Path, admin_url: str, top: int = 25) -> str:
+    """Store the messages of ``inputs`` into a fresh database under cProfile: CPU and SQL
+    statements per article, then the functions with the most cumulative and own time."""
+    import cProfile
+    import io
+    import json
+    import pstats
+    import time
+
+    from sqlalchemy import Engine, event
+
+    from bench.bench_support import temporary_database
+    from config.settings import load_settings
+    from tasks.codec import decode
+    from tasks.pipeline import InlineResources, run_stage_batch
+    from tasks.storage.db import migrate
+
+    messages = [[decode(p) for p in json.loads(line)]
+                for line in inputs.read_text(encoding="utf-8").splitlines() if line]
+    counts: Counter[str] = Counter()
+
+    def count(_conn: Any, _cursor: Any, _sql: str, parameters: Any, _context: Any,
+              executemany: bool) -> None:
+        counts["statements"] += 1
+        counts["rows"] += len(parameters) if executemany else 1
+
+    profiler = cProfile.Profile()
+    cpu = 0.0
+    with temporary_database(admin_url, "nf_profile_store") as url:
+        settings = load_settings(database_url=url)
+        migrate(url)
+        resources = InlineResources(settings)
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            for message in messages:
+                started = time.process_time()
+                profiler.enable()
+                run_stage_batch("store", message, resources)
+                profiler.disable()
+                cpu += time.process_time() - started
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+    n = sum(len(m) for m in messages) or 1
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return (f"{n} articles in {len(messages)} messages: store {1000 * cpu / n:.1f} ms CPU per "
+            f"article under cProfile, {counts['statements'] / n:.2f} SQL statements per article "
+            f"({counts['rows'] / n:.1f} counting each row of an executemany)\n{text.getvalue()}")
+
+
 def markdown(profile: Profile) -> str:
     lines = [
         f"{profile.articles} articles, {profile.seconds:.1f} s of wall time in the chain "
@@ -167,7 +268,24 @@ def main(argv: list[str] | None = None) -> None:
                         help="a JSONL feed (bench/throughput_mix.py) instead of the corpus")
     parser.add_argument("--database-url", default=None,
                         help="store into this database (default: a throw-away SQLite file)")
+    parser.add_argument("--store-only", action="store_true",
+                        help="profile the store stage alone (module doc); needs --database-url"
+                             " (a server URL: each replay gets a fresh database there)")
+    parser.add_argument("--store-inputs", type=Path, default=None,
+                        help="with --store-only: the store's inputs (JSONL), written when missing")
     args = parser.parse_args(argv)
+    if args.store_only:
+        import sys
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.bench_support
+        if not args.database_url:
+            parser.error("--store-only needs --database-url (a PostgreSQL server's admin URL)")
+        inputs = args.store_inputs or Path(tempfile.mkdtemp()) / "store-inputs.jsonl"
+        if not inputs.exists():
+            feed = args.feed or _corpus_feed(args.corpus, args.articles, inputs)
+            capture_store_inputs(feed, args.articles, args.database_url, inputs)
+        print(profile_store(inputs, args.database_url))
+        return
     if args.feed is not None:
         profile = profile_feed(args.feed, args.articles, database_url=args.database_url)
     else:

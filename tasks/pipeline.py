@@ -17,7 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from config.settings import Settings
-from tasks.errors import PermanentError, RetryableError
+from tasks.errors import DatabaseFull, PermanentError, RetryableError
 from tasks.models import Article
 from tasks.stages import STAGE_NAMES, Resources, stage_named
 from tasks.storage.recognise import recognised
@@ -224,7 +224,12 @@ def _run(
         started, started_cpu = time.perf_counter(), time.process_time()
         batch = _attempt(partial(record.run_batch, articles, resources), let_through)
         if isinstance(batch, Exception):
-            if isinstance(batch, RetryableError):
+            if isinstance(batch, DatabaseFull):
+                # A full disk never frees itself: a human must act, and its message names the
+                # database (SQLite file or host:port/name) whose disk it is. Still no traceback.
+                log.error("stage %s: a batch of %d met %s; one by one", stage,
+                          len(articles), batch)
+            elif isinstance(batch, RetryableError):
                 # Expected weather (the database restarting, a lock): each article meets it
                 # again alone and gets its retry; no traceback for an operator to chase.
                 log.warning("stage %s: a batch of %d met %s; one by one", stage,

@@ -12,18 +12,21 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Connection, delete, select, tuple_, update
 
 from tasks.models import Article, Entity
 from tasks.nlp.fallback_ner import FALLBACK_SOURCE
 from tasks.nlp.name_key import name_key
-from tasks.storage.dialect import insert_ignore, insert_ignore_many
+from tasks.storage.dialect import insert_ignore, insert_ignore_many, insert_many
 from tasks.storage.schema import article_entities, entities, entity_aliases, mentions
 
 __all__ = [
     "KEY_PREFIX",
+    "EntityRows",
     "KnownLabels",
     "adopt_known_labels",
     "date_keys",
@@ -57,6 +60,9 @@ PERSON_LABELS = sorted(k for k, v in KEY_PREFIX.items() if v == "per")
 logger = logging.getLogger(__name__)
 
 
+# Cached: the store asks for each entity's key four or five times (labels, identities,
+# aliases) and names recur across articles; name_key's transliteration is not cheap.
+@lru_cache(maxsize=65_536)
 def norm_name(name: str) -> str:
     """The cross-script name key (``tasks.nlp.name_key``): casefolded Latin words without
     punctuation, possessive or leading article, transliteration variants made one:
@@ -143,14 +149,19 @@ def _full_names_of(conn: Connection, surnames: set[str]) -> dict[str, set[int]]:
     return found
 
 
-def _merge_bare_surnames(conn: Connection, surnames: set[str]) -> None:
+def _merge_bare_surnames(conn: Connection, surnames: set[str],
+                         full_names: dict[str, set[int]] | None = None,
+                         pending: EntityRows | None = None) -> None:
     """Fold earlier bare-surname entities into the one full name now known for each.
 
     The mirror of the bare-surname look-up in ``_entity_ids`` for the other arrival order,
     so that "Grushko" stored before "Alexander Grushko" ends in the same entity row as
-    "Grushko" stored after it. Two queries for all the surnames; merging is rare.
+    "Grushko" stored after it. Two queries for all the surnames, one when ``full_names``
+    (``_full_names_of`` covering ``surnames``) is given; merging is rare.
     """
-    single = {s: ids for s, ids in _full_names_of(conn, surnames).items() if len(ids) == 1}
+    if full_names is None:
+        full_names = _full_names_of(conn, surnames)
+    single = {s: ids for s in surnames if len(ids := full_names.get(s, set())) == 1}
     if not single:
         return
     bare: dict[str, list[int]] = {}
@@ -160,6 +171,8 @@ def _merge_bare_surnames(conn: Connection, surnames: set[str]) -> None:
         ).order_by(entities.c.id)
     ):
         bare.setdefault(norm, []).append(int(entity_id))
+    if bare and pending is not None:
+        pending.write(conn)  # the merge moves rows: the batch's earlier ones must be there
     for surname in sorted(bare):
         _merge_into(conn, surname, bare[surname], next(iter(single[surname])))
 
@@ -214,7 +227,8 @@ def _merge_into(conn: Connection, surname: str, bare: list[int], owner: int) -> 
         logger.info("entities: bare surname %r (entity %d) joins entity %d", surname, old, owner)
 
 
-def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], int]:
+def _entity_ids(conn: Connection, found: list[Entity],
+                pending: EntityRows | None = None) -> dict[tuple[str, str], int]:
     """Ids of the canonical entities, created where new.
 
     Across articles a bare surname joins the one known full name ending with it (and an
@@ -240,8 +254,11 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
     first = [rows[k] for k in sorted(set(rows) - set(bare))]
     if first:
         insert_ignore_many(conn, entities, first, index=["norm", "label"])
-    # A bare surname belongs to the one full name that ends with it, if only one.
-    owners = _full_names_of(conn, {k[0] for k in bare})
+    # A bare surname belongs to the one full name that ends with it, if only one. The same
+    # look-up serves the merge below: full names (norm != surname) are all written by now,
+    # and the bare rows written in between are not full names.
+    full_surnames = {s for k in rows if " " in k[0] and (s := _surname(*k)) is not None}
+    owners = _full_names_of(conn, {k[0] for k in bare} | full_surnames)
     new_bare = []
     for key in bare:
         if len(owners[key[0]]) == 1:
@@ -250,8 +267,7 @@ def _entity_ids(conn: Connection, found: list[Entity]) -> dict[tuple[str, str], 
             new_bare.append(rows[key])
     if new_bare:
         insert_ignore_many(conn, entities, new_bare, index=["norm", "label"])
-    full_surnames = {_surname(*k) for k in rows if " " in k[0]}
-    _merge_bare_surnames(conn, {s for s in full_surnames if s is not None})
+    _merge_bare_surnames(conn, full_surnames, owners, pending)
     wanted = sorted(set(rows) - set(ids))
     if wanted:
         found_ids = conn.execute(
@@ -341,21 +357,49 @@ def adopt_known_labels(conn: Connection, found: list[Entity],
     return out
 
 
-def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -> None:
-    """Write the article's entities, their aliases and mentions."""
+@dataclass
+class EntityRows:
+    """Aliases, article entities and mentions of a message's articles, written together
+    (three statements for the message instead of three per article). Nothing in the store
+    reads them back while it runs except a bare-surname merge (``_merge_bare_surnames``
+    writes them first) and the same-site names check of stories (the store writes them
+    first too: ``write`` is cheap when empty)."""
+
+    aliases: set[tuple[int, str]] = field(default_factory=set)
+    article_entities: list[dict[str, object]] = field(default_factory=list)
+    mentions: list[dict[str, object]] = field(default_factory=list)
+
+    def write(self, conn: Connection) -> None:
+        # Sorted: two writers inserting the same new aliases wait on each other in one order.
+        insert_ignore_many(
+            conn,
+            entity_aliases,
+            [{"entity_id": e, "alias": a} for e, a in sorted(self.aliases)],
+            index=["entity_id", "alias"],
+        )
+        insert_many(conn, article_entities, self.article_entities)
+        insert_many(conn, mentions, self.mentions)
+        self.aliases.clear()
+        self.article_entities.clear()
+        self.mentions.clear()
+
+
+def index_entities(conn: Connection, article_id: str, found: Iterable[Entity],
+                   pending: EntityRows | None = None) -> None:
+    """Write the article's entities, their aliases and mentions; with ``pending`` (the
+    store's batch) the entity rows are written now and the rest is added to ``pending``."""
     found = list(found)
-    ids = _entity_ids(conn, found)
+    ids = _entity_ids(conn, found, pending)
     counts: dict[int, tuple[str, int]] = {}
-    aliases: set[tuple[int, str]] = set()
-    mention_rows: list[dict[str, object]] = []
+    rows = EntityRows() if pending is None else pending
     for entity in found:
         entity_id = ids[_identity(entity)]
         name, count = counts.get(entity_id, (entity.name, 0))
         counts[entity_id] = (name, count + (entity.count or len(entity.mentions)))
-        aliases.add((entity_id, entity.name[:MAX_KEY]))
+        rows.aliases.add((entity_id, entity.name[:MAX_KEY]))
         for mention in entity.mentions:
-            aliases.add((entity_id, mention.text[:MAX_KEY]))
-            mention_rows.append(
+            rows.aliases.add((entity_id, mention.text[:MAX_KEY]))
+            rows.mentions.append(
                 {
                     "article_id": article_id,
                     "entity_id": entity_id,
@@ -364,20 +408,9 @@ def index_entities(conn: Connection, article_id: str, found: Iterable[Entity]) -
                     "end_char": mention.end,
                 }
             )
-    if not counts:
-        return
-    insert_ignore_many(
-        conn,
-        entity_aliases,
-        [{"entity_id": e, "alias": a} for e, a in sorted(aliases)],
-        index=["entity_id", "alias"],
-    )
-    conn.execute(
-        article_entities.insert(),
-        [
-            {"article_id": article_id, "entity_id": e, "name": name, "count": count}
-            for e, (name, count) in counts.items()
-        ],
-    )
-    if mention_rows:
-        conn.execute(mentions.insert(), mention_rows)
+    rows.article_entities += [
+        {"article_id": article_id, "entity_id": e, "name": name, "count": count}
+        for e, (name, count) in counts.items()
+    ]
+    if pending is None:
+        rows.write(conn)

@@ -34,6 +34,8 @@ class OriginalIndex:
     by_hash: dict[str, str] = field(default_factory=dict)
     by_band: dict[Band, set[str]] = field(default_factory=dict)
     signatures: dict[str, dedup.Signature] = field(default_factory=dict)
+    # Each original's story, read with it: a copy joins its original's story with no query.
+    stories: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection, digests: Iterable[str],
@@ -41,15 +43,14 @@ class OriginalIndex:
         index = cls()
         wanted_hashes = sorted(set(digests))
         if wanted_hashes:
-            index.by_hash.update(
-                (digest, original)
-                for digest, original in conn.execute(
-                    select(articles.c.content_hash, articles.c.id).where(
-                        articles.c.content_hash.in_(wanted_hashes),
-                        articles.c.duplicate_of.is_(None),
-                    )
+            for digest, original, story in conn.execute(
+                select(articles.c.content_hash, articles.c.id, articles.c.story_id).where(
+                    articles.c.content_hash.in_(wanted_hashes),
+                    articles.c.duplicate_of.is_(None),
                 )
-            )
+            ):
+                index.by_hash[digest] = original
+                index.stories[original] = story
         wanted_bands = sorted(set(bands))
         if not wanted_bands:
             return index
@@ -63,14 +64,14 @@ class OriginalIndex:
             index.by_band.setdefault((band, value), set()).add(other)
         candidates = sorted({o for found in index.by_band.values() for o in found})
         if candidates:
-            index.signatures.update(
-                (other, dedup.Signature.from_bytes(raw, shingles))
-                for other, raw, shingles in conn.execute(
-                    select(articles.c.id, articles.c.minhash, articles.c.shingle_count).where(
-                        articles.c.id.in_(candidates), articles.c.duplicate_of.is_(None)
-                    )
+            for other, raw, shingles, story in conn.execute(
+                select(articles.c.id, articles.c.minhash, articles.c.shingle_count,
+                       articles.c.story_id).where(
+                    articles.c.id.in_(candidates), articles.c.duplicate_of.is_(None)
                 )
-            )
+            ):
+                index.signatures[other] = dedup.Signature.from_bytes(raw, shingles)
+                index.stories[other] = story
         return index
 
     def exact(self, digest: str) -> str | None:
@@ -87,10 +88,15 @@ class OriginalIndex:
                     best = (score, other)
         return best[1] if best else None
 
+    def story(self, original: str) -> str | None:
+        """The story of an original ``exact`` or ``near`` returned."""
+        return self.stories.get(original)
+
     def add(self, article_id: str, digest: str, sig: dedup.Signature,
-            bands: list[Band]) -> None:
+            bands: list[Band], story_id: str | None = None) -> None:
         """An original this batch stored: later articles of the batch must meet it."""
         self.by_hash.setdefault(digest, article_id)
         self.signatures[article_id] = sig
+        self.stories[article_id] = story_id
         for band in bands:
             self.by_band.setdefault(band, set()).add(article_id)

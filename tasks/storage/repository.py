@@ -25,7 +25,8 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -40,8 +41,9 @@ from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.copies import complete_copy
 from tasks.storage.db import read_tx, write_tx
-from tasks.storage.dialect import advisory_locks, insert_ignore_many
+from tasks.storage.dialect import advisory_locks, insert_ignore_many, insert_many
 from tasks.storage.entity_index import (
+    EntityRows,
     KnownLabels,
     adopt_known_labels,
     date_keys,
@@ -60,10 +62,11 @@ from tasks.storage.stories import (
     assign_story,
     content_words,
     named_norms,
-    refresh_story,
+    refresh_stories,
     site_of,
 )
 from tasks.watches.deliveries import record_matches
+from tasks.watches.repository import active_watches
 
 # The read side lives in queries/search/catalog; re-exported so callers need one import.
 __all__ = [
@@ -172,16 +175,26 @@ def _prepare(article: Article, settings: StoreSettings,
 
 @dataclass
 class _Pending:
-    """Rows of the batch written after its articles, one statement each."""
+    """What the batch writes after its articles, one statement per kind for the message:
+    rows no later article of the batch reads back (quotes, bands: later articles meet
+    earlier ones through ``OriginalIndex``), the articles' aliases, entity counts and
+    mentions (``EntityRows``: written early only where a read needs them), the stories it
+    touched (label, size and dates read nowhere in the store, so refreshed once each), and
+    the ledger's outcomes."""
 
+    watches: bool  # any active watch: only then is each original matched (one query each)
     quotes: list[dict[str, object]] = field(default_factory=list)
     bands: list[dict[str, object]] = field(default_factory=list)
+    stories: set[str] = field(default_factory=set)
+    entities: EntityRows = field(default_factory=EntityRows)
+    done: list[tuple[Article, ledger.DoneState, datetime]] = field(default_factory=list)
 
-    def write(self, conn: Connection) -> None:
-        if self.quotes:
-            conn.execute(quotes.insert(), self.quotes)
-        if self.bands:
-            insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
+    def write(self, conn: Connection, stamp: datetime) -> None:
+        insert_many(conn, quotes, self.quotes)
+        insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
+        self.entities.write(conn)  # before the stories' labels, which count them
+        refresh_stories(conn, self.stories, stamp)
+        ledger.record_done_many(conn, self.done)
 
 
 def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
@@ -205,9 +218,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         duplicate_of = originals.exact(digest) or originals.near(
             sig, bands, settings.near_duplicate_threshold)
         if duplicate_of is not None:
-            story_id = conn.execute(
-                select(articles.c.story_id).where(articles.c.id == duplicate_of)
-            ).scalar()
+            story_id = originals.story(duplicate_of)
         else:
             story_id = assign_story(
                 conn,
@@ -216,6 +227,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
                 settings.story_window_days,
                 settings.story_min_evidence,
                 stamp,
+                before_names=partial(pending.entities.write, conn),
             )
     stored = article.model_copy(
         update={
@@ -248,7 +260,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         )
     )
     index_article(conn, article.id, article.title, text, _language(article))
-    index_entities(conn, article.id, article.entities)
+    index_entities(conn, article.id, article.entities, pending.entities)
     remember_labels(labels, article.entities)
     # Rows nothing in the batch reads back: written once for the batch (``_Pending``).
     pending.quotes += [
@@ -263,7 +275,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         for q in article.quotes
     ]
     if duplicate_of is None:
-        originals.add(article.id, digest, sig, bands)
+        originals.add(article.id, digest, sig, bands, story_id)
         # Only originals are indexed: later copies are matched against the original (the
         # raw document's hash under its own band number: tasks.storage.recognise).
         indexed = [*bands, *([(dedup.RAW_BAND, article.raw_hash)] if article.raw_hash else [])]
@@ -276,17 +288,18 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
                 )
             )
         weights = {**evidence.keys, **dict.fromkeys(evidence.dates, 1)}
-        if weights:
-            conn.execute(
-                article_keys.insert(),
-                [{"key": k, "weight": w, "article_id": article.id} for k, w in weights.items()],
-            )
+        insert_many(
+            conn,
+            article_keys,
+            [{"key": k, "weight": w, "article_id": article.id} for k, w in weights.items()],
+        )
         if story_id is not None:
-            refresh_story(conn, story_id, stamp)
+            pending.stories.add(story_id)
         # Watches fire on originals only (a copy of a delivered article is not news), in this
         # transaction: the article and its pending deliveries commit together.
-        record_matches(conn, stored)
-    ledger.record_done(conn, article, stored.verdict or ledger.STORED, stamp)
+        if pending.watches:
+            record_matches(conn, stored)
+    pending.done.append((article, stored.verdict or ledger.STORED, stamp))
     return stored
 
 
@@ -358,13 +371,13 @@ def store_batch(engine: Engine, batch: list[Article],
                 originals = OriginalIndex.load(
                     conn, [p.digest for p in fresh], [b for p in fresh for b in p.bands])
                 labels = known_labels(conn, [e for p in ready for e in p.article.entities])
-                pending = _Pending()
+                pending = _Pending(watches=bool(active_watches(conn)))
                 stored = {
                     id(p): _store_once(conn, p, settings, labels, existing.get(p.article.id),
                                        originals, pending)
                     for p in ready
                 }
-                pending.write(conn)
+                pending.write(conn, utc_now())
         except IntegrityError as exc:
             # A concurrent worker stored the same id or the same content first; the next
             # attempt sees its row and resolves to a no-op or a duplicate.

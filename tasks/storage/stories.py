@@ -48,13 +48,13 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from tasks.nlp.embedding import decode_vector
 from tasks.storage.entity_index import KEY_PREFIX, norm_name
@@ -78,6 +78,7 @@ __all__ = [
     "match_score",
     "named_norms",
     "names_score",
+    "refresh_stories",
     "refresh_story",
     "site_of",
     "specificity",
@@ -304,9 +305,11 @@ def content_match(
     min_evidence: float,
     now: datetime,
     min_cosine: float = MIN_COSINE,
+    before_names: Callable[[], None] | None = None,
 ) -> tuple[float, str, str] | None:
     """(cosine, story, article) of the closest stored original in time that reports the same
-    event, if any: see the module doc for the rule."""
+    event, if any: see the module doc for the rule. ``before_names`` runs before stored
+    names are read (the store writes its batch's pending entity rows there)."""
     assert evidence.vector is not None
     window = timedelta(days=window_days)
     # Stored times bound undated articles: what arrived around the same time is compared.
@@ -339,7 +342,6 @@ def content_match(
         .limit(MAX_VECTOR_CANDIDATES)
     ).all()
     found = [(r[0], r[1], v) for r in rows if (v := decode_vector(r[2])) is not None]
-    sites = {r[0]: site_of(r[3], r[4]) for r in rows}
     if not found:
         return None
     scores = np.stack([v for _, _, v in found]) @ evidence.vector
@@ -350,7 +352,13 @@ def content_match(
     band = [found[i][0] for i in ranked if scores[i] < CONFIRM_COSINE]
     others = _evidence_of(conn, band) if band and _well_named(evidence) else {}
     weights = _specificity_of(conn, evidence, [o for _, o in others.values()])
-    same_site = [b for b in band if evidence.site is not None and sites.get(b) == evidence.site]
+    # Sites only of the grey band's candidates (URL parsing of every stored row was a tenth
+    # of the store's CPU on a few hundred originals).
+    urls = {r[0]: (r[3], r[4]) for r in rows}
+    same_site = [b for b in band
+                 if evidence.site is not None and site_of(*urls[b]) == evidence.site]
+    if same_site and before_names is not None:
+        before_names()
     site_names = _names_of(conn, same_site) if same_site else {}
     for i in ranked:
         other_id, story_id, _ = found[i]
@@ -388,11 +396,14 @@ def assign_story(
     window_days: int,
     min_evidence: float,
     now: datetime,
+    before_names: Callable[[], None] | None = None,
 ) -> str:
-    """The story ``article_id`` belongs to: an existing one, or a new one it starts."""
+    """The story ``article_id`` belongs to: an existing one, or a new one it starts
+    (``before_names``: see ``content_match``)."""
     best: tuple[float, str, str] | None = None
     if evidence.vector is not None:
-        best = content_match(conn, article_id, evidence, window_days, min_evidence, now)
+        best = content_match(conn, article_id, evidence, window_days, min_evidence, now,
+                             before_names=before_names)
         if best is not None:
             logger.info(
                 "story: article %s joins story %s (via %s, lead cosine %.3f)",
@@ -460,63 +471,113 @@ def assign_story(
 
 def refresh_story(conn: Connection, story_id: str, now: datetime) -> None:
     """Recompute a story's label, size and date span after an article joined it."""
-    members = select(articles.c.id).where(
-        articles.c.story_id == story_id, articles.c.duplicate_of.is_(None)
-    )
+    refresh_stories(conn, [story_id], now)
+
+
+def refresh_stories(conn: Connection, story_ids: Iterable[str], now: datetime) -> None:
+    """``refresh_story`` for every story a message touched, in four statements whatever
+    their number (the store calls it once, after the batch's articles: five statements per
+    original before). Window functions keep each story's ranking in the database, with the
+    ordering (and collation) a per-story query had."""
+    ids = sorted(set(story_ids))
+    if not ids:
+        return
+    member = and_(articles.c.story_id.in_(ids), articles.c.duplicate_of.is_(None))
     # Label: the most widely mentioned person first, then the two most mentioned other names.
-    articles_naming = func.count(func.distinct(article_entities.c.article_id))
-    ranked = conn.execute(
-        select(entities.c.name, entities.c.label)
-        .join(article_entities, article_entities.c.entity_id == entities.c.id)
-        .where(
-            article_entities.c.article_id.in_(members),
-            entities.c.label.in_([k for k, v in KEY_PREFIX.items() if v != "evt"]),
-        )
-        .group_by(entities.c.id, entities.c.name, entities.c.label)
-        .order_by(
-            articles_naming.desc(), func.sum(article_entities.c.count).desc(), entities.c.name
-        )
-        .limit(20)
-    ).all()
-    people = [name for name, label in ranked if KEY_PREFIX.get(label) == "per"][:1]
-    top = people + [name for name, _ in ranked if name not in people][: 3 - len(people)]
-    day_counts = Counter(
-        key
-        for (key,) in conn.execute(
-            select(article_keys.c.key).where(
-                article_keys.c.article_id.in_(members), article_keys.c.key.like("date:%")
-            )
-        )
-    )
-    count, first, last = conn.execute(
+    naming = func.count(func.distinct(article_entities.c.article_id))
+    per_entity = (
         select(
-            func.count(), func.min(articles.c.published_date), func.max(articles.c.published_date)
-        ).where(articles.c.id.in_(members))
-    ).one()
-    # The most mentioned day (ties: the latest) names the event; else the first publication.
-    if day_counts:
-        day = max(day_counts.items(), key=lambda kv: (kv[1], kv[0]))[0][5:]
-    else:
-        day = first.isoformat() if first else ""
-    names = ", ".join(top)
-    title = (
-        conn.execute(
-            select(articles.c.title)
-            .where(articles.c.id.in_(members))
-            .order_by(articles.c.stored_at)
+            articles.c.story_id.label("story_id"),
+            entities.c.name.label("name"),
+            entities.c.label.label("label"),
+            naming.label("naming"),
+            func.sum(article_entities.c.count).label("mentions"),
         )
-        .scalars()
-        .first()
+        .join(article_entities, article_entities.c.entity_id == entities.c.id)
+        .join(articles, articles.c.id == article_entities.c.article_id)
+        .where(member, entities.c.label.in_([k for k, v in KEY_PREFIX.items() if v != "evt"]))
+        .group_by(articles.c.story_id, entities.c.id, entities.c.name, entities.c.label)
+        .subquery()
     )
-    label = names or title or story_id
-    conn.execute(
-        update(stories)
-        .where(stories.c.id == story_id)
-        .values(
-            label=f"{label} ({day})" if day else label,
-            article_count=int(count),
-            first_date=first,
-            last_date=last,
-            updated_at=now,
+    rank = func.row_number().over(
+        partition_by=per_entity.c.story_id,
+        order_by=(per_entity.c.naming.desc(), per_entity.c.mentions.desc(), per_entity.c.name),
+    ).label("rank")
+    ranked_q = select(per_entity.c.story_id, per_entity.c.name, per_entity.c.label,
+                      rank).subquery()
+    ranked: dict[str, list[tuple[str, str]]] = {i: [] for i in ids}
+    for sid, name, label, _rank in conn.execute(
+        select(ranked_q).where(ranked_q.c.rank <= 20).order_by(ranked_q.c.story_id,
+                                                               ranked_q.c.rank)
+    ):
+        ranked[sid].append((name, label))
+    day_counts: dict[str, Counter[str]] = {i: Counter() for i in ids}
+    for sid, key, n in conn.execute(
+        select(articles.c.story_id, article_keys.c.key, func.count())
+        .join(articles, articles.c.id == article_keys.c.article_id)
+        .where(member, article_keys.c.key.like("date:%"))
+        .group_by(articles.c.story_id, article_keys.c.key)
+    ):
+        day_counts[sid][key] = int(n)
+    # Size, date span and the first-stored member's title, per story, in one pass.
+    by_story = (articles.c.story_id,)
+    spans_q = select(
+        articles.c.story_id.label("story_id"),
+        articles.c.title.label("title"),
+        func.count().over(partition_by=by_story).label("n"),
+        func.min(articles.c.published_date).over(partition_by=by_story).label("first"),
+        func.max(articles.c.published_date).over(partition_by=by_story).label("last"),
+        func.row_number().over(partition_by=by_story,
+                               order_by=articles.c.stored_at).label("rank"),
+    ).where(member).subquery()
+    spans = {
+        row.story_id: row
+        for row in conn.execute(
+            select(spans_q.c.story_id, spans_q.c.title, spans_q.c.n, spans_q.c.first,
+                   spans_q.c.last).where(spans_q.c.rank == 1)
         )
+    }
+    rows = []
+    for sid in ids:
+        people = [name for name, label in ranked[sid] if KEY_PREFIX.get(label) == "per"][:1]
+        top = people + [name for name, _ in ranked[sid] if name not in people][: 3 - len(people)]
+        span = spans.get(sid)
+        first = span.first if span is not None else None
+        # The most mentioned day (ties: the latest) names the event; else the first publication.
+        if day_counts[sid]:
+            day = max(day_counts[sid].items(), key=lambda kv: (kv[1], kv[0]))[0][5:]
+        else:
+            day = _iso(first)
+        label = ", ".join(top) or (span.title if span is not None else None) or sid
+        rows.append({
+            "s_id": sid,
+            "s_label": f"{label} ({day})" if day else label,
+            "s_count": int(span.n) if span is not None else 0,
+            "s_first": first,
+            "s_last": span.last if span is not None else None,
+            "s_now": now,
+        })
+    # One executemany: the statement is compiled once and cached.
+    conn.execute(_REFRESH, rows)
+
+
+# Bind names differ from the columns' (SQLAlchemy reserves those for its own SET binds).
+_REFRESH = (
+    update(stories)
+    .where(stories.c.id == bindparam("s_id"))
+    .values(
+        label=bindparam("s_label"),
+        article_count=bindparam("s_count"),
+        first_date=bindparam("s_first"),
+        last_date=bindparam("s_last"),
+        updated_at=bindparam("s_now"),
     )
+)
+
+
+def _iso(day: date | str | None) -> str:
+    """A publication day as ``YYYY-MM-DD`` (SQLite hands a window aggregate's date back as
+    text, PostgreSQL as a date)."""
+    if day is None:
+        return ""
+    return day if isinstance(day, str) else day.isoformat()

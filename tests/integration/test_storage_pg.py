@@ -18,6 +18,7 @@ from tests.unit.storage.test_repository import *  # noqa: F403
 from tests.unit.storage.test_search import *  # noqa: F403
 from tests.unit.storage.test_source_health import *  # noqa: F403
 from tests.unit.storage.test_source_registry import *  # noqa: F403
+from tests.unit.storage.test_store_batching import *  # noqa: F403
 from tests.unit.storage.test_stories import *  # noqa: F403
 from tests.unit.storage.test_stories_content import *  # noqa: F403
 

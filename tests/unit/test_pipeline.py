@@ -10,7 +10,7 @@ import pytest
 
 from config.settings import Settings
 from tasks import pipeline, stages
-from tasks.errors import NotAnArticle, RetryableError
+from tasks.errors import DatabaseBusy, DatabaseFull, NotAnArticle, RetryableError
 from tasks.models import Article
 from tasks.pipeline import (
     InlineResources,
@@ -130,3 +130,29 @@ def test_a_batch_function_that_raises_is_redone_one_by_one(
                                                        "KeyError"]
     (event,) = events
     assert [a.fate for a in event.articles] == ["ok", "rejected", "retry", "error"]
+
+
+@pytest.mark.parametrize(
+    ("error", "level"),
+    [
+        (DatabaseFull("store 4 articles: disk full under /data/newsflow.db: database or disk "
+                      "is full; free space there (items wait meanwhile)"), logging.ERROR),
+        (DatabaseBusy("store 4 articles: database is locked"), logging.WARNING),
+    ],
+)
+def test_a_full_disk_is_an_error_for_an_operator_a_lock_a_warning(
+    events: list[StageBatchEvent], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture, error: DatabaseBusy, level: int,
+) -> None:
+    def failing_batch(_articles: list[Article], _settings: Settings) -> list[object]:
+        raise error
+
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"],
+                                                        batch_function=failing_batch))
+    with caplog.at_level(logging.INFO, logger="tasks.pipeline"):
+        run_stage_batch("clean", [_article(0), _article(4)], RESOURCES)
+    (line,) = [r for r in caplog.records if "one by one" in r.getMessage()]
+    assert line.levelno == level
+    assert line.exc_info is None  # expected weather or a human's job: no traceback
+    if level == logging.ERROR:
+        assert "/data/newsflow.db" in line.getMessage()

@@ -41,6 +41,7 @@ from tasks.storage.schema import items
 __all__ = [
     "record_dead",
     "record_done",
+    "record_done_many",
     "record_refused_message",
     "record_rejected",
     "record_rejected_source",
@@ -188,31 +189,40 @@ def record_refused_message(
 
 
 def record_done(conn: Connection, article: Article, outcome: DoneState, stamp: datetime) -> None:
-    """The store's outcome, written on the store's open transaction ``conn``.
+    """The store's outcome, written on the store's open transaction ``conn``; see
+    ``record_done_many``."""
+    record_done_many(conn, [(article, outcome, stamp)])
 
-    In the same transaction as the article, so the row says ``stored``/``duplicate`` exactly
-    when the article is in the database. An upsert: an article stored without going through
-    the producer still gets its row.
+
+def record_done_many(conn: Connection,
+                     done: Sequence[tuple[Article, DoneState, datetime]]) -> None:
+    """The store's outcomes for a message's articles, one executemany on ``conn``.
+
+    In the same transaction as the articles, so a row says ``stored``/``duplicate`` exactly
+    when its article is in the database. An upsert: an article stored without going through
+    the producer still gets its row. The conflict branch takes the values this row tried to
+    insert (``excluded``), so one compiled statement serves every outcome.
     """
-    row = {
-        "id": article.id,
-        "batch_id": article.batch_id,
-        "source": article.source,
-        "source_kind": article.source_kind,
-        "state": outcome,
-        "stage": "store",
-        "attempts": 1,
-        "article_id": article.id,
-        "payload": encode_record(article),
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
-    update_values = {
-        "state": outcome,
-        "stage": "store",
-        "reason": None,
-        "error": None,
-        "article_id": article.id,
-        "updated_at": stamp,
-    }
-    conn.execute(upsert(conn, items, [row], index=["id"], update=update_values))
+    if not done:
+        return
+    conn.execute(
+        upsert(conn, items, [], index=["id"],
+               update={"reason": None, "error": None},
+               excluded=("state", "stage", "article_id", "updated_at")),
+        [
+            {
+                "id": article.id,
+                "batch_id": article.batch_id,
+                "source": article.source,
+                "source_kind": article.source_kind,
+                "state": outcome,
+                "stage": "store",
+                "attempts": 1,
+                "article_id": article.id,
+                "payload": encode_record(article),
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            for article, outcome, stamp in done
+        ],
+    )
