@@ -230,10 +230,11 @@ def make_mix(dev: Path, pairs: Path, out: Path, dup_share: float = 0.2, seed: in
     drawable = range(len(originals) - gap) if len(originals) > gap else range(1)
     pages = [i for i in drawable if "html" in originals[i]]
     hosts = _hosts(originals)
+    rng.shuffle(pages)  # page copies go through the pages in turn: many templates measured
     for k in range(n_dups):
         # every other copy is of a page: near (another edition) or template (another site)
         of_page = k % 2 == 1 and bool(pages)
-        original = originals[rng.choice(pages) if of_page else rng.choice(drawable)]
+        original = originals[pages[k // 2 % len(pages)] if of_page else rng.choice(drawable)]
         kind = ("near", "template")[k // 2 % 2] if of_page else ("exact", "near")[k // 2 % 2]
         copy_line: dict[str, str] | None = None
         if kind == "template":
