@@ -51,7 +51,8 @@ def page_text(html: str) -> str:
 
 
 def shingles(text: str) -> set[bytes]:
-    """Word 3-grams as the MinHash signatures take them (``dedup``)."""
+    """Word 3-grams as the MinHash signatures take them: ``dedup``'s own tokeniser, so that
+    a page and a stored original are cut alike (the one definition stays in ``dedup``)."""
     return dedup._shingles(text)
 
 

@@ -88,3 +88,16 @@ def test_readme_block_is_replaced_and_the_rest_kept() -> None:
     assert "duplicate path" not in new
     with pytest.raises(ValueError):
         readme_block("# no block\n", report)
+
+
+def test_template_copies_have_their_row_and_their_target() -> None:
+    kinds = {"original": 100.0, "original html": 200.0, "template": 40.0,
+             "template html": 40.0}
+    runs = [RunResult("baseline", 1, 10, 10.0, Counter(stored=10), when=w, kind_ms=kinds)
+            for w in ("before", "after")]
+    met = {name: ok for name, _goal, _measured, ok in targets(runs)}
+    assert met["template duplicate's cost / an original's (stage baseline)"] is False  # 0.4
+    mix = Mix(Path("mix.jsonl"), kinds=["original"] * 8 + ["template"] * 2)
+    report = render_report(runs, None, mix, 8, "bench/throughput.py")
+    assert "| template html | 40.0 | 0.400 | 0.200 |" in report
+    assert "2 pages moved into another site's template" in report
