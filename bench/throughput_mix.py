@@ -7,34 +7,46 @@ randomly drawn originals, as a wire feed carries them:
 
 * ``exact``: the same document again under another URL (a syndicated copy);
 * ``near``: the same article with a changed header and footer: for a text, a dateline
-  line before and a copyright line after the body; for a page, a different site banner and
-  footer around it and a dateline paragraph before the article's first paragraph.
+  line before and a copyright line after the body; for a page, the same page as another
+  edition serves it: its header, navigation and footer replaced by others, an ad block
+  inside the article and a sidebar of teasers (``_page_edition``);
+* ``template``: (pages only) the same article on another site: the article's element moved
+  into the page of another dev site in place of that page's own article, under the
+  article's title (``_other_template``).
+
+Copies are drawn so that half of them are of pages (when there are pages): the page path
+(clean, trafilatura) is the one whose cost the duplicate table must show.
 
 Everything goes to one JSONL file (``html`` or ``text`` lines), originals in a shuffled
 order and each copy at least ``min_gap`` lines after its original (wire copies come later:
 the benchmark measures the duplicate path, not a race between an original and its copy).
-``kinds`` says, line by line, which of ``original``/``exact``/``near`` the line is.
+``kinds`` says, line by line, which of ``original``/``exact``/``near``/``template`` the line
+is.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
 
 __all__ = ["Mix", "make_mix"]
 
-_BODY_OPEN = re.compile(r"<body[^>]*>", re.IGNORECASE)
-_FIRST_P = re.compile(r"<p[\s>]", re.IGNORECASE)
 
 
 @dataclass
 class Mix:
     path: Path
-    kinds: list[str] = field(default_factory=list)  # per line: original / exact / near
+    kinds: list[str] = field(default_factory=list)  # original / exact / near / template
     formats: list[str] = field(default_factory=list)  # per line: html / text
     languages: Counter[str] = field(default_factory=Counter)  # originals per language
 
@@ -78,21 +90,130 @@ def _story_articles(pairs: Path) -> list[dict[str, str]]:
 
 
 def _near_copy(line: dict[str, str], k: int) -> dict[str, str]:
-    copy = dict(line, url=f"https://wire{k % 7}.example/copy/{k}")
+    dup = dict(line, url=f"https://wire{k % 7}.example/copy/{k}")
     if "text" in line:
-        copy["text"] = (f"WIRE {k % 7} (Bench Agency) -\n\n{line['text']}\n\n"
+        dup["text"] = (f"WIRE {k % 7} (Bench Agency) -\n\n{line['text']}\n\n"
                         f"Copyright 2026 Bench Agency {k % 7}. All rights reserved.")
-        return copy
-    html = line["html"]
-    banner = f'<header><div class="wire">Bench Wire {k % 7}: syndicated edition</div></header>'
-    html = _BODY_OPEN.sub(lambda m: m.group(0) + banner, html, count=1)
-    found = _FIRST_P.search(html, html.find("</header>") if banner in html else 0)
-    if found:
-        dateline = f"<p>WIRE {k % 7} (Bench Agency) - syndicated copy {k}.</p>"
-        html = html[: found.start()] + dateline + html[found.start() :]
-    footer = f"<footer><p>Copyright 2026 Bench Agency {k % 7}. All rights reserved.</p></footer>"
-    copy["html"] = html.replace("</body>", footer + "</body>", 1)
-    return copy
+        return dup
+    dup["html"] = _page_edition(line["html"], k)
+    return dup
+
+
+# ----------------------------------------------------------------------- pages, re-dressed
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+_SECTIONS = ("World", "Politics", "Business", "Technology", "Science", "Health", "Sport",
+             "Culture", "Opinion", "Video")
+_TEASERS = (
+    "Markets close higher as investors weigh the latest inflation figures",
+    "Storm warnings issued for the coast ahead of the weekend",
+    "City council approves new budget after a lengthy late-night session",
+    "Researchers report progress on a faster test for common infections",
+    "Transport strike called off after talks with the unions",
+    "Five things to know before the start of the new season",
+    "Opinion: what the housing figures really tell us about rents",
+    "Watch: the best moments of last night's final",
+)
+
+
+def _tree(html: str) -> Any:
+    return lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+
+
+def _fragment(markup: str) -> Any:
+    return lxml.html.fragment_fromstring(markup)
+
+
+def _serialise(tree: Any) -> str:
+    return "<!DOCTYPE html>\n" + lxml.html.tostring(tree, encoding="unicode")
+
+
+def _paragraph_weights(tree: Any) -> tuple[dict[Any, int], int]:
+    """Characters of <p> text under each element, and the page's total."""
+    weights: dict[Any, int] = {}
+    total = 0
+    for p in tree.iter("p"):
+        size = len(" ".join(p.text_content().split()))
+        total += size
+        for element in (p, *p.iterancestors()):
+            weights[element] = weights.get(element, 0) + size
+    return weights, total
+
+
+def _article_element(tree: Any) -> Any | None:
+    """The deepest element holding most of the page's paragraph text: its article."""
+    weights, total = _paragraph_weights(tree)
+    if total < 500:
+        return None
+    held = [e for e, w in weights.items() if w >= 0.6 * total and e.tag not in ("p", "html")]
+    return max(held, key=lambda e: sum(1 for _ in e.iterancestors()), default=None)
+
+
+def _page_edition(html: str, k: int) -> str:
+    """The same page as another edition of the site serves it: another header, navigation,
+    footer and sidebar, and an ad block between the article's paragraphs."""
+    try:
+        tree = _tree(html)
+    except (ValueError, lxml.etree.ParserError):
+        return html.replace("</body>", f"<footer><p>Edition {k}</p></footer></body>", 1)
+    for element in list(tree.iter("header", "nav", "footer")):
+        element.drop_tree()
+    body = tree.find("body")
+    if body is None:
+        return _serialise(tree)
+    sections = "".join(f'<li><a href="/{s.lower()}">{s}</a></li>' for s in _SECTIONS)
+    body.insert(0, _fragment(
+        f'<header class="masthead"><a class="logo" href="/">The Morning Ledger {k % 5}</a>'
+        f'<nav class="sections"><ul>{sections}</ul></nav>'
+        '<a class="subscribe" href="/subscribe">Subscribe from 1 EUR</a></header>'))
+    teasers = "".join(f'<li><a href="/story/{k}-{i}">{t}</a></li>'
+                      for i, t in enumerate(_TEASERS[k % 3 :][:5]))
+    body.append(_fragment(f'<aside class="most-read"><h3>Most read</h3><ol>{teasers}</ol></aside>'))
+    body.append(_fragment(
+        f'<footer><p>\u00a9 2026 The Morning Ledger {k % 5} Media Group. All rights reserved.'
+        '</p><ul><li><a href="/privacy">Privacy</a></li><li><a href="/terms">Terms</a></li>'
+        '<li><a href="/contact">Contact us</a></li></ul></footer>'))
+    article = _article_element(tree)
+    paragraphs = list(article.iter("p")) if article is not None else []
+    if len(paragraphs) > 2:
+        ad = _fragment(
+            '<div class="ad-slot"><span class="ad-label">Advertisement</span>'
+            f'<a href="https://ads.example/click/{k}"><img src="https://ads.example/{k}.jpg" '
+            'alt="Sponsored"></a></div>')
+        paragraphs[1].addnext(ad)
+    return _serialise(tree)
+
+
+def _other_template(line: dict[str, str], host: dict[str, str], k: int) -> dict[str, str] | None:
+    """The page's article element, moved into another site's page in place of its article."""
+    try:
+        tree, other = _tree(line["html"]), _tree(host["html"])
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    article, slot = _article_element(tree), _article_element(other)
+    if article is None or slot is None or slot.tag == "body":
+        return None
+    moved = copy.deepcopy(article)
+    moved.tail = None
+    for child in list(slot):
+        slot.remove(child)
+    slot.text = None
+    slot.append(moved)
+    for script in other.xpath('//script[@type="application/ld+json"]'
+                              '|//meta[starts-with(@property, "og:")]'):
+        script.drop_tree()  # the host's own article's metadata
+    title = tree.findtext(".//title")
+    if title and other.find(".//title") is not None:
+        other.find(".//title").text = title
+    headline = tree.find(".//h1")
+    host_headline = other.find(".//h1")
+    if headline is not None and host_headline is not None:
+        host_headline.getparent().replace(host_headline, copy.deepcopy(headline))
+    return dict(line, url=f"{host['url'].rstrip('/')}-syndicated-{k}",
+                html=_serialise(other))
+
+
+def _hosts(originals: list[dict[str, str]]) -> dict[str, str]:
+    return {o["url"]: urlsplit(o["url"]).hostname or "" for o in originals if "html" in o}
 
 
 def make_mix(dev: Path, pairs: Path, out: Path, dup_share: float = 0.2, seed: int = 17,
@@ -106,15 +227,30 @@ def make_mix(dev: Path, pairs: Path, out: Path, dup_share: float = 0.2, seed: in
     n_dups = round(len(originals) * dup_share / (1 - dup_share))
     feed: list[tuple[str, dict[str, str]]] = [("original", o) for o in originals]
     gap = min(min_gap, len(originals) // 3)
+    drawable = range(len(originals) - gap) if len(originals) > gap else range(1)
+    pages = [i for i in drawable if "html" in originals[i]]
+    hosts = _hosts(originals)
+    rng.shuffle(pages)  # page copies go through the pages in turn: many templates measured
     for k in range(n_dups):
-        position = rng.randrange(len(originals) - gap) if len(originals) > gap else 0
-        original = originals[position]
-        kind = "exact" if k % 2 == 0 else "near"
-        copy = (dict(original, url=f"https://wire{k % 7}.example/same/{k}") if kind == "exact"
-                else _near_copy(original, k))
+        # every other copy is of a page: near (another edition) or template (another site)
+        of_page = k % 2 == 1 and bool(pages)
+        original = originals[pages[k // 2 % len(pages)] if of_page else rng.choice(drawable)]
+        kind = ("near", "template")[k // 2 % 2] if of_page else ("exact", "near")[k // 2 % 2]
+        copy_line: dict[str, str] | None = None
+        if kind == "template":
+            others = [o for o in originals if "html" in o
+                      and hosts[o["url"]] != hosts[original["url"]]]
+            copy_line = _other_template(original, rng.choice(others), k) if others else None
+            if copy_line is None:  # no article element to move: another edition instead
+                kind = "near"
+        if kind == "exact":
+            copy_line = dict(original, url=f"https://wire{k % 7}.example/same/{k}")
+        elif kind == "near":
+            copy_line = _near_copy(original, k)
+        assert copy_line is not None
         # after its original by at least the gap: inserted among the lines that follow it
         where = next(i for i, (_, line) in enumerate(feed) if line is original) + gap + 1
-        feed.insert(rng.randrange(min(where, len(feed)), len(feed) + 1), (kind, copy))
+        feed.insert(rng.randrange(min(where, len(feed)), len(feed) + 1), (kind, copy_line))
     mix = Mix(out)
     with out.open("w", encoding="utf-8") as sink:
         for kind, line in feed:

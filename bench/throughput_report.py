@@ -87,7 +87,8 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def duplicate_costs(results: list[RunResult]) -> dict[str, float]:
-    """Mean ms per article by kind (original, exact, near) over the stage-baseline runs."""
+    """Mean ms per article by kind (original, exact, near, template) over the stage-baseline
+    runs."""
     sums: Counter[str] = Counter()
     runs: Counter[str] = Counter()
     for r in results:
@@ -122,7 +123,7 @@ def targets(results: list[RunResult]) -> list[tuple[str, str, str, bool | None]]
         )
     costs = duplicate_costs(results)
     original = costs.get("original")
-    for kind in ("exact", "near"):
+    for kind in ("exact", "near", "template"):
         if original and kind in costs:
             share = costs[kind] / original
             rows.append((f"{kind} duplicate's cost / an original's (stage baseline)",
@@ -201,7 +202,8 @@ def render_report(
         "",
         f"{len(mix.kinds)} articles: {counts.get('original', 0)} distinct originals (dev "
         f"corpus pages and stories-dev articles; by language: {languages}), "
-        f"{counts.get('exact', 0)} exact and {counts.get('near', 0)} near wire copies; "
+        f"{counts.get('exact', 0)} exact and {counts.get('near', 0)} near wire copies, "
+        f"{counts.get('template', 0)} pages moved into another site's template; "
         f"{batch_size} articles per message / baseline chunk. Each newsflow run sits between "
         "its baselines (before, after); its ratios are to their mean."
         + (f" The whole sequence ran {len(rounds)} times, one after the other; each round is "
@@ -266,7 +268,7 @@ def _round_lines(results: list[RunResult], level: str) -> list[str]:
             "of its format |",
             "| --- | ---: | ---: | ---: |",
         ]
-        kinds = [f"{k}{form}" for k in ("original", "exact", "near")
+        kinds = [f"{k}{form}" for k in ("original", "exact", "near", "template")
                  for form in ("", " html", " text")]
         for kind in kinds:
             if kind in costs:

@@ -20,7 +20,7 @@ from tasks.cleaning.text_rules import apply_rules
 from tasks.errors import NotAnArticle, UnsupportedContent
 from tasks.models import Article, Provenance, RemovedLine
 
-__all__ = ["NO_DATE", "clean"]
+__all__ = ["NO_DATE", "clean", "content_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ _FIELDS = ("title", "publisher", "author", "published", "canonical_url")
 NO_DATE = "none found"
 
 
-def _content(article: Article) -> tuple[str, str, str | None]:
+def content_of(article: Article) -> tuple[str, str, str | None]:
     """(content, 'html'|'text', url) from fetch's raw document or the producer's inline text."""
     if article.raw is not None:
         url = article.raw.final_url or article.hints.url
@@ -114,7 +114,7 @@ def _web_url_only(article: Article) -> None:
 
 def clean(article: Article, settings: CleanSettings) -> Article:
     """Fill text, removed lines and metadata; raise NotAnArticle when too little text is left."""
-    content, kind, url = _content(article)
+    content, kind, url = content_of(article)
     article.removed = []
     article.metadata_provenance = {}
     for name in _FIELDS:

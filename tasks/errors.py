@@ -20,6 +20,7 @@ __all__ = [
     "BadSourceList",
     "BadSourceUrl",
     "BinaryInput",
+    "BrokerUnreachable",
     "DatabaseBusy",
     "DatabaseFull",
     "EmptyInput",
@@ -71,6 +72,14 @@ class RetryableError(NewsflowError):
 
 class NetworkError(RetryableError):
     reason = "network"
+
+
+class BrokerUnreachable(RetryableError):
+    """The broker could not be reached to send a message on (a network partition, Redis
+    down). Nothing is lost: the message that was being run stays unacknowledged, and the
+    worker's lease (or the sweeper) hands its items on again."""
+
+    reason = "broker_unreachable"
 
 
 class DatabaseBusy(RetryableError):

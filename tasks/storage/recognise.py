@@ -6,6 +6,10 @@ the stage records, ``tasks.stages``) and look the article up among the stored or
 
 * before clean: the hash of the raw document (``dedup.raw_hash``), which originals index
   under ``dedup.RAW_BAND``: a byte-identical copy skips clean, the check and extract;
+* before clean, for an HTML page the raw hash missed: the text of its paragraphs, one lxml
+  parse (``tasks.storage.page_copies``), against the stored originals' LSH bands, confirmed
+  on their stored text: the same article in another template, or with another header,
+  footer or ad block, skips clean too;
 * before the check and before extract: the content hash of the cleaned text, then MinHash
   LSH bands confirmed on the signatures, as the store does (``tasks.storage.originals``):
   an exact or near copy (another header or footer) skips the check and extract.
@@ -23,13 +27,14 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select, tuple_
 
 from config.settings import StoreSettings
 from tasks.models import Article
 from tasks.storage import dedup
 from tasks.storage.db import read_tx
 from tasks.storage.originals import OriginalIndex
+from tasks.storage.schema import articles as articles_table
 from tasks.storage.schema import lsh_bands
 
 __all__ = ["before_clean", "before_text_stages", "recognised"]
@@ -49,7 +54,20 @@ def _raw_content(article: Article) -> str | None:
 
 
 def before_clean(articles: list[Article], settings: StoreSettings, engine: Engine) -> None:
-    """Byte-identical copies of stored originals: marked, their raw document dropped."""
+    """Copies of stored originals recognised before clean: byte-identical documents, then
+    pages holding a stored original's text whole. Marked, their raw document dropped."""
+    _raw_copies(articles, engine)
+    _page_copies([a for a in articles if not recognised(a)], settings, engine)
+
+
+def _mark_before_clean(article: Article, original: str, what: str) -> None:
+    article.duplicate_of = original
+    article.raw = None  # as clean would: the page never travels further
+    article.inline_content = None
+    logger.info("article %s: %s of %s, recognised before clean", article.id, what, original)
+
+
+def _raw_copies(articles: list[Article], engine: Engine) -> None:
     hashes: dict[str, list[Article]] = {}
     for article in articles:
         content = _raw_content(article)
@@ -69,11 +87,67 @@ def before_clean(articles: list[Article], settings: StoreSettings, engine: Engin
         )
     for digest, original in found.items():
         for article in hashes[digest]:
-            article.duplicate_of = original
-            article.raw = None  # as clean would: the page never travels further
-            article.inline_content = None
-            logger.info("article %s: raw copy of %s, recognised before clean", article.id,
-                        original)
+            _mark_before_clean(article, original, "raw copy")
+
+
+def _page_copies(articles: list[Article], settings: StoreSettings, engine: Engine) -> None:
+    # Here, not at the top: they load trafilatura, which only the clean gate needs (the
+    # text gates run in the extract workers too).
+    from tasks.clean import content_of
+    from tasks.storage import page_copies
+
+    pages: dict[str, tuple[Article, set[bytes], list[tuple[int, str]]]] = {}
+    for article in articles:
+        if _raw_content(article) is None:
+            continue
+        content, kind, _url = content_of(article)
+        if kind != "html":
+            continue
+        grams = page_copies.shingles(page_copies.page_text(content))
+        if len(grams) < dedup.MIN_SHINGLES_FOR_CONTAINMENT:
+            continue  # no prose in <p> elements: clean decides
+        sig = page_copies.signature(grams, settings.minhash_permutations)
+        pages[article.id] = (article, grams, dedup.band_hashes(sig))
+    if not pages:
+        return
+    with read_tx(engine, "recognise pages") as conn:
+        texts = _candidate_texts(conn, [b for _a, _g, bands in pages.values() for b in bands])
+    if not texts:
+        return
+    by_band: dict[tuple[int, str], set[str]] = {}
+    for original, (_text, shared) in texts.items():
+        for band in shared:
+            by_band.setdefault(band, set()).add(original)
+    grams_of = {original: page_copies.shingles(text) for original, (text, _b) in texts.items()}
+    for article, grams, bands in pages.values():
+        candidates = sorted({o for band in bands for o in by_band.get(band, ())})
+        held = [o for o in candidates if page_copies.is_page_copy(grams_of[o], grams)]
+        if held:
+            # the original most of whose words the page holds (ties: the smallest id)
+            best = max(held, key=lambda o: len(grams_of[o] & grams) / len(grams_of[o]))
+            _mark_before_clean(article, best, "page copy")
+
+
+def _candidate_texts(conn: Connection,
+                     bands: list[tuple[int, str]]) -> dict[str, tuple[str, set[tuple[int, str]]]]:
+    """The stored originals sharing a band with the pages: their text and shared bands."""
+    shared: dict[str, set[tuple[int, str]]] = {}
+    for band, value, original in conn.execute(
+        select(lsh_bands.c.band, lsh_bands.c.hash, lsh_bands.c.article_id).where(
+            tuple_(lsh_bands.c.band, lsh_bands.c.hash).in_(sorted(set(bands)))
+        )
+    ):
+        shared.setdefault(original, set()).add((band, value))
+    if not shared:
+        return {}
+    return {
+        original: (text, shared[original])
+        for original, text in conn.execute(
+            select(articles_table.c.id, articles_table.c.text).where(
+                articles_table.c.id.in_(sorted(shared)), articles_table.c.duplicate_of.is_(None)
+            )
+        )
+    }
 
 
 def before_text_stages(articles: list[Article], settings: StoreSettings,

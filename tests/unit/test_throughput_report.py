@@ -101,3 +101,16 @@ def test_two_rounds_are_reported_each_with_its_tables() -> None:
     new = readme_block("<!-- performance:begin -->\n<!-- performance:end -->\n", report)
     assert new.count("\n### Targets") == 2 and "## Round 2 of 2" in new
     assert "Stage cost" not in new and "duplicate path" not in new
+
+
+def test_template_copies_have_their_row_and_their_target() -> None:
+    kinds = {"original": 100.0, "original html": 200.0, "template": 40.0,
+             "template html": 40.0}
+    runs = [RunResult("baseline", 1, 10, 10.0, Counter(stored=10), when=w, kind_ms=kinds)
+            for w in ("before", "after")]
+    met = {name: ok for name, _goal, _measured, ok in targets(runs)}
+    assert met["template duplicate's cost / an original's (stage baseline)"] is False  # 0.4
+    mix = Mix(Path("mix.jsonl"), kinds=["original"] * 8 + ["template"] * 2)
+    report = render_report([runs], None, mix, 8, "bench/throughput.py")
+    assert "| template html | 40.0 | 0.400 | 0.200 |" in report
+    assert "2 pages moved into another site's template" in report

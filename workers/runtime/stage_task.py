@@ -42,12 +42,22 @@ import logging
 import random
 from typing import Any, NoReturn, cast
 
+from celery import signature
 from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
+from kombu.exceptions import OperationalError as KombuOperationalError
 from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from config.settings import Settings
 from tasks.codec import Payload, decode, encode
-from tasks.errors import DatabaseBusy, DatabaseFull, NewsflowError, RetryableError
+from tasks.errors import (
+    BrokerUnreachable,
+    DatabaseBusy,
+    DatabaseFull,
+    NewsflowError,
+    RetryableError,
+)
 from tasks.hops import stages_of_message
 from tasks.models import Article
 from tasks.pipeline import fate_of, record_failure, run_stage_batch
@@ -55,7 +65,7 @@ from tasks.stages import STAGE_NAMES
 from workers.runtime.admission import admitted_files
 from workers.runtime.resources import ResourceTask
 
-__all__ = ["StageTask", "backoff_seconds"]
+__all__ = ["StageTask", "backoff_seconds", "broker_unreachable"]
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +103,22 @@ def database_wait_attempts(settings: Settings) -> int:
         waited += min(DATABASE_WAIT_MAX_S, settings.celery.retry_backoff_s * (2**attempts)) / 2
         attempts += 1
     return max(attempts, settings.celery.max_retries)
+
+
+# What kombu and redis-py raise when the broker cannot be reached (kombu wraps most of them
+# in its OperationalError once its publish retries are spent; OSError: a socket error that
+# escaped both, "No route to host" among them).
+_BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    KombuOperationalError, RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def broker_unreachable(exc: BaseException) -> BrokerUnreachable | None:
+    """``exc`` as a ``BrokerUnreachable`` (its reason on one line), or None when it is not
+    a broker connection error."""
+    if not isinstance(exc, _BROKER_ERRORS):
+        return None
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return BrokerUnreachable(reason)
 
 
 def _parse(payloads: Any) -> list[Article]:
@@ -137,9 +163,37 @@ class StageTask(ResourceTask):
         stage follows (the last hop returns nothing)."""
         named, retries = _hop(task_stage, stages, retries)
         try:
-            return self._run_stages(task_stage, named, payloads, retries)
+            survivors = self._run_stages(task_stage, named, payloads, retries)
         except DatabaseBusy as exc:
             self._wait_for_database(task_stage, exc)
+        if survivors is not None:
+            self._send_next(survivors)
+        return survivors
+
+    def _send_next(self, payloads: list[Payload]) -> None:
+        """Send the chain's next message here rather than in Celery's trace, which logs a
+        broker that cannot be reached as an unexpected error with its traceback. Then the
+        message ends ignored, one warning of ours: its acknowledgement cannot reach the
+        broker either, so the message stays unacknowledged and the worker's lease returns it
+        to another worker (if the link returns before the lease expires, the sweeper re-sends
+        its items: they are never left terminal-less)."""
+        chain = self.request.chain
+        if not chain:
+            return
+        following = signature(chain[-1], app=self.app)
+        try:
+            following.apply_async((payloads,), chain=chain[:-1], parent_id=self.request.id,
+                                  root_id=self.request.root_id or self.request.id)
+        except Exception as exc:
+            error = broker_unreachable(exc)
+            if error is None:
+                raise
+            self.request.chain = None
+            log.warning("broker unreachable while sending %s for %d articles; the lease "
+                        "returns them: %s", following.task.rsplit(".", 1)[-1], len(payloads),
+                        error)
+            raise Ignore() from None
+        self.request.chain = None  # sent: the trace must not send it again
 
     def _run_stages(self, task_stage: str, named: tuple[str, ...], payloads: Any,
                     retries: int) -> list[Payload] | None:

@@ -123,3 +123,6 @@ def test_13_worker_partitioned_for_60_s(
     assert inside.process.poll() is None and outside.process.poll() is None
     assert " received" in after_return, after_return[-3000:]
     assert audit.dead == 0
+    # A batch it could not hand on while cut off: one line of ours, no Celery traceback.
+    assert "raised unexpected" not in inside.output(), inside.output()[-3000:]
+    assert "broker unreachable while sending" in inside.output(), inside.output()[-3000:]
