@@ -32,7 +32,8 @@ class Sent:
 def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
     record = Sent()
 
-    def send(self: Publisher, payloads: list[dict[str, Any]]) -> None:
+    def send(self: Publisher, payloads: list[dict[str, Any]],
+             texts: list[str] | None = None) -> None:
         if record.fail is not None:
             raise record.fail
         record.payloads.extend(payloads)
