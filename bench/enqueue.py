@@ -14,8 +14,10 @@ What it does, all in a temporary folder and a private queue prefix that it delet
    -> Celery chains on Redis; it reports items/s and its peak RSS (VmHWM) when it has read
    ``--checkpoint`` items and at the end.
 
-Nobody consumes the queues; they are deleted afterwards. Targets (issue 5): >= 5,000
-items/s and a peak RSS within 20 % between 10,000 and 100,000 items.
+Nobody consumes the queues; they are deleted afterwards. Targets: >= 5,000 items/s in every
+run, not on average (issue 17), and a peak RSS within 20 % between 10,000 and 100,000 items
+(issue 5). The CPU line matters on a shared machine: the producer's items per CPU-second is
+what the code decides; the wall rate also depends on how much CPU the machine gives it.
 """
 
 from __future__ import annotations

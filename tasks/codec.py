@@ -10,6 +10,7 @@ dumping a model per item cost as much as the ledger write); a unit test checks t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,15 @@ from tasks.models import Article
 if TYPE_CHECKING:
     from tasks.sources import SourceItem
 
-__all__ = ["Payload", "decode", "encode", "encode_record", "encode_source", "source_kind_of"]
+__all__ = [
+    "Payload",
+    "decode",
+    "encode",
+    "encode_record",
+    "encode_source",
+    "payload_json",
+    "source_kind_of",
+]
 
 Payload = dict[str, Any]
 _DEFAULT_SOURCE_KIND = Article.model_fields["source_kind"].default
@@ -27,6 +36,12 @@ _DEFAULT_SOURCE_KIND = Article.model_fields["source_kind"].default
 def encode(article: Article) -> Payload:
     """The message form: JSON types, defaults left out."""
     return article.model_dump(mode="json", exclude_defaults=True)
+
+
+def payload_json(payload: Mapping[str, Any]) -> str:
+    """A payload's JSON text: what its ledger row stores and its message carries, made once
+    by the producer for both."""
+    return json.dumps(payload)
 
 
 def encode_record(article: Article) -> Payload:
@@ -49,7 +64,9 @@ def encode_source(item: SourceItem, batch_id: str, item_id: str, enqueued_at: st
     payload: Payload = {"id": item_id, "batch_id": batch_id, "source": item.source}
     if item.source_kind != _DEFAULT_SOURCE_KIND:
         payload["source_kind"] = item.source_kind
-    hints = item.hints.model_dump(exclude_none=True)
+    # The hints' fields are plain strings: their __dict__ is what model_dump would give, at
+    # a tenth of its cost (checked against encode(Article(...)) by the codec's unit test).
+    hints = {k: v for k, v in item.hints.__dict__.items() if v is not None}
     if hints:
         payload["hints"] = hints
     if item.inline_content is not None:

@@ -19,6 +19,9 @@ ITEMS = [
     SourceItem(source="dump.jsonl#3", source_kind="inline", item_key="jsonl:3",
                hints=SourceHints(publisher="P"), inline_content="text",
                inline_content_type="text"),
+    SourceItem(source="https://example.org/b", source_kind="url", item_key="url:b",
+               hints=SourceHints(title="B", published="2024-05-01", url="https://example.org/b",
+                                 publisher="P", language="fr")),
 ]
 
 

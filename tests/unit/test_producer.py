@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ class Sent:
 
     def __init__(self) -> None:
         self.payloads: list[dict[str, Any]] = []
+        self.texts: list[str] = []
         self.fail: Exception | None = None
 
 
@@ -32,10 +34,12 @@ class Sent:
 def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
     record = Sent()
 
-    def send(self: Publisher, payloads: list[dict[str, Any]]) -> None:
+    def send(self: Publisher, payloads: list[dict[str, Any]],
+             texts: list[str] | None = None) -> None:
         if record.fail is not None:
             raise record.fail
         record.payloads.extend(payloads)
+        record.texts.extend(texts or [])
 
     monkeypatch.setattr(Publisher, "send", send)
     return record
@@ -94,6 +98,26 @@ def test_rows_are_written_then_sent_in_chunks(settings: Settings, engine: Engine
     rows = ledger.list_items(engine, batch_id=report.batch_id)
     assert {r.id for r in rows} == {p["id"] for p in sent.payloads}
     assert all(r.state == "queued" and r.payload is not None for r in rows)
+
+
+def test_the_ledger_row_stores_the_json_text_the_message_carries(
+    settings: Settings, engine: Engine, sent: Sent
+) -> None:
+    items = _items("a", "b")
+    items.append(SourceItem(source="in#odd", source_kind="inline", item_key="k:odd",
+                            inline_content="caf\u00e9 \ud800 \u2028 \"q\" \\",
+                            inline_content_type="text"))
+    report = _enqueue(settings, engine, items)
+    assert report.sent == 3 and len(sent.texts) == 3
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, payload FROM items")).all())
+    for payload, sent_text in zip(sent.payloads, sent.texts, strict=True):
+        assert stored[payload["id"]] == sent_text  # one serialisation for both
+        assert json.loads(sent_text) == payload
+    odd = next(p for p in sent.payloads if p["source"] == "in#odd")
+    assert odd["inline_content"] == "caf\u00e9 \ud800 \u2028 \"q\" \\"
 
 
 def test_rerun_skips_stored_and_queued_and_resends_failures_under_their_ids(

@@ -39,7 +39,7 @@ from celery import Celery
 from sqlalchemy.engine import Engine
 
 from config.settings import Settings
-from tasks.codec import encode_source
+from tasks.codec import encode_source, payload_json
 from tasks.common import utc_now
 from tasks.sources import SourceItem, SourceProblem
 from tasks.sources.items import oversized
@@ -201,14 +201,17 @@ def enqueue(
                     stamp = utc_now().isoformat()
                     payloads = [encode_source(p.source, report.batch_id,
                                               p.item_id or _new_id(), stamp) for p in plan]
+                    # Serialised once: the ledger row stores this text, the message carries it.
+                    texts = [payload_json(p) for p in payloads]
                     ledger.record_enqueued(engine, payloads, [p.source.item_key for p in plan],
-                                           new_ids=not any(p.item_id for p in plan))
+                                           new_ids=not any(p.item_id for p in plan),
+                                           payload_texts=texts)
                     current = _Pending([p["id"] for p in payloads],
                                        sum(1 for p in plan if p.item_id))
                     if pending is not None:
                         previous, pending = pending, None
                         _settle(engine, report, previous, also_unsent=current.ids)
-                    current.future = sender.submit(publisher.send, payloads)
+                    current.future = sender.submit(publisher.send, payloads, texts)
                     pending = current
                 if on_progress is not None:
                     on_progress(report)
