@@ -52,14 +52,15 @@ def test_copy_stores_the_message_text_and_the_table_gets_statistics() -> None:
         estimate = re.search(r"rows=(\d+)", str(plan))
         assert estimate is not None and int(estimate.group(1)) <= 150, plan
 
-        # An id in use after all: COPY refuses, the upsert writes the chunk.
-        # (Plain text here: the upsert's json_to_recordset refuses a lone surrogate escape.)
-        again = [{**_payload(0, "plain"), "source": "in#again"}, _payload(1099, "plain")]
+        # An id in use after all: COPY refuses, the upsert writes the chunk, lone surrogate
+        # escape and all (json_to_recordset alone refuses one anywhere in its document).
+        again = [{**_payload(0), "source": "in#again"}, _payload(1099)]
         ledger.record_enqueued(engine, again, ["k:0", "k:1099"], new_ids=True,
                                payload_texts=[payload_json(p) for p in again])
         with engine.connect() as conn:
-            sources = dict(conn.execute(text(
-                "SELECT id, source FROM items WHERE id IN (:a, :b)"),
-                {"a": payloads[0]["id"], "b": f"{1099:032x}"}).all())
-        assert sources == {payloads[0]["id"]: "in#again", f"{1099:032x}": "in#1099"}
+            stored = {row[0]: (row[1], json.loads(row[2])) for row in conn.execute(text(
+                "SELECT id, source, payload::text FROM items WHERE id IN (:a, :b)"),
+                {"a": payloads[0]["id"], "b": f"{1099:032x}"}).all()}
+        assert stored == {payloads[0]["id"]: ("in#again", again[0]),
+                          f"{1099:032x}": ("in#1099", again[1])}
         engine.dispose()

@@ -120,12 +120,15 @@ def _enqueue_recordset(swept: bool) -> Any:
     """
     rows = (
         func.json_to_recordset(cast(bindparam("rows", type_=Text), postgresql.JSON))
-        .table_valued(*(column(name, Text) for name in _RECORD_COLUMNS[:-1]),
-                      column("payload", postgresql.JSON), name="r")
+        .table_valued(*(column(name, Text) for name in _RECORD_COLUMNS), name="r")
         .render_derived(with_types=True)
     )
     stamp = bindparam("stamp", type_=DateTime(timezone=True))
-    values = {**{name: rows.c[name] for name in _RECORD_COLUMNS},
+    # The payload travels as its JSON text inside the document and is cast on its own:
+    # json_to_recordset refuses a lone surrogate escape ("\ud800") anywhere in its document,
+    # which an article's text may hold (the COPY path and a plain cast accept it).
+    values = {**{name: rows.c[name] for name in _RECORD_COLUMNS[:-1]},
+              "payload": cast(rows.c.payload, postgresql.JSON),
               "created_at": stamp, "updated_at": stamp, **_FRESH}
     chosen = select(*(type_coerce(v, items.c[k].type) for k, v in values.items()))
     return _upsert(postgresql.insert(items).from_select(list(values), chosen), swept)
@@ -139,7 +142,8 @@ def _record_enqueued_pg(conn: Connection, payloads: Sequence[Mapping[str, Any]],
     for payload, key in zip(payloads, keys, strict=True):
         earlier = last.get(payload["id"])
         last[payload["id"]] = (payload, key if key is not None or earlier is None else earlier[1])
-    rows = [_record(payload, key) for payload, key in last.values()]
+    rows = [{**_record(payload, key), "payload": json.dumps(payload)}
+            for payload, key in last.values()]
     params = {"rows": json.dumps(rows), "stamp": utc_now()}
     conn.execute(_enqueue_recordset(swept), params)
     return len(rows)
