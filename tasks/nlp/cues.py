@@ -22,6 +22,7 @@ from __future__ import annotations
 
 __all__ = [
     "ORG_HEADS",
+    "ORG_HEADS_IN_NAME",
     "ORG_SUFFIXES_DE",
     "PERSON_AFTER",
     "PERSON_BEFORE",
@@ -80,7 +81,10 @@ PERSON_BEFORE: dict[str, frozenset[str]] = {
     ),
     "ar": _words(
         "الرئيس رئيس الوزير وزير السيد السيدة الملك الأمير الشيخ الدكتور المتحدث "
-        "النائب السفير المدرب الفنان اللاعب"
+        "النائب السفير المدرب الفنان اللاعب "
+        # professions and ranks written before a name in Arabic news ("الإعلامي أحمد شوبير")
+        "الإعلامي الإمام المستشار اللواء العميد المهندس الكاتب المحامي القاضي الأستاذ "
+        "المخرج الممثل المطرب الشاعر الناطق النجم"
     ),
 }
 
@@ -119,7 +123,29 @@ ORG_HEADS: dict[str, frozenset[str]] = {
     "hr": _words("stranka banka ministarstvo sveučilište vlada sabor institut zaklada"),
     "id": _words("partai bank kementerian universitas dewan lembaga badan komisi"),
     "nl": _words("partij bank ministerie universiteit regering stichting"),
-    "ar": _words("حزب وزارة جامعة بنك شركة منظمة مجلس حركة هيئة اتحاد نادي"),
+    # with and without the article: "البنك الدولي" as well as "بنك إنجلترا"
+    "ar": _words(
+        "حزب وزارة جامعة بنك شركة منظمة مجلس حركة هيئة اتحاد نادي صندوق مؤسسة محكمة "
+        "وكالة مصرف جمعية لجنة "
+        "الحزب الوزارة الجامعة البنك الشركة المنظمة المجلس الحركة الهيئة الاتحاد النادي "
+        "الصندوق المؤسسة المحكمة الوكالة المصرف الجمعية اللجنة النيابة"
+    ),
+}
+
+# Institution words that make an organisation only with more words of a name ("Policía de
+# la Provincia", "Centro Sismológico Nacional", "Avrupa Birliği"): alone ("la Policía",
+# "el Centro") they name a kind of thing, not one organisation.
+ORG_HEADS_IN_NAME: dict[str, frozenset[str]] = {
+    "es": _words(
+        "centro oficina dirección escuela secretaría servicio hospital policía fiscalía "
+        "juzgado ejército cuerpo colegio cámara empresa grupo organización"
+    ),
+    "pt": _words("serviço polícia hospital escola centro prefeitura empresa grupo"),
+    "it": _words("polizia ospedale scuola centro ufficio azienda gruppo"),
+    "tr": _words(
+        "birliği birlik kurulu kurul gazetesi gazete müftülüğü müftülük hastanesi hastane "
+        "odası oda"
+    ),
 }
 
 # Verbs of saying right before or after a name make it a person ("sagte Gruschko",

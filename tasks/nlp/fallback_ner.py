@@ -46,6 +46,7 @@ from functools import cache, partial
 
 from tasks.nlp.cues import (
     ORG_HEADS,
+    ORG_HEADS_IN_NAME,
     ORG_SUFFIXES_DE,
     PERSON_AFTER,
     PERSON_BEFORE,
@@ -83,7 +84,13 @@ _DE_TITLE_ENDINGS = ("minister", "ministerin", "präsident", "präsidentin", "ka
 _SUFFIX_AFTER_APOSTROPHE = re.compile(r"['’][^\W\d_]+$")
 _ARABIC_COMPOUND_FIRST = frozenset({"عبد", "أبو", "ابو"})
 _ARABIC_SON_OF = frozenset({"بن", "ابن", "بنت"})
+_ARABIC_NISBA = ("ي", "ية", "يّة")
 _STEMMED_CUE_LANGUAGES = {"tr": "turkish"}
+# an all-capital word shorter than this is an acronym, not a place written in capitals
+_MIN_CAPS_PLACE = 4
+# a lower-case administrative word and a connector before a name: "la provincia de Misiones",
+# "região de Campinas", "comune di Bergamo"
+_PLACE_OF = frozenset({"de", "del", "do", "da", "di"})
 _CUE_START = 3
 
 
@@ -125,6 +132,16 @@ def _de_institution(word: str, span_words: int) -> bool:
                for suffix in ORG_SUFFIXES_DE)
 
 
+def _title_case(text: str, language: str) -> str:
+    """"TEKİRDAĞ" -> "Tekirdağ", "SAN JOSÉ" -> "San José"; Turkish and Azeri dotless ı."""
+    def word(w: str) -> str:
+        rest = w[1:]
+        if language in ("tr", "az"):
+            rest = rest.replace("I", "ı").replace("İ", "i")
+        return w[:1] + rest.lower()
+    return re.sub(r"[^\W\d_]+", lambda m: word(m.group()), text)
+
+
 def _is_arabic(word: str) -> bool:
     return "\u0600" <= word[0] <= "\u06ff"
 
@@ -163,15 +180,18 @@ class _Finder:
         self.person_before = cue_words(PERSON_BEFORE, language)
         self.person_after = cue_words(PERSON_AFTER, language)
         self.org_heads = cue_words(ORG_HEADS, language)
+        self.org_heads_in_name = cue_words(ORG_HEADS_IN_NAME, language)
         self.place_heads = cue_words(PLACE_HEADS, language)
         self.place_tails = cue_words(PLACE_TAILS, language)
         self.stem = _cue_stemmer(language)
         self.title_stems = {self.stem(w) for w in self.person_before} if self.stem else set()
         self.org_head_stems = {self.stem(w) for w in self.org_heads} if self.stem else set()
+        self.org_in_name_stems = ({self.stem(w) for w in self.org_heads_in_name}
+                                  if self.stem else set())
         self.place_tail_stems = {self.stem(w) for w in self.place_tails} if self.stem else set()
         # the stemmer is pure Python: only words that start like a cue are stemmed
-        self.cue_starts = {w[:_CUE_START] for w in
-                           self.title_stems | self.org_head_stems | self.place_tail_stems}
+        self.cue_starts = {w[:_CUE_START] for w in self.title_stems | self.org_head_stems
+                           | self.org_in_name_stems | self.place_tail_stems}
         self.speech = cue_words(SPEECH_VERBS, language)
         # words written right after another capitalised word: in a case language a case
         # ending's guess is no place for them ("Лукаш Подольски", then "Подольски" alone is
@@ -197,6 +217,10 @@ class _Finder:
 
     def _org_head(self, folded: str) -> bool:
         return folded in self.org_heads or self._stem_in(folded, self.org_head_stems)
+
+    def _org_in_name(self, folded: str) -> bool:
+        return (folded in self.org_heads_in_name
+                or self._stem_in(folded, self.org_in_name_stems))
 
     def _title(self, folded: str) -> bool:
         folded = folded.rstrip(".")
@@ -231,6 +255,12 @@ class _Finder:
             for start in starts:
                 surface = self.text[start:last.end]
                 place = self.gaz.get(surface)
+                if (place is None and len(surface) >= _MIN_CAPS_PLACE and surface.isupper()
+                        and not (i == j and self._acronym(i))):
+                    # datelines and headings in capitals ("TEKİRDAĞ", "MADRID (EFE)"): the
+                    # gazetteer keys long names in their ordinary case only; a lone short
+                    # word in capitals stays an acronym ("OTAN" is no "Otan")
+                    place = self.gaz.get(_title_case(surface, self.language))
                 for ending in _INFLECTIONS if place is None and last.cased else ():
                     if surface.endswith(ending) and len(surface) - len(ending) >= 4:
                         place = self.gaz.get(surface[: -len(ending)])
@@ -320,14 +350,33 @@ class _Finder:
         if self.language == "de" and (_de_institution(words[0], len(words))
                                       or _de_institution(words[-1], len(words))):
             return "ORG", "org-head"
+        if len(words) > 1 and (self._org_in_name(words[0]) or self._org_in_name(words[-1])):
+            return "ORG", "org-head"
         if len(words) > 1 and (words[0] in self.place_heads or words[-1] in self.place_tails
                                or self._stem_in(words[-1], self.place_tail_stems)):
+            return "GPE", "place-head"
+        if self._administrative_word_around(i, j):
             return "GPE", "place-head"
         if self._next_to_speech_verb(i, j):
             return "PERSON", "speech-verb"
         if i == j and self._acronym(i):
             return "ORG", "acronym"  # an acronym that is no place: NATO, AKP, PSOE
         return "NAME", "capitalised"
+
+    def _administrative_word_around(self, i: int, j: int) -> bool:
+        """A name after a lower-case administrative word and "de" ("la provincia de
+        Misiones", "comune di Bergamo") or, in Turkish, before one ("Bafra ilçesinde")."""
+        toks = self.toks
+        if i >= 2 and toks[i - 1].text in _PLACE_OF:
+            head = toks[i - 2]
+            if head.cased and not head.capital and head.text in self.place_heads:
+                return True
+        if j + 1 < len(toks) and self.text[toks[j].end:toks[j + 1].start] == " ":
+            tail = toks[j + 1]
+            return (tail.cased and not tail.capital
+                    and (tail.text in self.place_tails
+                         or self._stem_in(tail.text, self.place_tail_stems)))
+        return False
 
     def _acronym(self, i: int) -> bool:
         """One all-capital word of 2-6 letters, not inside a line of capitals (a heading in
@@ -405,7 +454,7 @@ class _Finder:
         for i, tok in enumerate(toks):
             if tok.cased or i in self.taken:
                 continue
-            folded = tok.text.casefold()
+            folded, clitic = self._arabic_cue(tok.text.casefold())
             if folded in self.person_before:
                 k = i + 1
                 if not folded.startswith("ال") and k < len(toks) \
@@ -430,7 +479,28 @@ class _Finder:
                     self._add(k, last, "PERSON", "title-cue")
             elif (self._org_head(folded) and i + 1 < len(toks) and i + 1 not in self.taken
                   and not toks[i + 1].cased and toks[i + 1].text.casefold() not in self.stop):
-                self._add(i, i + 1, "ORG", "org-head")
+                last = i + 1
+                # a relative adjective (nisba) ends the name: "البنك الدولي",
+                # "وزارة الخارجية الإماراتية"
+                if (last + 1 < len(toks) and last + 1 not in self.taken
+                        and self.text[toks[last].end:toks[last + 1].start] == " "
+                        and toks[last + 1].text.startswith("ال")
+                        and toks[last + 1].text.endswith(_ARABIC_NISBA)
+                        and toks[last + 1].text not in self.stop):
+                    last += 1
+                start, end = tok.start + clitic, toks[last].end
+                self.out.append(RawMention(self.text[start:end], start, end, "ORG", "org-head"))
+                self.taken.update(range(i, last + 1))
+
+    def _arabic_cue(self, folded: str) -> tuple[str, int]:
+        """An Arabic cue word without its proclitic ("والرئيس", "بوزارة", "وصندوق"), and
+        the proclitic's length: one letter, split off only when what remains is a cue."""
+        if (len(folded) > 3 and folded[0] in _ARABIC_PROCLITICS
+                and folded not in self.person_before and not self._org_head(folded)):
+            rest = folded[1:]
+            if rest in self.person_before or self._org_head(rest):
+                return rest, 1
+        return folded, 0
 
     def arabic_names(self) -> None:
         """Arabic (no capitals): two to four known name words in a row, a given name first,
