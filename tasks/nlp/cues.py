@@ -172,7 +172,7 @@ ORG_SUFFIXES_DE = ("ministerium", "partei", "bank", "gericht", "verband", "konze
 
 PLACE_HEADS: dict[str, frozenset[str]] = {
     "de": _words(
-        "landkreis kreis stadt gemeinde bezirk region bundesland kanton bundesstaat provinz "
+        "land landkreis kreis stadt gemeinde bezirk region bundesland kanton bundesstaat provinz "
         "ortsteil stadtteil"
     ),
     "es": _words("provincia municipio región departamento comunidad estado ciudad"),

@@ -305,6 +305,12 @@ class _Finder:
         if i == 0 or text[toks[i - 1].end:toks[i].start] != " ":
             return False
         before = toks[i - 1]
+        if before.text.casefold() in self.place_heads and not (
+                j + 1 < len(toks) and toks[j + 1].capital
+                and text[toks[j].end:toks[j + 1].start] in _JOINERS):
+            # "der Stadt Chemnitz": the administrative word names no person; "Kreis
+            # Trier-Saarburg" stays one name, the district, not the city
+            return False
         return self._title(before.text.casefold()) or (
             before.capital and not before.sentence_start and not self._common(before)
         )
@@ -329,6 +335,8 @@ class _Finder:
             if surface != name:
                 self.aliases.setdefault(name, []).append(surface)
             self.taken.update(range(i, j + 1))
+            if i > 0 and self.toks[i - 1].text.casefold() in self.place_heads:
+                self.taken.add(i - 1)  # "Stadt" of "Stadt Chemnitz" is no name of its own
             i = j + 1
 
     # -- rules 2 and 3 -----------------------------------------------------------------
@@ -337,7 +345,19 @@ class _Finder:
         if not (tok.cased and tok.capital) or self._common(tok):
             return False
         after_cue = i > 0 and self._title(self.toks[i - 1].text.casefold())
-        return not tok.sentence_start or tok.text in self.mid_caps or after_cue
+        return (not tok.sentence_start or tok.text in self.mid_caps or after_cue
+                or self._given_name_opens(i))
+
+    def _given_name_opens(self, i: int) -> bool:
+        """A sentence that opens with a person's name ("Ralph Burghart, Bürgermeister ...",
+        "Uwe Winefeld gelang ..."): a given name, then a capitalised word that is no
+        ordinary word of the text."""
+        toks = self.toks
+        if i + 1 >= len(toks) or self.text[toks[i].end:toks[i + 1].start] != " ":
+            return False
+        nxt = toks[i + 1]
+        return (self.names.is_given(toks[i].text) and nxt.capital and not nxt.text.isupper()
+                and not self._common(nxt))
 
     def _label(self, i: int, j: int) -> tuple[str, str]:
         words = [t.text.casefold() for t in self.toks[i : j + 1]]

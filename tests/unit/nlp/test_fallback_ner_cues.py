@@ -61,3 +61,20 @@ def test_arabic_cues_under_a_proclitic_and_with_the_article(gazetteer: Gazetteer
             "وقال الإعلامي أحمد شوبير إن الأمر انتهى.")
     got = found(text, "ar", gazetteer)
     assert {("البنك الدولي", "ORG"), ("صندوق النقد", "ORG"), ("أحمد شوبير", "PERSON")} <= got
+
+
+def test_sentence_opening_with_a_given_name_and_places_after_an_administrative_word(
+    gazetteer: Gazetteer,
+) -> None:
+    text = ("Ralph Burghart, Bürgermeister für Bildung und Sport der Stadt Chemnitz, bietet "
+            "Sprechstunden an. Uwe Winefeld gelang dieses Foto. Das Land Burgenland zahlte.")
+    got = found(text, "de", gazetteer)
+    assert {("Ralph Burghart", "PERSON"), ("Uwe Winefeld", "PERSON"), ("Chemnitz", "GPE"),
+            ("Land Burgenland", "GPE")} <= got
+
+
+def test_a_sentence_opening_with_an_ordinary_word_stays_no_person(gazetteer: Gazetteer) -> None:
+    # "Mark" is a given name and a currency; "Rose" a given name and a flower
+    text = "Mark und Pfennig galten damals. Rose Blüten sind rot, die rose Farbe auch."
+    got = found(text, "de", gazetteer)
+    assert not any(label == "PERSON" for _, label in got)
