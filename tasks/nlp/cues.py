@@ -1,6 +1,6 @@
 """Word lists that give the fallback NER its evidence for a label, per language.
 
-Five kinds, all ordinary vocabulary of news writing (no name of anyone or anything):
+Six kinds, all ordinary vocabulary of news writing (no name of anyone or anything):
 
 * ``PERSON_BEFORE``: titles and honorifics written before a name ("Präsident", "Sr.",
   "Cumhurbaşkanı", "الرئيس"); the capitalised span right after one is a PERSON;
@@ -10,9 +10,12 @@ Five kinds, all ordinary vocabulary of news writing (no name of anyone or anythi
   or last word ("Partido Popular", "Deutsche Bank", "Dışişleri Bakanlığı"), plus company
   suffixes; ``ORG_SUFFIXES_DE`` does the same for German compounds ("Bundesverfassungsgericht"),
   as the first or last word of a longer span too ("Polizeipräsidium Recklinghausen");
+* ``ORG_HEADS_IN_NAME``: institution words that make an organisation only as the first or
+  last word of a longer span ("Centro Sismológico Nacional"; "la Policía" alone is none);
 * ``PLACE_HEADS``: administrative words that make a capitalised span a place when they are
   its first word ("Landkreis Trier-Saarburg", "provincia de Cádiz") or, in Turkish, its last
-  ("Topçular Mahallesi", "Bafra İlçesi").
+  ("Topçular Mahallesi", "Bafra İlçesi"); written in lower case before "de"/"di" they make
+  the name after them a place ("la provincia de Misiones").
 
 Lists are casefolded. "*" holds the words every language uses (English titles, company forms).
 In uncased scripts (Arabic) a cue is followed by the name itself: see ``tasks.nlp.fallback_ner``.

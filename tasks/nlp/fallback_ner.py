@@ -9,19 +9,29 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    text and not a stop word (spaCy's list for the language); it may carry a genitive "-s"
    or "-es" ("Moskaus", "Berlins"), and a one-word name may differ in its final vowels
    in Slavic languages (cases: "Москве", "Warszawie"; ``Gazetteer.get_inflected``). Arabic
-   words may carry one proclitic (و ب ل ف ك).
+   words may carry one proclitic (و ب ل ف ك). A name in capitals of four letters or more
+   that is no lone acronym is looked up in ordinary case ("TEKİRDAĞ" -> "Tekirdağ"). An
+   administrative word right before a place ("der Stadt Chemnitz") is not read as the
+   first name of a person.
 2. ``capitalised``: a run of capitalised words (joined by a space, hyphen or apostrophe, or
    a lower-case connector such as "de", "von", "di") is a name when it is not a stop word and,
-   at a sentence start, is also seen capitalised mid-sentence. Its label is NAME (kind
-   unknown, not counted as a person) unless:
+   at a sentence start, is also seen capitalised mid-sentence or is a given name followed by
+   a capitalised word that is no ordinary word of the text ("Uwe Winefeld gelang"). Its
+   label is NAME (kind unknown, not counted as a person) unless:
 3. ``title-cue``: a title or honorific of ``tasks.nlp.cues`` stands right before it
    ("Präsident", "Sr.", "Cumhurbaşkanı") or, in Turkish, right after it ("Bey") -> PERSON;
    ``org-head``: its first or last word is an organisation word ("Partido", "Bank",
-   "Bakanlığı", German compounds ending in one: "Polizeipräsidium") -> ORG;
+   "Bakanlığı", German compounds ending in one: "Polizeipräsidium") -> ORG; so does an
+   institution word of ``ORG_HEADS_IN_NAME`` at either end of a longer span ("Centro
+   Sismológico Nacional", "Avrupa Birliği"), never alone ("la Policía");
    ``place-head``: its first word is an administrative unit ("Landkreis", "provincia"; in
-   Turkish its last: "Mahallesi") and more words follow -> GPE.
+   Turkish its last: "Mahallesi") and more words follow -> GPE; so is a name after a
+   lower-case administrative word and "de"/"di" ("la provincia de Misiones") or, in
+   Turkish, before one ("Bafra ilçesinde").
    In Arabic (no capitals) the words after a title, skipping the portfolio
-   ("وزير الخارجية"), are the PERSON, and an organisation word with the next word is the ORG.
+   ("وزير الخارجية"), are the PERSON, and an organisation word with the next word (and a
+   relative adjective after it: "البنك الدولي") is the ORG; a cue word may carry one
+   proclitic ("وصندوق النقد", "والرئيس").
    ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
    ``acronym``: one all-capital word of 2-6 letters that is no place and not in a line of
    capitals (NATO, PSOE) -> ORG.
