@@ -95,6 +95,7 @@ _SUFFIX_AFTER_APOSTROPHE = re.compile(r"['’][^\W\d_]+$")
 _ARABIC_COMPOUND_FIRST = frozenset({"عبد", "أبو", "ابو"})
 _ARABIC_SON_OF = frozenset({"بن", "ابن", "بنت"})
 _ARABIC_NISBA = ("ي", "ية", "يّة")
+_ON_BEHALF_OF = frozenset({"باسم", "بإسم"})
 _STEMMED_CUE_LANGUAGES = {"tr": "turkish"}
 # an all-capital word shorter than this is an acronym, not a place written in capitals
 _MIN_CAPS_PLACE = 4
@@ -487,6 +488,8 @@ class _Finder:
             folded, clitic = self._arabic_cue(tok.text.casefold())
             if folded in self.person_before:
                 k = i + 1
+                if k < len(toks) and toks[k].text in _ON_BEHALF_OF:
+                    k += 1  # "المتحدث باسم الحكومة": whom the speaker speaks for, no name
                 if not folded.startswith("ال") and k < len(toks) \
                         and not toks[k].text.startswith("ال"):
                     k += 1  # an indefinite title heads an institution: "رئيس لجنة الدراما"
@@ -508,7 +511,10 @@ class _Finder:
                 if last >= k and not toks[k].text.startswith("ال"):
                     self._add(k, last, "PERSON", "title-cue")
             elif (self._org_head(folded) and i + 1 < len(toks) and i + 1 not in self.taken
-                  and not toks[i + 1].cased and toks[i + 1].text.casefold() not in self.stop):
+                  and not toks[i + 1].cased and toks[i + 1].text.casefold() not in self.stop
+                  # a definite head takes a definite adjective ("البنك الدولي"), not a verb
+                  # ("الوزارة تعمل"); an indefinite one heads a construct ("وزارة الخارجية")
+                  and (not folded.startswith("ال") or toks[i + 1].text.startswith("ال"))):
                 last = i + 1
                 # a relative adjective (nisba) ends the name: "البنك الدولي",
                 # "وزارة الخارجية الإماراتية"

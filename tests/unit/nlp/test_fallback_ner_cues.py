@@ -78,3 +78,13 @@ def test_a_sentence_opening_with_an_ordinary_word_stays_no_person(gazetteer: Gaz
     text = "Mark und Pfennig galten damals. Rose Blüten sind rot, die rose Farbe auch."
     got = found(text, "de", gazetteer)
     assert not any(label == "PERSON" for _, label in got)
+
+
+def test_arabic_speaker_for_an_institution_and_a_definite_head_before_a_verb(
+    gazetteer: Gazetteer,
+) -> None:
+    text = "وقال المتحدث باسم الحكومة نادر سعد إن الوزارة تعمل على الخطة."
+    got = found(text, "ar", gazetteer)
+    assert ("نادر سعد", "PERSON") in got
+    assert not any(label == "ORG" for _, label in got)
+    assert not any("باسم" in surface for surface, _ in got)
