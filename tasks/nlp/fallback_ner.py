@@ -495,6 +495,12 @@ class _Finder:
                     k += 1  # an indefinite title heads an institution: "رئيس لجنة الدراما"
                 while k < len(toks) and k - i <= 4 and toks[k].text.startswith("ال"):
                     k += 1  # the portfolio: "وزير الخارجية"
+                if (not folded.startswith("ال") and k + 1 < len(toks)
+                        and not toks[k].text.startswith("ال")
+                        and self.gaz.get(toks[k].text) is not None):
+                    # an indefinite title says whose it is: "رئيس وزراء أستراليا سكوت
+                    # موريسون" ("الرئيس فلاديمير بوتين" keeps Vladimir, also a city)
+                    k += 1
                 # a name is two words, three after "عبد"/"أبو" ("عبد الفتاح السيسي")
                 size = 3 if k < len(toks) and toks[k].text in _ARABIC_COMPOUND_FIRST else 2
                 last, n = k - 1, k

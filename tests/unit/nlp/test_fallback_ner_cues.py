@@ -88,3 +88,10 @@ def test_arabic_speaker_for_an_institution_and_a_definite_head_before_a_verb(
     assert ("نادر سعد", "PERSON") in got
     assert not any(label == "ORG" for _, label in got)
     assert not any("باسم" in surface for surface, _ in got)
+
+
+def test_arabic_indefinite_title_skips_whose_country_it_is(gazetteer: Gazetteer) -> None:
+    text = "وقال رئيس وزراء أستراليا سكوت موريسون إن الأمر انتهى، وقال الرئيس فلاديمير بوتين."
+    got = found(text, "ar", gazetteer)
+    assert {("سكوت موريسون", "PERSON"), ("فلاديمير بوتين", "PERSON")} <= got
+    assert not any(label == "PERSON" and "أستراليا" in surface for surface, label in got)
