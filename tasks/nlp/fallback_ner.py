@@ -517,6 +517,7 @@ class _Finder:
                 if last >= k and not toks[k].text.startswith("ال"):
                     self._add(k, last, "PERSON", "title-cue")
             elif (self._org_head(folded) and i + 1 < len(toks) and i + 1 not in self.taken
+                  and self.text[tok.end:toks[i + 1].start] == " "  # one name, one line
                   and not toks[i + 1].cased and toks[i + 1].text.casefold() not in self.stop
                   # a definite head takes a definite adjective ("البنك الدولي"), not a verb
                   # ("الوزارة تعمل"); an indefinite one heads a construct ("وزارة الخارجية")
