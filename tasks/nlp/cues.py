@@ -84,10 +84,7 @@ PERSON_BEFORE: dict[str, frozenset[str]] = {
     ),
     "ar": _words(
         "الرئيس رئيس الوزير وزير السيد السيدة الملك الأمير الشيخ الدكتور المتحدث "
-        "النائب السفير المدرب الفنان اللاعب "
-        # professions and ranks written before a name in Arabic news ("الإعلامي أحمد شوبير")
-        "الإعلامي الإمام المستشار اللواء العميد المهندس الكاتب المحامي القاضي الأستاذ "
-        "المخرج الممثل المطرب الشاعر الناطق النجم"
+        "النائب السفير المدرب الفنان اللاعب"
     ),
 }
 
@@ -126,15 +123,7 @@ ORG_HEADS: dict[str, frozenset[str]] = {
     "hr": _words("stranka banka ministarstvo sveučilište vlada sabor institut zaklada"),
     "id": _words("partai bank kementerian universitas dewan lembaga badan komisi"),
     "nl": _words("partij bank ministerie universiteit regering stichting"),
-    # with and without the article: "البنك الدولي" as well as "بنك إنجلترا"
-    "ar": _words(
-        "حزب وزارة جامعة بنك شركة منظمة مجلس حركة هيئة اتحاد نادي صندوق مؤسسة محكمة "
-        "وكالة مصرف جمعية لجنة "
-        # not "الهيئة", "اللجنة", "المؤسسة", "الجمعية": "the national committee" goes on
-        # with whose committee it is ("اللجنة الوطنية للانتخابات"), cut short it names nothing
-        "الحزب الوزارة الجامعة البنك الشركة المنظمة المجلس الحركة الاتحاد النادي "
-        "الصندوق المحكمة الوكالة المصرف النيابة"
-    ),
+    "ar": _words("حزب وزارة جامعة بنك شركة منظمة مجلس حركة هيئة اتحاد نادي"),
 }
 
 # Institution words that make an organisation only with more words of a name ("Policía de

@@ -29,9 +29,7 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    lower-case administrative word and "de"/"di" ("la provincia de Misiones") or, in
    Turkish, before one ("Bafra ilçesinde").
    In Arabic (no capitals) the words after a title, skipping the portfolio
-   ("وزير الخارجية"), are the PERSON, and an organisation word with the next word (and a
-   relative adjective after it: "البنك الدولي") is the ORG; a cue word may carry one
-   proclitic ("وصندوق النقد", "والرئيس").
+   ("وزير الخارجية"), are the PERSON, and an organisation word with the next word is the ORG.
    ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
    ``acronym``: one all-capital word of 2-6 letters that is no place and not in a line of
    capitals (NATO, PSOE) -> ORG.
@@ -94,8 +92,6 @@ _DE_TITLE_ENDINGS = ("minister", "ministerin", "präsident", "präsidentin", "ka
 _SUFFIX_AFTER_APOSTROPHE = re.compile(r"['’][^\W\d_]+$")
 _ARABIC_COMPOUND_FIRST = frozenset({"عبد", "أبو", "ابو"})
 _ARABIC_SON_OF = frozenset({"بن", "ابن", "بنت"})
-_ARABIC_NISBA = ("ي", "ية", "يّة")
-_ON_BEHALF_OF = frozenset({"باسم", "بإسم"})
 _STEMMED_CUE_LANGUAGES = {"tr": "turkish"}
 # an all-capital word shorter than this is an acronym, not a place written in capitals
 _MIN_CAPS_PLACE = 4
@@ -485,22 +481,14 @@ class _Finder:
         for i, tok in enumerate(toks):
             if tok.cased or i in self.taken:
                 continue
-            folded, clitic = self._arabic_cue(tok.text.casefold())
+            folded = tok.text.casefold()
             if folded in self.person_before:
                 k = i + 1
-                if k < len(toks) and toks[k].text in _ON_BEHALF_OF:
-                    k += 1  # "المتحدث باسم الحكومة": whom the speaker speaks for, no name
                 if not folded.startswith("ال") and k < len(toks) \
                         and not toks[k].text.startswith("ال"):
                     k += 1  # an indefinite title heads an institution: "رئيس لجنة الدراما"
                 while k < len(toks) and k - i <= 4 and toks[k].text.startswith("ال"):
                     k += 1  # the portfolio: "وزير الخارجية"
-                if (not folded.startswith("ال") and k + 1 < len(toks)
-                        and not toks[k].text.startswith("ال")
-                        and self.gaz.get(toks[k].text) is not None):
-                    # an indefinite title says whose it is: "رئيس وزراء أستراليا سكوت
-                    # موريسون" ("الرئيس فلاديمير بوتين" keeps Vladimir, also a city)
-                    k += 1
                 # a name is two words, three after "عبد"/"أبو" ("عبد الفتاح السيسي")
                 size = 3 if k < len(toks) and toks[k].text in _ARABIC_COMPOUND_FIRST else 2
                 last, n = k - 1, k
@@ -517,33 +505,8 @@ class _Finder:
                 if last >= k and not toks[k].text.startswith("ال"):
                     self._add(k, last, "PERSON", "title-cue")
             elif (self._org_head(folded) and i + 1 < len(toks) and i + 1 not in self.taken
-                  and self.text[tok.end:toks[i + 1].start] == " "  # one name, one line
-                  and not toks[i + 1].cased and toks[i + 1].text.casefold() not in self.stop
-                  # a definite head takes a definite adjective ("البنك الدولي"), not a verb
-                  # ("الوزارة تعمل"); an indefinite one heads a construct ("وزارة الخارجية")
-                  and (not folded.startswith("ال") or toks[i + 1].text.startswith("ال"))):
-                last = i + 1
-                # a relative adjective (nisba) ends the name: "البنك الدولي",
-                # "وزارة الخارجية الإماراتية"
-                if (last + 1 < len(toks) and last + 1 not in self.taken
-                        and self.text[toks[last].end:toks[last + 1].start] == " "
-                        and toks[last + 1].text.startswith("ال")
-                        and toks[last + 1].text.endswith(_ARABIC_NISBA)
-                        and toks[last + 1].text not in self.stop):
-                    last += 1
-                start, end = tok.start + clitic, toks[last].end
-                self.out.append(RawMention(self.text[start:end], start, end, "ORG", "org-head"))
-                self.taken.update(range(i, last + 1))
-
-    def _arabic_cue(self, folded: str) -> tuple[str, int]:
-        """An Arabic cue word without its proclitic ("والرئيس", "بوزارة", "وصندوق"), and
-        the proclitic's length: one letter, split off only when what remains is a cue."""
-        if (len(folded) > 3 and folded[0] in _ARABIC_PROCLITICS
-                and folded not in self.person_before and not self._org_head(folded)):
-            rest = folded[1:]
-            if rest in self.person_before or self._org_head(rest):
-                return rest, 1
-        return folded, 0
+                  and not toks[i + 1].cased and toks[i + 1].text.casefold() not in self.stop):
+                self._add(i, i + 1, "ORG", "org-head")
 
     def arabic_names(self) -> None:
         """Arabic (no capitals): two to four known name words in a row, a given name first,
