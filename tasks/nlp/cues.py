@@ -1,6 +1,6 @@
 """Word lists that give the fallback NER its evidence for a label, per language.
 
-Five kinds, all ordinary vocabulary of news writing (no name of anyone or anything):
+Six kinds, all ordinary vocabulary of news writing (no name of anyone or anything):
 
 * ``PERSON_BEFORE``: titles and honorifics written before a name ("Präsident", "Sr.",
   "Cumhurbaşkanı", "الرئيس"); the capitalised span right after one is a PERSON;
@@ -10,9 +10,12 @@ Five kinds, all ordinary vocabulary of news writing (no name of anyone or anythi
   or last word ("Partido Popular", "Deutsche Bank", "Dışişleri Bakanlığı"), plus company
   suffixes; ``ORG_SUFFIXES_DE`` does the same for German compounds ("Bundesverfassungsgericht"),
   as the first or last word of a longer span too ("Polizeipräsidium Recklinghausen");
+* ``ORG_HEADS_IN_NAME``: institution words that make an organisation only as the first or
+  last word of a longer span ("Centro Sismológico Nacional"; "la Policía" alone is none);
 * ``PLACE_HEADS``: administrative words that make a capitalised span a place when they are
   its first word ("Landkreis Trier-Saarburg", "provincia de Cádiz") or, in Turkish, its last
-  ("Topçular Mahallesi", "Bafra İlçesi").
+  ("Topçular Mahallesi", "Bafra İlçesi"); written in lower case before "de"/"di" they make
+  the name after them a place ("la provincia de Misiones").
 
 Lists are casefolded. "*" holds the words every language uses (English titles, company forms).
 In uncased scripts (Arabic) a cue is followed by the name itself: see ``tasks.nlp.fallback_ner``.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 __all__ = [
     "ORG_HEADS",
+    "ORG_HEADS_IN_NAME",
     "ORG_SUFFIXES_DE",
     "PERSON_AFTER",
     "PERSON_BEFORE",
@@ -122,6 +126,22 @@ ORG_HEADS: dict[str, frozenset[str]] = {
     "ar": _words("حزب وزارة جامعة بنك شركة منظمة مجلس حركة هيئة اتحاد نادي"),
 }
 
+# Institution words that make an organisation only with more words of a name ("Policía de
+# la Provincia", "Centro Sismológico Nacional", "Avrupa Birliği"): alone ("la Policía",
+# "el Centro") they name a kind of thing, not one organisation.
+ORG_HEADS_IN_NAME: dict[str, frozenset[str]] = {
+    "es": _words(
+        "centro oficina dirección escuela secretaría servicio hospital policía fiscalía "
+        "juzgado ejército cuerpo colegio cámara empresa grupo organización"
+    ),
+    "pt": _words("serviço polícia hospital escola centro prefeitura empresa grupo"),
+    "it": _words("polizia ospedale scuola centro ufficio azienda gruppo"),
+    "tr": _words(
+        "birliği birlik kurulu kurul gazetesi gazete müftülüğü müftülük hastanesi hastane "
+        "odası oda"
+    ),
+}
+
 # Verbs of saying right before or after a name make it a person ("sagte Gruschko",
 # "Sánchez dijo", "Erdoğan dedi"); past and present forms of the commonest ones.
 SPEECH_VERBS: dict[str, frozenset[str]] = {
@@ -146,7 +166,7 @@ ORG_SUFFIXES_DE = ("ministerium", "partei", "bank", "gericht", "verband", "konze
 
 PLACE_HEADS: dict[str, frozenset[str]] = {
     "de": _words(
-        "landkreis kreis stadt gemeinde bezirk region bundesland kanton bundesstaat provinz "
+        "land landkreis kreis stadt gemeinde bezirk region bundesland kanton bundesstaat provinz "
         "ortsteil stadtteil"
     ),
     "es": _words("provincia municipio región departamento comunidad estado ciudad"),

@@ -9,17 +9,25 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    text and not a stop word (spaCy's list for the language); it may carry a genitive "-s"
    or "-es" ("Moskaus", "Berlins"), and a one-word name may differ in its final vowels
    in Slavic languages (cases: "Москве", "Warszawie"; ``Gazetteer.get_inflected``). Arabic
-   words may carry one proclitic (و ب ل ف ك).
+   words may carry one proclitic (و ب ل ف ك). A name in capitals of four letters or more
+   that is no lone acronym is looked up in ordinary case ("TEKİRDAĞ" -> "Tekirdağ"). An
+   administrative word right before a place ("der Stadt Chemnitz") is not read as the
+   first name of a person.
 2. ``capitalised``: a run of capitalised words (joined by a space, hyphen or apostrophe, or
    a lower-case connector such as "de", "von", "di") is a name when it is not a stop word and,
-   at a sentence start, is also seen capitalised mid-sentence. Its label is NAME (kind
-   unknown, not counted as a person) unless:
+   at a sentence start, is also seen capitalised mid-sentence or is a given name followed by
+   a capitalised word that is no ordinary word of the text ("Uwe Winefeld gelang"). Its
+   label is NAME (kind unknown, not counted as a person) unless:
 3. ``title-cue``: a title or honorific of ``tasks.nlp.cues`` stands right before it
    ("Präsident", "Sr.", "Cumhurbaşkanı") or, in Turkish, right after it ("Bey") -> PERSON;
    ``org-head``: its first or last word is an organisation word ("Partido", "Bank",
-   "Bakanlığı", German compounds ending in one: "Polizeipräsidium") -> ORG;
+   "Bakanlığı", German compounds ending in one: "Polizeipräsidium") -> ORG; so does an
+   institution word of ``ORG_HEADS_IN_NAME`` at either end of a longer span ("Centro
+   Sismológico Nacional", "Avrupa Birliği"), never alone ("la Policía");
    ``place-head``: its first word is an administrative unit ("Landkreis", "provincia"; in
-   Turkish its last: "Mahallesi") and more words follow -> GPE.
+   Turkish its last: "Mahallesi") and more words follow -> GPE; so is a name after a
+   lower-case administrative word and "de"/"di" ("la provincia de Misiones") or, in
+   Turkish, before one ("Bafra ilçesinde").
    In Arabic (no capitals) the words after a title, skipping the portfolio
    ("وزير الخارجية"), are the PERSON, and an organisation word with the next word is the ORG.
    ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
@@ -46,6 +54,7 @@ from functools import cache, partial
 
 from tasks.nlp.cues import (
     ORG_HEADS,
+    ORG_HEADS_IN_NAME,
     ORG_SUFFIXES_DE,
     PERSON_AFTER,
     PERSON_BEFORE,
@@ -84,6 +93,11 @@ _SUFFIX_AFTER_APOSTROPHE = re.compile(r"['’][^\W\d_]+$")
 _ARABIC_COMPOUND_FIRST = frozenset({"عبد", "أبو", "ابو"})
 _ARABIC_SON_OF = frozenset({"بن", "ابن", "بنت"})
 _STEMMED_CUE_LANGUAGES = {"tr": "turkish"}
+# an all-capital word shorter than this is an acronym, not a place written in capitals
+_MIN_CAPS_PLACE = 4
+# a lower-case administrative word and a connector before a name: "la provincia de Misiones",
+# "região de Campinas", "comune di Bergamo"
+_PLACE_OF = frozenset({"de", "del", "do", "da", "di"})
 _CUE_START = 3
 
 
@@ -125,6 +139,16 @@ def _de_institution(word: str, span_words: int) -> bool:
                for suffix in ORG_SUFFIXES_DE)
 
 
+def _title_case(text: str, language: str) -> str:
+    """"TEKİRDAĞ" -> "Tekirdağ", "SAN JOSÉ" -> "San José"; Turkish and Azeri dotless ı."""
+    def word(w: str) -> str:
+        rest = w[1:]
+        if language in ("tr", "az"):
+            rest = rest.replace("I", "ı").replace("İ", "i")
+        return w[:1] + rest.lower()
+    return re.sub(r"[^\W\d_]+", lambda m: word(m.group()), text)
+
+
 def _is_arabic(word: str) -> bool:
     return "\u0600" <= word[0] <= "\u06ff"
 
@@ -163,15 +187,18 @@ class _Finder:
         self.person_before = cue_words(PERSON_BEFORE, language)
         self.person_after = cue_words(PERSON_AFTER, language)
         self.org_heads = cue_words(ORG_HEADS, language)
+        self.org_heads_in_name = cue_words(ORG_HEADS_IN_NAME, language)
         self.place_heads = cue_words(PLACE_HEADS, language)
         self.place_tails = cue_words(PLACE_TAILS, language)
         self.stem = _cue_stemmer(language)
         self.title_stems = {self.stem(w) for w in self.person_before} if self.stem else set()
         self.org_head_stems = {self.stem(w) for w in self.org_heads} if self.stem else set()
+        self.org_in_name_stems = ({self.stem(w) for w in self.org_heads_in_name}
+                                  if self.stem else set())
         self.place_tail_stems = {self.stem(w) for w in self.place_tails} if self.stem else set()
         # the stemmer is pure Python: only words that start like a cue are stemmed
-        self.cue_starts = {w[:_CUE_START] for w in
-                           self.title_stems | self.org_head_stems | self.place_tail_stems}
+        self.cue_starts = {w[:_CUE_START] for w in self.title_stems | self.org_head_stems
+                           | self.org_in_name_stems | self.place_tail_stems}
         self.speech = cue_words(SPEECH_VERBS, language)
         # words written right after another capitalised word: in a case language a case
         # ending's guess is no place for them ("Лукаш Подольски", then "Подольски" alone is
@@ -197,6 +224,10 @@ class _Finder:
 
     def _org_head(self, folded: str) -> bool:
         return folded in self.org_heads or self._stem_in(folded, self.org_head_stems)
+
+    def _org_in_name(self, folded: str) -> bool:
+        return (folded in self.org_heads_in_name
+                or self._stem_in(folded, self.org_in_name_stems))
 
     def _title(self, folded: str) -> bool:
         folded = folded.rstrip(".")
@@ -231,6 +262,12 @@ class _Finder:
             for start in starts:
                 surface = self.text[start:last.end]
                 place = self.gaz.get(surface)
+                if (place is None and len(surface) >= _MIN_CAPS_PLACE and surface.isupper()
+                        and not (i == j and self._acronym(i))):
+                    # datelines and headings in capitals ("TEKİRDAĞ", "MADRID (EFE)"): the
+                    # gazetteer keys long names in their ordinary case only; a lone short
+                    # word in capitals stays an acronym ("OTAN" is no "Otan")
+                    place = self.gaz.get(_title_case(surface, self.language))
                 for ending in _INFLECTIONS if place is None and last.cased else ():
                     if surface.endswith(ending) and len(surface) - len(ending) >= 4:
                         place = self.gaz.get(surface[: -len(ending)])
@@ -275,6 +312,12 @@ class _Finder:
         if i == 0 or text[toks[i - 1].end:toks[i].start] != " ":
             return False
         before = toks[i - 1]
+        if before.text.casefold() in self.place_heads and not (
+                j + 1 < len(toks) and toks[j + 1].capital
+                and text[toks[j].end:toks[j + 1].start] in _JOINERS):
+            # "der Stadt Chemnitz": the administrative word names no person; "Kreis
+            # Trier-Saarburg" stays one name, the district, not the city
+            return False
         return self._title(before.text.casefold()) or (
             before.capital and not before.sentence_start and not self._common(before)
         )
@@ -299,6 +342,8 @@ class _Finder:
             if surface != name:
                 self.aliases.setdefault(name, []).append(surface)
             self.taken.update(range(i, j + 1))
+            if i > 0 and self.toks[i - 1].text.casefold() in self.place_heads:
+                self.taken.add(i - 1)  # "Stadt" of "Stadt Chemnitz" is no name of its own
             i = j + 1
 
     # -- rules 2 and 3 -----------------------------------------------------------------
@@ -307,7 +352,19 @@ class _Finder:
         if not (tok.cased and tok.capital) or self._common(tok):
             return False
         after_cue = i > 0 and self._title(self.toks[i - 1].text.casefold())
-        return not tok.sentence_start or tok.text in self.mid_caps or after_cue
+        return (not tok.sentence_start or tok.text in self.mid_caps or after_cue
+                or self._given_name_opens(i))
+
+    def _given_name_opens(self, i: int) -> bool:
+        """A sentence that opens with a person's name ("Ralph Burghart, Bürgermeister ...",
+        "Uwe Winefeld gelang ..."): a given name, then a capitalised word that is no
+        ordinary word of the text."""
+        toks = self.toks
+        if i + 1 >= len(toks) or self.text[toks[i].end:toks[i + 1].start] != " ":
+            return False
+        nxt = toks[i + 1]
+        return (self.names.is_given(toks[i].text) and nxt.capital and not nxt.text.isupper()
+                and not self._common(nxt))
 
     def _label(self, i: int, j: int) -> tuple[str, str]:
         words = [t.text.casefold() for t in self.toks[i : j + 1]]
@@ -320,14 +377,33 @@ class _Finder:
         if self.language == "de" and (_de_institution(words[0], len(words))
                                       or _de_institution(words[-1], len(words))):
             return "ORG", "org-head"
+        if len(words) > 1 and (self._org_in_name(words[0]) or self._org_in_name(words[-1])):
+            return "ORG", "org-head"
         if len(words) > 1 and (words[0] in self.place_heads or words[-1] in self.place_tails
                                or self._stem_in(words[-1], self.place_tail_stems)):
+            return "GPE", "place-head"
+        if self._administrative_word_around(i, j):
             return "GPE", "place-head"
         if self._next_to_speech_verb(i, j):
             return "PERSON", "speech-verb"
         if i == j and self._acronym(i):
             return "ORG", "acronym"  # an acronym that is no place: NATO, AKP, PSOE
         return "NAME", "capitalised"
+
+    def _administrative_word_around(self, i: int, j: int) -> bool:
+        """A name after a lower-case administrative word and "de" ("la provincia de
+        Misiones", "comune di Bergamo") or, in Turkish, before one ("Bafra ilçesinde")."""
+        toks = self.toks
+        if i >= 2 and toks[i - 1].text in _PLACE_OF:
+            head = toks[i - 2]
+            if head.cased and not head.capital and head.text in self.place_heads:
+                return True
+        if j + 1 < len(toks) and self.text[toks[j].end:toks[j + 1].start] == " ":
+            tail = toks[j + 1]
+            return (tail.cased and not tail.capital
+                    and (tail.text in self.place_tails
+                         or self._stem_in(tail.text, self.place_tail_stems)))
+        return False
 
     def _acronym(self, i: int) -> bool:
         """One all-capital word of 2-6 letters, not inside a line of capitals (a heading in
