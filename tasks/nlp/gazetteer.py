@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gc
 import gettext
-import hashlib
 import logging
 import os
 import subprocess
@@ -31,9 +30,9 @@ import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
+from tasks.data_cache import cached_file
 from tasks.nlp import compact_places
 from tasks.nlp.compact_places import CompactPlaces, Place, as_mapping
 
@@ -227,23 +226,10 @@ def _rows(blob: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _cache_file(min_population: int) -> Path | None:
-    """Where the built table is kept: named by a digest of this code and the data packages'
-    versions (a change to either builds a new one); None when no cache folder is writable."""
-    digest = hashlib.sha256(str(min_population).encode())
-    for module in (__file__, compact_places.__file__):
-        digest.update(Path(module).read_bytes())
-    for package in _DATA_PACKAGES:
-        digest.update(f"{package}=={metadata.version(package)}".encode())
-    name = f"gazetteer-{digest.hexdigest()[:16]}.npz"
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    for folder in (Path(sys.prefix) / "var" / "cache" / "newsflow", Path(xdg) / "newsflow"):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(folder, os.W_OK):
-            return folder / name
-    return None
+    """Where the built table is kept (a change to this code or the data packages makes a
+    new file)."""
+    return cached_file("gazetteer", ".npz", sources=(__file__, compact_places.__file__),
+                       packages=_DATA_PACKAGES, extra=str(min_population))
 
 
 def build_file(min_population: int, path: Path) -> None:
