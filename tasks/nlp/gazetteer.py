@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tasks.data_cache import cached_file
-from tasks.nlp import compact_places
+from tasks.nlp import compact_keys, compact_places
 from tasks.nlp.compact_places import CompactPlaces, Place, as_mapping
 
 __all__ = ["Gazetteer", "Place", "is_cjk", "load_gazetteer"]
@@ -228,8 +228,9 @@ def _rows(blob: str) -> Iterator[tuple[str, str, str]]:
 def _cache_file(min_population: int) -> Path | None:
     """Where the built table is kept (a change to this code or the data packages makes a
     new file)."""
-    return cached_file("gazetteer", ".npz", sources=(__file__, compact_places.__file__),
-                       packages=_DATA_PACKAGES, extra=str(min_population))
+    code = (__file__, compact_places.__file__, compact_keys.__file__)
+    return cached_file("gazetteer", ".npz", sources=code, packages=_DATA_PACKAGES,
+                       extra=str(min_population))
 
 
 def build_file(min_population: int, path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tasks.nlp.compact_keys import KeyIndex
 from tasks.nlp.compact_places import CompactPlaces, Place
 from tasks.nlp.gazetteer import Gazetteer, _collect, _rows, load_gazetteer
 
@@ -67,14 +68,13 @@ def test_first_row_of_a_key_wins() -> None:
 
 
 def test_keys_of_one_hash_are_told_apart_by_their_bytes() -> None:
-    # "x" sits first under georgia's hash: a lookup must compare bytes and go on
+    # "x" sits first under georgia's CRC: a lookup must compare bytes and go on
     h = zlib.crc32(b"georgia")
-    places = CompactPlaces(np.array([h, h], dtype=np.uint32), np.array([0, 1, 8], dtype=np.uint32),
-                           b"xgeorgia", np.array([1, 0], dtype=np.uint16),
-                           (Place("Georgia", "GPE"), Place("X", "LOC")), 1)
-    assert places.get("georgia") == Place("Georgia", "GPE")
-    assert places.get("x") is None  # its own hash is not in the table
-    assert places.get("georgib") is None
+    index = KeyIndex(np.array([h, h], dtype=np.uint32), np.array([0, 1, 8], dtype=np.uint32),
+                     b"xgeorgia")
+    assert index.find("georgia") == 1
+    assert index.find("x") == -1  # its own CRC is not in the table
+    assert index.find("georgib") == -1
 
 
 def test_a_saved_table_loads_equal(tmp_path: Path) -> None:
