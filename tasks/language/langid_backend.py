@@ -10,6 +10,7 @@ paragraphs get honest, lower confidences.
 from __future__ import annotations
 
 import logging
+from array import array
 from functools import lru_cache
 from typing import Any
 
@@ -46,8 +47,21 @@ def build_identifier(codes: tuple[str, ...]) -> Any:
         norm_probs=True,
         tk_row=full.tk_row,
     )
+    _compact(identifier)
     logger.info("built py3langid identifier for %d languages", len(columns))
     return identifier
+
+
+def _compact(identifier: Any) -> None:
+    """The automaton's two per-state tables as arrays instead of lists of 104,583 int objects
+    (7 MB less per process), read by py3langid's ``visit_counts`` exactly as before.
+
+    Not done: mapping the 40 MB transition table from a file. The kernel maps the
+    neighbours of each page touched (fault-around), and 300 texts had every page mapped, so
+    the RSS was the same (measured).
+    """
+    identifier._rowbase = array("I", identifier._rowbase)
+    identifier.tk_output = array("i", identifier.tk_output)
 
 
 def scores(text: str, codes: tuple[str, ...]) -> dict[str, float]:

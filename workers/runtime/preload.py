@@ -28,6 +28,7 @@ from celery.signals import worker_init
 
 from config.settings import Settings, get_settings
 from tasks.stages import STAGE_NAMES, STAGES
+from workers.runtime.memory import release_free_memory
 
 if TYPE_CHECKING:
     from tasks.models import Article
@@ -157,5 +158,9 @@ def _on_worker_init(sender: Any = None, **_: Any) -> None:
 
     start_in_worker(settings)
     # Objects alive now are the models: keep the collector from writing to their pages in
-    # the children (copy-on-write would turn shared pages private).
+    # the children (copy-on-write would turn shared pages private). The load-time garbage
+    # goes first, and the heap pages it held go back to the OS: a child's RSS starts as its
+    # parent's at the fork, free heap pages included.
+    gc.collect()
     gc.freeze()
+    release_free_memory()
