@@ -9,6 +9,7 @@ is dropped afterwards: the HTML never travels further down the chain.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from config.settings import CleanSettings
@@ -17,10 +18,11 @@ from tasks.cleaning.html import confidence, extract_html
 from tasks.cleaning.normalize import join_paragraphs, normalize_text, split_lines
 from tasks.cleaning.plain import clean_plain
 from tasks.cleaning.text_rules import apply_rules
+from tasks.cleaning.trafilatura_meta import warm_dateparser
 from tasks.errors import NotAnArticle, UnsupportedContent
 from tasks.models import Article, Provenance, RemovedLine
 
-__all__ = ["NO_DATE", "clean", "content_of"]
+__all__ = ["NO_DATE", "clean", "content_of", "warm_ups"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,11 @@ _TITLE_SCAN = 3
 _FIELDS = ("title", "publisher", "author", "published", "canonical_url")
 # The provenance of ``published`` when neither the page nor the producer gave a date.
 NO_DATE = "none found"
+
+
+def warm_ups(settings: CleanSettings) -> list[tuple[str, Callable[[], object]]]:
+    """dateparser's locale patterns, compiled before the worker forks (see ``warm_dateparser``)."""
+    return [("dateparser_locales", warm_dateparser)]
 
 
 def content_of(article: Article) -> tuple[str, str, str | None]:

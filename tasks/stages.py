@@ -116,7 +116,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
     Stage("fetch", "tasks.fetch:fetch", section="fetch"),
     # Copies of stored originals are recognised before the costly stages: by their raw
     # bytes before clean, by their cleaned text before the check and before extract.
-    Stage("clean", "tasks.clean:clean", section="clean",
+    Stage("clean", "tasks.clean:clean", section="clean", warm_up="tasks.clean:warm_ups",
           gate="tasks.storage.recognise:before_clean", passes_duplicates=True),
     Stage("translate_check", "tasks.translate_check:translate_check", section="translate",
           gate="tasks.storage.recognise:before_text_stages", passes_duplicates=True),

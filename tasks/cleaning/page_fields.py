@@ -8,8 +8,9 @@ dev corpus (tf pages, gold metadata): JSON-LD first, then trafilatura, then the 
 the title, a candidate that is also the page's visible ``<h1>`` wins.
 
 htmldate keeps its extensive mode (trafilatura's default): it hands leftover strings to
-dateparser, whose first call in a process loads every locale (~4 s, once per worker), then
-costs ~2 ms a page at the median; on the dev corpus it gives 2 more correct tf dates (0.770
+dateparser, whose first unparseable string in a process compiles every locale (2-3 s; done
+by the stage's warm-up, ``trafilatura_meta.warm_dateparser``), then costs ~2 ms a page at
+the median; on the dev corpus it gives 2 more correct tf dates (0.770
 against 0.738 in fast mode; skipping it when JSON-LD declares a date cost one more).
 """
 
