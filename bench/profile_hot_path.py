@@ -209,7 +209,7 @@ def profile_store(inputs: Path, admin_url: str, top: int = 25) -> str:
     from tasks.storage.db import migrate
 
     messages = [[decode(p) for p in json.loads(line)]
-                for line in inputs.read_text(encoding="utf-8").splitlines() if line]
+                for line in inputs.read_text(encoding="utf-8").split("\n") if line.strip()]
     counts: Counter[str] = Counter()
 
     def count(_conn: Any, _cursor: Any, _sql: str, parameters: Any, _context: Any,

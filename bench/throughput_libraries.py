@@ -68,7 +68,7 @@ def load_libraries() -> None:
 def warm_up(mix: Path, lines: int = 16) -> None:
     """One pass over the feed's first lines before the pool forks, as a worker's warm-up
     does: the lazily built tokenizers and caches are then shared, not built per child."""
-    _chunk(mix.read_text(encoding="utf-8").splitlines()[:lines])
+    _chunk(_jsonl_lines(mix)[:lines])
 
 
 def _nlp(lang: str) -> Any:
@@ -122,12 +122,18 @@ def _chunk(lines: list[str]) -> tuple[Counter[str], int]:
     return spent, len(texts)
 
 
+def _jsonl_lines(path: Path) -> list[str]:
+    """The feed's lines: split on newlines only, since str.splitlines also splits on the
+    U+2028, U+0085 ... that a page's text may hold inside a JSON string."""
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
 def _noop(_: int) -> None:
     time.sleep(0.2)
 
 
 def run_libraries(mix: Path, processes: int, batch_size: int) -> RunResult:
-    lines = mix.read_text(encoding="utf-8").splitlines()
+    lines = _jsonl_lines(mix)
     chunks = [lines[i : i + batch_size] for i in range(0, len(lines), batch_size)]
     result = RunResult("libraries", processes, len(lines), 0.0)
     spent: Counter[str] = Counter()

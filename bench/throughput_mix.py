@@ -71,7 +71,9 @@ def _dev_pages(corpus: Path) -> list[dict[str, str]]:
 def _story_articles(pairs: Path) -> list[dict[str, str]]:
     seen: set[str] = set()
     lines = []
-    for raw in pairs.read_text(encoding="utf-8").splitlines():
+    for raw in pairs.read_text(encoding="utf-8").split("\n"):  # not splitlines: U+2028 in text
+        if not raw.strip():
+            continue
         pair = json.loads(raw)
         for n in ("1", "2"):
             body = (pair.get(f"text{n}") or "").strip()
