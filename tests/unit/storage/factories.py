@@ -74,3 +74,18 @@ def seed_articles() -> list[Article]:
             dates=[day("2022-01-12")],
         ),
     ]
+
+
+def grushko_full_and_bare() -> tuple[Article, Article]:
+    """One person under his full name in one article and his bare surname in another."""
+    full = article(
+        "full",
+        "Deputy Foreign Minister Alexander Grushko flew to Brussels on Monday.",
+        entities=[entity("Alexander Grushko", "PERSON", "Alexander Grushko")],
+    )
+    bare = article(
+        "bare",
+        "Grushko told reporters in Moscow that the talks had been frank.",
+        entities=[entity("Grushko", "PERSON", "Grushko")],
+    )
+    return full, bare

@@ -13,7 +13,7 @@ from tasks.storage.repository import (
     list_stories,
     store_article,
 )
-from tests.unit.storage.factories import article, entity, seed_articles
+from tests.unit.storage.factories import article, entity, grushko_full_and_bare, seed_articles
 
 
 def test_seed_story_is_listed_with_both_articles(engine: Engine, settings: StoreSettings) -> None:
@@ -61,16 +61,7 @@ def _person_rows(engine: Engine, *names: str) -> dict[str, tuple[int, list[str]]
 def test_bare_surname_joins_the_one_full_name_across_articles(
     engine: Engine, settings: StoreSettings, order: str
 ) -> None:
-    full = article(
-        "full",
-        "Deputy Foreign Minister Alexander Grushko flew to Brussels on Monday.",
-        entities=[entity("Alexander Grushko", "PERSON", "Alexander Grushko")],
-    )
-    bare = article(
-        "bare",
-        "Grushko told reporters in Moscow that the talks had been frank.",
-        entities=[entity("Grushko", "PERSON", "Grushko")],
-    )
+    full, bare = grushko_full_and_bare()
     for item in [full, bare] if order == "full name first" else [bare, full]:
         store_article(engine, item, settings)
     assert _person_rows(engine, "Alexander Grushko", "Grushko") == {

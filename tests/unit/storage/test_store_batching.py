@@ -26,7 +26,14 @@ from tasks.storage.repository import (
 )
 from tasks.storage.schema import article_keys, entities, items, lsh_bands, mentions, stories
 from tasks.storage.stories import refresh_stories
-from tests.unit.storage.factories import article, corpus_texts, english, entity, seed_articles
+from tests.unit.storage.factories import (
+    article,
+    corpus_texts,
+    english,
+    entity,
+    grushko_full_and_bare,
+    seed_articles,
+)
 
 # The seeds' story as storing them one at a time leaves it (names ranked by the articles
 # naming them, then mentions, then name; the most mentioned day).
@@ -154,16 +161,7 @@ def test_a_bare_surname_in_one_message_joins_its_full_name(
     # The message's entity rows are written together at its end, except that a merge of a
     # bare surname writes the earlier articles' rows first: the result is the one-at-a-time
     # result (tests/unit/storage/test_catalog.py).
-    full = article(
-        "full",
-        "Deputy Foreign Minister Alexander Grushko flew to Brussels on Monday.",
-        entities=[entity("Alexander Grushko", "PERSON", "Alexander Grushko")],
-    )
-    bare = article(
-        "bare",
-        "Grushko told reporters in Moscow that the talks had been frank.",
-        entities=[entity("Grushko", "PERSON", "Grushko")],
-    )
+    full, bare = grushko_full_and_bare()
     message = [full, bare] if order == "full name first" else [bare, full]
     assert all(isinstance(r, Article) for r in store_batch(engine, message, settings))
     people = {e["name"]: (e["article_count"], e["aliases"])
