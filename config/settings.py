@@ -239,6 +239,12 @@ class PipelineSettings(BaseModel):
     # Backpressure: the producer pauses while the stage queues hold more messages than this
     # (each message carries up to batch_size articles); 0 means no limit.
     max_queue_depth: int = Field(0, ge=0)
+    # Threads of the native math libraries (OpenBLAS under numpy, blis) in each worker
+    # process; 0 keeps the libraries' default (one per core). Parallelism comes from the
+    # pool's processes: with the default, every process's OpenBLAS starts one thread per core
+    # and they spin against each other (measured: the libraries loop at 2 processes went from
+    # 23-27 to 59-67 articles/s with one thread, bench/throughput.py).
+    native_threads: int = Field(1, ge=0)
 
     def queue_for(self, stage: str) -> str:
         return self.queues.get(stage, f"{self.queue_prefix}.{stage}")

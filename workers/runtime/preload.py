@@ -29,6 +29,7 @@ from celery.signals import worker_init
 from config.settings import Settings, get_settings
 from tasks.stages import STAGE_NAMES, STAGES
 from workers.runtime.memory import release_free_memory
+from workers.runtime.native_threads import limit_native_threads
 
 if TYPE_CHECKING:
     from tasks.models import Article
@@ -85,6 +86,9 @@ def preload_models(settings: Settings, stages: Iterable[str] = STAGE_NAMES) -> d
             continue
         for label, load in loads:
             timed(label, load)
+    # After the loads: the limit reaches the native libraries they loaded (and, through the
+    # environment, any loaded later); the pool's children inherit it by fork.
+    limit_native_threads(settings.pipeline.native_threads)
     log.info("preloaded for stages %s: %s", wanted, spent)
     return spent
 
