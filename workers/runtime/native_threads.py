@@ -36,7 +36,7 @@ def limit_native_threads(threads: int) -> None:
 
 def native_thread_counts() -> dict[str, int]:
     """Threads of each native pool loaded in this process, by library (for tests and logs)."""
-    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_info
 
     return {f"{info['user_api']}:{info['internal_api']}": int(info["num_threads"])
             for info in threadpool_info()}
