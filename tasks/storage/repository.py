@@ -53,11 +53,13 @@ from tasks.storage.entity_index import (
     known_labels,
     remember_labels,
 )
+from tasks.storage.lead_vectors import remember as remember_lead
 from tasks.storage.originals import OriginalIndex
 from tasks.storage.queries import ArticleFilter, get_article, iter_articles
 from tasks.storage.schema import article_keys, article_vectors, articles, lsh_bands, quotes
 from tasks.storage.search import index_article, search
 from tasks.storage.stories import (
+    MAX_VECTOR_CANDIDATES,
     StoryEvidence,
     assign_story,
     content_words,
@@ -65,6 +67,7 @@ from tasks.storage.stories import (
     refresh_stories,
     site_of,
 )
+from tasks.storage.story_candidates import StoryCandidates
 from tasks.watches.deliveries import record_matches
 from tasks.watches.repository import active_watches
 
@@ -183,6 +186,7 @@ class _Pending:
     the ledger's outcomes."""
 
     watches: bool  # any active watch: only then is each original matched (one query each)
+    candidates: StoryCandidates  # stored originals compared by content, read once
     quotes: list[dict[str, object]] = field(default_factory=list)
     bands: list[dict[str, object]] = field(default_factory=list)
     stories: set[str] = field(default_factory=set)
@@ -228,6 +232,7 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
                 settings.story_min_evidence,
                 stamp,
                 before_names=partial(pending.entities.write, conn),
+                vector_candidates=pending.candidates,
             )
     stored = article.model_copy(
         update={
@@ -282,11 +287,11 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         # Later articles of this batch meet this one through ``originals``, not these rows.
         pending.bands += [{"band": b, "hash": h, "article_id": article.id} for b, h in indexed]
         if evidence.vector is not None and article.lead_vector:
-            conn.execute(
-                article_vectors.insert().values(
-                    article_id=article.id, vector=base64.b64decode(article.lead_vector)
-                )
-            )
+            raw = base64.b64decode(article.lead_vector)
+            conn.execute(article_vectors.insert().values(article_id=article.id, vector=raw))
+            remember_lead(conn, article.id, stamp, raw, evidence.site)
+            if story_id is not None:
+                pending.candidates.add(conn, article.id, story_id, evidence.ref_date, stamp)
         weights = {**evidence.keys, **dict.fromkeys(evidence.dates, 1)}
         insert_many(
             conn,
@@ -371,7 +376,12 @@ def store_batch(engine: Engine, batch: list[Article],
                 originals = OriginalIndex.load(
                     conn, [p.digest for p in fresh], [b for p in fresh for b in p.bands])
                 labels = known_labels(conn, [e for p in ready for e in p.article.entities])
-                pending = _Pending(watches=bool(active_watches(conn)))
+                pending = _Pending(
+                    watches=bool(active_watches(conn)),
+                    candidates=StoryCandidates(
+                        settings.story_window_days, MAX_VECTOR_CANDIDATES,
+                        [p.evidence.ref_date for p in fresh if p.evidence.vector is not None]),
+                )
                 stored = {
                     id(p): _store_once(conn, p, settings, labels, existing.get(p.article.id),
                                        originals, pending)

@@ -56,8 +56,8 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
-from tasks.nlp.embedding import decode_vector
 from tasks.storage.entity_index import KEY_PREFIX, norm_name
+from tasks.storage.lead_vectors import lead_vectors
 from tasks.storage.schema import (
     article_entities,
     article_keys,
@@ -66,6 +66,7 @@ from tasks.storage.schema import (
     entities,
     stories,
 )
+from tasks.storage.story_candidates import StoryCandidates
 
 __all__ = [
     "CONFIRM_COSINE",
@@ -297,20 +298,10 @@ def _well_named(evidence: StoryEvidence) -> bool:
     return len(evidence.keys) >= MIN_NAMES_TO_VETO
 
 
-def content_match(
-    conn: Connection,
-    article_id: str,
-    evidence: StoryEvidence,
-    window_days: int,
-    min_evidence: float,
-    now: datetime,
-    min_cosine: float = MIN_COSINE,
-    before_names: Callable[[], None] | None = None,
-) -> tuple[float, str, str] | None:
-    """(cosine, story, article) of the closest stored original in time that reports the same
-    event, if any: see the module doc for the rule. ``before_names`` runs before stored
-    names are read (the store writes its batch's pending entity rows there)."""
-    assert evidence.vector is not None
+def _candidates(conn: Connection, article_id: str, evidence: StoryEvidence, window_days: int,
+                now: datetime) -> list[tuple[str, str, datetime]]:
+    """(id, story, stored_at) of the stored originals with a vector in the article's time
+    window, newest first (``StoryCandidates`` answers the same for a whole message)."""
     window = timedelta(days=window_days)
     # Stored times bound undated articles: what arrived around the same time is compared.
     recent = articles.c.stored_at >= now - window
@@ -322,14 +313,10 @@ def content_match(
         )
     else:
         near = recent
+    # Ids, stories and stamps only: the vectors and sites come from this process's cache
+    # (``lead_vectors``), decoded once per process instead of once per article stored.
     rows = conn.execute(
-        select(
-            articles.c.id,
-            articles.c.story_id,
-            article_vectors.c.vector,
-            articles.c.canonical_url,
-            articles.c.source,
-        )
+        select(articles.c.id, articles.c.story_id, articles.c.stored_at)
         .join(article_vectors, article_vectors.c.article_id == articles.c.id)
         .where(
             articles.c.duplicate_of.is_(None),
@@ -341,7 +328,32 @@ def content_match(
         .order_by(articles.c.stored_at.desc(), articles.c.id)
         .limit(MAX_VECTOR_CANDIDATES)
     ).all()
-    found = [(r[0], r[1], v) for r in rows if (v := decode_vector(r[2])) is not None]
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def content_match(
+    conn: Connection,
+    article_id: str,
+    evidence: StoryEvidence,
+    window_days: int,
+    min_evidence: float,
+    now: datetime,
+    min_cosine: float = MIN_COSINE,
+    before_names: Callable[[], None] | None = None,
+    vector_candidates: StoryCandidates | None = None,
+) -> tuple[float, str, str] | None:
+    """(cosine, story, article) of the closest stored original in time that reports the same
+    event, if any: see the module doc for the rule. ``before_names`` runs before stored
+    names are read (the store writes its batch's pending entity rows there);
+    ``vector_candidates``: the message's stored originals, read once for all its articles."""
+    assert evidence.vector is not None
+    rows = None if vector_candidates is None else vector_candidates.select(
+        conn, article_id, evidence.ref_date, now)
+    if rows is None:
+        rows = _candidates(conn, article_id, evidence, window_days, now)
+    leads = lead_vectors(conn, [(r[0], r[2]) for r in rows], site_of)
+    found = [(r[0], r[1], lead.vector) for r, lead in zip(rows, leads, strict=True)
+             if lead.vector is not None]
     if not found:
         return None
     scores = np.stack([v for _, _, v in found]) @ evidence.vector
@@ -352,11 +364,10 @@ def content_match(
     band = [found[i][0] for i in ranked if scores[i] < CONFIRM_COSINE]
     others = _evidence_of(conn, band) if band and _well_named(evidence) else {}
     weights = _specificity_of(conn, evidence, [o for _, o in others.values()])
-    # Sites only of the grey band's candidates (URL parsing of every stored row was a tenth
-    # of the store's CPU on a few hundred originals).
-    urls = {r[0]: (r[3], r[4]) for r in rows}
+    # Each stored article's site is parsed once per process (``lead_vectors``).
+    sites = {r[0]: lead.site for r, lead in zip(rows, leads, strict=True)}
     same_site = [b for b in band
-                 if evidence.site is not None and site_of(*urls[b]) == evidence.site]
+                 if evidence.site is not None and sites[b] == evidence.site]
     if same_site and before_names is not None:
         before_names()
     site_names = _names_of(conn, same_site) if same_site else {}
@@ -397,13 +408,15 @@ def assign_story(
     min_evidence: float,
     now: datetime,
     before_names: Callable[[], None] | None = None,
+    vector_candidates: StoryCandidates | None = None,
 ) -> str:
     """The story ``article_id`` belongs to: an existing one, or a new one it starts
-    (``before_names``: see ``content_match``)."""
+    (``before_names``, ``vector_candidates``: see ``content_match``)."""
     best: tuple[float, str, str] | None = None
     if evidence.vector is not None:
         best = content_match(conn, article_id, evidence, window_days, min_evidence, now,
-                             before_names=before_names)
+                             before_names=before_names,
+                             vector_candidates=vector_candidates)
         if best is not None:
             logger.info(
                 "story: article %s joins story %s (via %s, lead cosine %.3f)",

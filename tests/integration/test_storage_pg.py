@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from tests.unit.storage.conftest import settings  # noqa: F401
 from tests.unit.storage.test_catalog import *  # noqa: F403
 from tests.unit.storage.test_id_prefixes import *  # noqa: F403
+from tests.unit.storage.test_lead_vectors import *  # noqa: F403
 from tests.unit.storage.test_ledger import *  # noqa: F403
 from tests.unit.storage.test_recognise import *  # noqa: F403
 from tests.unit.storage.test_repository import *  # noqa: F403
@@ -21,6 +22,7 @@ from tests.unit.storage.test_source_registry import *  # noqa: F403
 from tests.unit.storage.test_store_batching import *  # noqa: F403
 from tests.unit.storage.test_stories import *  # noqa: F403
 from tests.unit.storage.test_stories_content import *  # noqa: F403
+from tests.unit.storage.test_story_candidates import *  # noqa: F403
 
 pytestmark = pytest.mark.integration
 
