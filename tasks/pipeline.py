@@ -198,7 +198,7 @@ def run_stage_batch(
         log.warning("stage %s: duplicate gate failed (%s); no article skipped", stage, gated)
     n = max(1, len(articles))
     gate_s = (time.perf_counter() - started) / n
-    gate_cpu = (time.process_time() - started_cpu) / n
+    gate_cpu = _gate_cpu(gated, len(articles), time.process_time() - started_cpu)
     # Each article is passed through (a recognised copy at a stage it skips), run with the
     # copies apart (``Stage.copies_apart``), or run with the rest.
     lane = ["passed" if record.passes_duplicates and recognised(a)
@@ -212,13 +212,22 @@ def run_stage_batch(
     results: list[StageResult] = []
     seconds: list[float] = []
     cpu: list[float] = []
-    for article, name in zip(articles, lane, strict=True):
+    for article, name, own_gate_cpu in zip(articles, lane, gate_cpu, strict=True):
         result, spent, spent_cpu = (article, 0.0, 0.0) if name == "passed" else next(done[name])
         results.append(result)
         seconds.append(gate_s + spent)
-        cpu.append(gate_cpu + spent_cpu)
+        cpu.append(own_gate_cpu + spent_cpu)
     _report(stage, articles, results, seconds, time.perf_counter() - started, cpu)
     return results
+
+
+def _gate_cpu(gated: object, n: int, total: float) -> list[float]:
+    """Each article's share of the gate's CPU: what the gate says it spent on the article
+    alone (an original's signature is not a copy's cost), plus an even share of the rest
+    (the batch's look-up); all of it evenly when the gate says nothing."""
+    own = list(gated) if isinstance(gated, list | tuple) and len(gated) == n else [0.0] * n
+    shared = max(0.0, total - sum(own)) / max(1, n)
+    return [spent + shared for spent in own]
 
 
 def _run(

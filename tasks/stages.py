@@ -82,8 +82,9 @@ class Stage:
     writes: bool = False
     # ``gate(articles, settings.store, engine)`` runs before the stage and marks the articles
     # that are copies of stored originals (``tasks.storage.recognise``); a stage that
-    # ``passes_duplicates`` hands those on untouched (the store completes them).
-    gate: str | Callable[..., None] | None = None
+    # ``passes_duplicates`` hands those on untouched (the store completes them). It may
+    # return the CPU seconds it spent on each article alone (the rest is shared evenly).
+    gate: str | Callable[..., Sequence[float] | None] | None = None
     passes_duplicates: bool = False
     # The recognised copies of a message go to the stage in a call of their own, after the
     # other articles: a batch function's cost is shared out evenly among its articles, and a
@@ -105,9 +106,11 @@ class Stage:
                 articles, section, resources.engine)
         return _resolve(self.batch_function)(articles, section)  # type: ignore[no-any-return]
 
-    def run_gate(self, articles: list[Article], resources: Resources) -> None:
-        if self.gate is not None:
-            _resolve(self.gate)(articles, resources.settings.store, resources.engine)
+    def run_gate(self, articles: list[Article], resources: Resources) -> Sequence[float] | None:
+        if self.gate is None:
+            return None
+        return _resolve(self.gate)(  # type: ignore[no-any-return]
+            articles, resources.settings.store, resources.engine)
 
     def warm_ups(self, settings: Settings) -> Sequence[WarmUp]:
         if self.warm_up is None:

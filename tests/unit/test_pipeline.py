@@ -176,3 +176,17 @@ def test_the_recognised_copies_of_a_message_are_stored_in_a_call_of_their_own(
     results = run_stage_batch("store", batch, RESOURCES)
     assert calls == [["a0", "a2"], ["a1", "a3", "a4"]]
     assert [r.id for r in results if isinstance(r, Article)] == ["a0", "a1", "a2", "a3", "a4"]
+
+
+def test_a_gate_charges_each_article_what_it_spent_on_it_alone(
+    events: list[StageBatchEvent], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def gate(articles: list[Article], *_: object) -> list[float]:
+        for a in articles:
+            a.duplicate_of = "o"  # both recognised: the stage itself costs them nothing
+        return [0.25, 0.0]  # as if the first one's signature had taken 250 ms
+
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"], gate=gate))
+    run_stage_batch("clean", [_article(0), _article(1)], RESOURCES)
+    (event,) = events
+    assert [a.cpu_seconds for a in event.articles] == [0.25, 0.0]
