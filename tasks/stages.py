@@ -82,9 +82,15 @@ class Stage:
     writes: bool = False
     # ``gate(articles, settings.store, engine)`` runs before the stage and marks the articles
     # that are copies of stored originals (``tasks.storage.recognise``); a stage that
-    # ``passes_duplicates`` hands those on untouched (the store completes them).
-    gate: str | Callable[..., None] | None = None
+    # ``passes_duplicates`` hands those on untouched (the store completes them). It may
+    # return the CPU seconds it spent on each article alone (the rest is shared evenly).
+    gate: str | Callable[..., Sequence[float] | None] | None = None
     passes_duplicates: bool = False
+    # The recognised copies of a message go to the stage in a call of their own, after the
+    # other articles: a batch function's cost is shared out evenly among its articles, and a
+    # copy's record (completed from its original, no story or duplicate search) costs a
+    # fraction of an original's; together they would each be charged the message's mean.
+    copies_apart: bool = False
 
     def run(self, article: Article, resources: Resources) -> Article:
         section = getattr(resources.settings, self.section)
@@ -100,9 +106,11 @@ class Stage:
                 articles, section, resources.engine)
         return _resolve(self.batch_function)(articles, section)  # type: ignore[no-any-return]
 
-    def run_gate(self, articles: list[Article], resources: Resources) -> None:
-        if self.gate is not None:
-            _resolve(self.gate)(articles, resources.settings.store, resources.engine)
+    def run_gate(self, articles: list[Article], resources: Resources) -> Sequence[float] | None:
+        if self.gate is None:
+            return None
+        return _resolve(self.gate)(  # type: ignore[no-any-return]
+            articles, resources.settings.store, resources.engine)
 
     def warm_ups(self, settings: Settings) -> Sequence[WarmUp]:
         if self.warm_up is None:
@@ -126,9 +134,10 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           # spaCy pipelines, then the sentence encoder of the lead vector (stories)
           warm_up=("tasks.extract:warm_ups", "tasks.nlp.embedding:warm_ups"),
           gate="tasks.storage.recognise:before_text_stages", passes_duplicates=True),
-    # One transaction per message (tasks.store:store_many).
+    # One transaction per message (tasks.store:store_many), and one for its recognised
+    # copies, which only read their originals.
     Stage("store", "tasks.store:store", section="store", warm_up="tasks.store:warm_ups",
-          batch_function="tasks.store:store_many", writes=True),
+          batch_function="tasks.store:store_many", writes=True, copies_apart=True),
 )}
 # The chain order: each name is a stage function in ``tasks``, a Celery task and a queue.
 STAGE_NAMES: tuple[str, ...] = tuple(STAGES)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from tasks.models import Article, Entity, Mention, Provenance, Quote
 
-__all__ = ["COPIED_FROM", "complete_copy"]
+__all__ = ["COPIED_FROM", "complete_copy", "copied_from", "kept_at", "text_shift"]
 
 # extract_provenance key saying where a copy's extract results come from.
 COPIED_FROM = "copied_from"
@@ -20,8 +20,25 @@ _CLEAN_FIELDS = ("text", "title", "publisher", "author", "published", "canonical
                  "html_lang")
 
 
+def text_shift(text: str, original_text: str | None) -> int | None:
+    """Where the original's text starts inside the copy's (a copy with another header), or
+    ``None`` when it is not there whole: then offsets are kept only where the same words
+    stand at the same place."""
+    where = text.find(original_text) if original_text else -1
+    return where if where >= 0 else None
+
+
+def kept_at(start: int, end: int, words: str, text: str,
+            shift: int | None) -> tuple[int, int] | None:
+    """A span of the original (``words`` at ``start:end``) in the copy's ``text``, or
+    ``None`` when the copy does not have it there."""
+    if shift is not None:
+        return start + shift, end + shift
+    return (start, end) if text[start:end] == words else None
+
+
 def _shifted(start: int, end: int, words: str, text: str, shift: int | None) -> bool:
-    return shift is not None or text[start:end] == words
+    return kept_at(start, end, words, text, shift) is not None
 
 
 def _mentions(entity: Entity, text: str, shift: int | None) -> Entity:
@@ -42,6 +59,13 @@ def _quotes(found: list[Quote], text: str, shift: int | None) -> list[Quote]:
     ]
 
 
+def copied_from(article: Article) -> str | None:
+    """The id of the original whose extract results ``complete_copy`` gave ``article``."""
+    found = article.extract_provenance.get(COPIED_FROM)
+    source = found.source if found is not None else ""
+    return source.removeprefix("article ") if source.startswith("article ") else None
+
+
 def complete_copy(copy: Article, original: Article) -> Article:
     """``copy`` with what it skipped taken from ``original`` (its own fields kept)."""
     update: dict[str, object] = {}
@@ -52,8 +76,7 @@ def complete_copy(copy: Article, original: Article) -> Article:
     if copy.language_check is None:
         update["language_check"] = original.language_check
     if not copy.extract_provenance:
-        where = text.find(original.text or "\0") if original.text else -1
-        shift = where if where >= 0 else None
+        shift = text_shift(text, original.text)
         update.update(
             entities=[_mentions(e, text, shift) for e in original.entities],
             quotes=_quotes(original.quotes, text, shift),

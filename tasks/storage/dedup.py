@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from tasks.storage.minhash import band_parameters, signature_values
 
 __all__ = [
     "CANDIDATE_THRESHOLD",
+    "NO_SIGNATURE",
     "RAW_BAND",
     "Signature",
     "band_hashes",
@@ -89,7 +91,21 @@ class Signature:
         return cls(np.frombuffer(data, dtype="<u8").astype(np.uint64), shingle_count)
 
 
+# What a recognised copy's row holds instead of a signature: only originals are compared
+# (``OriginalIndex`` reads the signatures of originals alone), so a copy's is never read.
+NO_SIGNATURE = Signature(np.empty(0, dtype=np.uint64), 0)
+
+
 def signature(text: str, num_perm: int) -> Signature:
+    return _signature(text, num_perm)
+
+
+# The same text is signed up to three times on its way, by the gate before the language
+# check, the one before extract (an original may have been stored in between) and the
+# store: where those run in one process the later ones find it here. A signature is never
+# modified after it is made, so sharing one is safe; 64 texts of a few KB each.
+@lru_cache(maxsize=64)
+def _signature(text: str, num_perm: int) -> Signature:
     shingles = _shingles(text)
     return Signature(signature_values(shingles, num_perm, _SEED), len(shingles))
 

@@ -50,10 +50,11 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def signature_values(shingles: Iterable[bytes], num_perm: int, seed: int) -> np.ndarray:
     """The ``num_perm`` minimum hash values of ``shingles`` (all 2^32 - 1 when empty)."""
     a, b = _permutations(num_perm, seed)
-    hashes = np.fromiter(
-        (int.from_bytes(hashlib.sha1(shingle).digest()[:4], "little") for shingle in shingles),
-        dtype=np.uint64,
-    )
+    # The first four bytes of each SHA-1, read as little-endian uint32 in one go (a Python
+    # int per shingle cost as much as the hashing).
+    sha1 = hashlib.sha1
+    packed = b"".join([sha1(shingle).digest()[:4] for shingle in shingles])
+    hashes = np.frombuffer(packed, dtype="<u4").astype(np.uint64)
     if not hashes.size:
         return np.full(num_perm, _MAX_HASH, dtype=np.uint64)
     # uint64 products wrap around, exactly as in datasketch: part of the hash family.

@@ -26,6 +26,9 @@ here and goes the full path, where the store decides under its locks, as before.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, select, tuple_
 
@@ -37,7 +40,7 @@ from tasks.storage.originals import OriginalIndex
 from tasks.storage.schema import articles as articles_table
 from tasks.storage.schema import lsh_bands
 
-__all__ = ["before_clean", "before_text_stages", "recognised"]
+__all__ = ["Spent", "before_clean", "before_text_stages", "recognised"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +50,40 @@ def recognised(article: Article) -> bool:
     return article.duplicate_of is not None and article.verdict is None
 
 
+class Spent:
+    """The CPU a gate spent on each article alone (its hashes, its page's parse, its
+    signature), by position; what the gate does for the batch at once (the look-up, the
+    candidates' texts) is not in it: the runner shares that out evenly. An original's
+    signature is not charged to the copies of its message."""
+
+    def __init__(self, articles: list[Article]) -> None:
+        self._at = {id(a): i for i, a in enumerate(articles)}
+        self.seconds = [0.0] * len(articles)
+
+    @contextmanager
+    def on(self, article: Article) -> Iterator[None]:
+        started = time.process_time()
+        try:
+            yield
+        finally:
+            self.seconds[self._at[id(article)]] += time.process_time() - started
+
+
 def _raw_content(article: Article) -> str | None:
     if article.raw is not None:
         return article.raw.content
     return article.inline_content
 
 
-def before_clean(articles: list[Article], settings: StoreSettings, engine: Engine) -> None:
+def before_clean(articles: list[Article], settings: StoreSettings,
+                 engine: Engine) -> list[float]:
     """Copies of stored originals recognised before clean: byte-identical documents, then
-    pages holding a stored original's text whole. Marked, their raw document dropped."""
-    _raw_copies(articles, engine)
-    _page_copies([a for a in articles if not recognised(a)], settings, engine)
+    pages holding a stored original's text whole. Marked, their raw document dropped.
+    Returns the CPU seconds spent on each article alone (``Spent``)."""
+    spent = Spent(articles)
+    _raw_copies(articles, engine, spent)
+    _page_copies([a for a in articles if not recognised(a)], settings, engine, spent)
+    return spent.seconds
 
 
 def _mark_before_clean(article: Article, original: str, what: str) -> None:
@@ -67,13 +93,14 @@ def _mark_before_clean(article: Article, original: str, what: str) -> None:
     logger.info("article %s: %s of %s, recognised before clean", article.id, what, original)
 
 
-def _raw_copies(articles: list[Article], engine: Engine) -> None:
+def _raw_copies(articles: list[Article], engine: Engine, spent: Spent) -> None:
     hashes: dict[str, list[Article]] = {}
     for article in articles:
         content = _raw_content(article)
         if content is None or recognised(article):
             continue
-        article.raw_hash = dedup.raw_hash(content)
+        with spent.on(article):
+            article.raw_hash = dedup.raw_hash(content)
         hashes.setdefault(article.raw_hash, []).append(article)
     if not hashes:
         return
@@ -90,7 +117,8 @@ def _raw_copies(articles: list[Article], engine: Engine) -> None:
             _mark_before_clean(article, original, "raw copy")
 
 
-def _page_copies(articles: list[Article], settings: StoreSettings, engine: Engine) -> None:
+def _page_copies(articles: list[Article], settings: StoreSettings, engine: Engine,
+                 spent: Spent) -> None:
     # Here, not at the top: they load trafilatura, which only the clean gate needs (the
     # text gates run in the extract workers too).
     from tasks.clean import content_of
@@ -100,14 +128,15 @@ def _page_copies(articles: list[Article], settings: StoreSettings, engine: Engin
     for article in articles:
         if _raw_content(article) is None:
             continue
-        content, kind, _url = content_of(article)
-        if kind != "html":
-            continue
-        grams = page_copies.shingles(page_copies.page_text(content))
-        if len(grams) < dedup.MIN_SHINGLES_FOR_CONTAINMENT:
-            continue  # no prose in <p> elements: clean decides
-        sig = page_copies.signature(grams, settings.minhash_permutations)
-        pages[article.id] = (article, grams, dedup.band_hashes(sig))
+        with spent.on(article):
+            content, kind, _url = content_of(article)
+            if kind != "html":
+                continue
+            grams = page_copies.shingles(page_copies.page_text(content))
+            if len(grams) < dedup.MIN_SHINGLES_FOR_CONTAINMENT:
+                continue  # no prose in <p> elements: clean decides
+            sig = page_copies.signature(grams, settings.minhash_permutations)
+            pages[article.id] = (article, grams, dedup.band_hashes(sig))
     if not pages:
         return
     with read_tx(engine, "recognise pages") as conn:
@@ -151,14 +180,21 @@ def _candidate_texts(conn: Connection,
 
 
 def before_text_stages(articles: list[Article], settings: StoreSettings,
-                       engine: Engine) -> None:
-    """Exact and near copies of stored originals, by their cleaned text."""
+                       engine: Engine) -> list[float]:
+    """Exact and near copies of stored originals, by their cleaned text. Returns the CPU
+    seconds spent on each article alone (``Spent``)."""
+    spent = Spent(articles)
     todo = [a for a in articles if a.text and a.text.strip() and not recognised(a)]
     if not todo:
-        return
-    digests = {a.id: dedup.content_hash(a.text or "") for a in todo}
-    sigs = {a.id: dedup.signature(a.text or "", settings.minhash_permutations) for a in todo}
-    bands = {i: dedup.band_hashes(s) for i, s in sigs.items()}
+        return spent.seconds
+    digests: dict[str, str] = {}
+    sigs: dict[str, dedup.Signature] = {}
+    bands: dict[str, list[tuple[int, str]]] = {}
+    for article in todo:
+        with spent.on(article):
+            digests[article.id] = dedup.content_hash(article.text or "")
+            sigs[article.id] = dedup.signature(article.text or "", settings.minhash_permutations)
+            bands[article.id] = dedup.band_hashes(sigs[article.id])
     with read_tx(engine, "recognise text") as conn:
         index = OriginalIndex.load(conn, digests.values(),
                                    [b for found in bands.values() for b in found])
@@ -169,3 +205,4 @@ def before_text_stages(articles: list[Article], settings: StoreSettings,
             article.duplicate_of = original
             logger.info("article %s: copy of %s, recognised before the text stages",
                         article.id, original)
+    return spent.seconds

@@ -39,7 +39,8 @@ from tasks.models import Article
 from tasks.nlp.embedding import decode_vector
 from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
-from tasks.storage.copies import complete_copy
+from tasks.storage.copies import complete_copy, copied_from, text_shift
+from tasks.storage.copy_rows import OriginalEntityRows, copy_entity_rows, original_entity_rows
 from tasks.storage.db import read_tx, write_tx
 from tasks.storage.dialect import advisory_locks, insert_ignore_many, insert_many
 from tasks.storage.entity_index import (
@@ -153,8 +154,27 @@ class _Prepared:
         ]
 
 
+def _prepare_copy(article: Article, hint: dict[str, object]) -> _Prepared:
+    """A recognised copy's CPU-side work: its content hash only. It takes no part in the
+    duplicate search (only originals are candidates: ``OriginalIndex``) nor in story
+    assignment (it joins its original's), so no signature and no story evidence; its
+    row's ``minhash`` stays empty (``dedup.NO_SIGNATURE``)."""
+    text = article.text or ""
+    return _Prepared(
+        article=article,
+        text=text,
+        digest=dedup.content_hash(text),
+        sig=dedup.NO_SIGNATURE,
+        bands=[],
+        evidence=StoryEvidence(keys={}, ref_date=_published_date(article.published)),
+        hint=hint,
+    )
+
+
 def _prepare(article: Article, settings: StoreSettings,
              hint: dict[str, object] | None) -> _Prepared:
+    if hint is not None:
+        return _prepare_copy(article, hint)
     text = article.text or ""
     sig = dedup.signature(text, settings.minhash_permutations)
     return _Prepared(
@@ -259,13 +279,18 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
             duplicate_of=duplicate_of,
             story_id=story_id,
             shingle_count=sig.shingle_count,
-            minhash=sig.to_bytes(),
+            minhash=sig.to_bytes() or None,  # a recognised copy has none (_prepare_copy)
             payload=encode_record(stored),
             stored_at=stamp,
         )
     )
     index_article(conn, article.id, article.title, text, _language(article))
-    index_entities(conn, article.id, article.entities, pending.entities)
+    if item.hint is not None and copied_from(article) == str(item.hint["id"]):
+        # its entities are its original's: so are its entity rows (``copy_rows``)
+        copy_entity_rows(article.id, item.hint["entity_rows"],  # type: ignore[arg-type]
+                         text, item.hint["text_shift"], pending.entities)  # type: ignore[arg-type]
+    else:
+        index_entities(conn, article.id, article.entities, pending.entities)
     remember_labels(labels, article.entities)
     # Rows nothing in the batch reads back: written once for the batch (``_Pending``).
     pending.quotes += [
@@ -341,15 +366,20 @@ def _prepared_batch(engine: Engine, batch: list[Article],
     change)."""
     hinted = [a.duplicate_of for a in batch if a.duplicate_of and a.verdict is None]
     rows: dict[str, dict[str, object]] = {}
+    entity_rows: dict[str, OriginalEntityRows] = {}
     if hinted:
         with read_tx(engine, "store: originals of recognised copies") as conn:
             rows = _originals(conn, hinted)
+            entity_rows = original_entity_rows(conn, (str(r["id"]) for r in rows.values()))
     out: list[_Prepared | Exception] = []
     for article in batch:
         hint = rows.get(article.duplicate_of or "") if article.verdict is None else None
         if hint is not None:
             original = decode(hint["payload"])
             article = complete_copy(article, original)
+            # where its mentions sit in the copy's text (``copy_rows``)
+            hint = {**hint, "text_shift": text_shift(article.text or "", original.text),
+                    "entity_rows": entity_rows[str(hint["id"])]}
         if not article.text or not article.text.strip():
             out.append(EmptyInput(f"article {article.id} has no text to store"))
             continue
@@ -376,8 +406,9 @@ def store_batch(engine: Engine, batch: list[Article],
                 originals = OriginalIndex.load(
                     conn, [p.digest for p in fresh], [b for p in fresh for b in p.bands])
                 labels = known_labels(conn, [e for p in ready for e in p.article.entities])
+                # watches match originals only: a message of recognised copies never reads them
                 pending = _Pending(
-                    watches=bool(active_watches(conn)),
+                    watches=bool(fresh) and bool(active_watches(conn)),
                     candidates=StoryCandidates(
                         settings.story_window_days, MAX_VECTOR_CANDIDATES,
                         [p.evidence.ref_date for p in fresh if p.evidence.vector is not None]),

@@ -156,3 +156,37 @@ def test_a_full_disk_is_an_error_for_an_operator_a_lock_a_warning(
     assert line.exc_info is None  # expected weather or a human's job: no traceback
     if level == logging.ERROR:
         assert "/data/newsflow.db" in line.getMessage()
+
+
+def test_the_recognised_copies_of_a_message_are_stored_in_a_call_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[list[str]] = []
+
+    def store_many(articles: list[Article], *_: object) -> list[Article | Exception]:
+        calls.append([a.id for a in articles])
+        return [a.model_copy(update={"verdict": "stored"}) for a in articles]
+
+    monkeypatch.setitem(stages.STAGES, "store", replace(
+        stages.STAGES["store"], batch_function=store_many,
+        function=lambda a, *_: store_many([a])[0]))
+    copies = {"a1", "a3", "a4"}
+    batch = [_article(n).model_copy(update={"duplicate_of": "o" if f"a{n}" in copies else None})
+             for n in range(5)]
+    results = run_stage_batch("store", batch, RESOURCES)
+    assert calls == [["a0", "a2"], ["a1", "a3", "a4"]]
+    assert [r.id for r in results if isinstance(r, Article)] == ["a0", "a1", "a2", "a3", "a4"]
+
+
+def test_a_gate_charges_each_article_what_it_spent_on_it_alone(
+    events: list[StageBatchEvent], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def gate(articles: list[Article], *_: object) -> list[float]:
+        for a in articles:
+            a.duplicate_of = "o"  # both recognised: the stage itself costs them nothing
+        return [0.25, 0.0]  # as if the first one's signature had taken 250 ms
+
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"], gate=gate))
+    run_stage_batch("clean", [_article(0), _article(1)], RESOURCES)
+    (event,) = events
+    assert [a.cpu_seconds for a in event.articles] == [0.25, 0.0]
