@@ -185,8 +185,7 @@ def run_stage_batch(
     """Run one stage over a micro-batch; a failing article never fails the others.
 
     The stage's duplicate gate runs first (``Stage.gate``); articles it recognises as copies
-    of stored originals pass a ``passes_duplicates`` stage untouched, and are run in a call
-    of their own at a ``copies_apart`` stage (the store). Batch stages
+    of stored originals pass a ``passes_duplicates`` stage untouched. Batch stages
     (``nlp.pipe``) cannot time one article; each gets the batch's mean. A batch function that
     raises (one poisonous text) is redone one article at a time.
     """
@@ -199,21 +198,14 @@ def run_stage_batch(
     n = max(1, len(articles))
     gate_s = (time.perf_counter() - started) / n
     gate_cpu = _gate_cpu(gated, len(articles), time.process_time() - started_cpu)
-    # Each article is passed through (a recognised copy at a stage it skips), run with the
-    # copies apart (``Stage.copies_apart``), or run with the rest.
-    lane = ["passed" if record.passes_duplicates and recognised(a)
-            else "copies" if record.copies_apart and recognised(a) else "work"
-            for a in articles]
-    done = {
-        name: iter(zip(*_run(stage, [a for a, k in zip(articles, lane, strict=True) if k == name],
-                             resources, let_through), strict=True))
-        for name in ("work", "copies")
-    }
+    passed = [record.passes_duplicates and recognised(a) for a in articles]
+    work = [a for a, p in zip(articles, passed, strict=True) if not p]
+    done = iter(zip(*_run(stage, work, resources, let_through), strict=True))
     results: list[StageResult] = []
     seconds: list[float] = []
     cpu: list[float] = []
-    for article, name, own_gate_cpu in zip(articles, lane, gate_cpu, strict=True):
-        result, spent, spent_cpu = (article, 0.0, 0.0) if name == "passed" else next(done[name])
+    for article, was_passed, own_gate_cpu in zip(articles, passed, gate_cpu, strict=True):
+        result, spent, spent_cpu = (article, 0.0, 0.0) if was_passed else next(done)
         results.append(result)
         seconds.append(gate_s + spent)
         cpu.append(own_gate_cpu + spent_cpu)

@@ -86,11 +86,6 @@ class Stage:
     # return the CPU seconds it spent on each article alone (the rest is shared evenly).
     gate: str | Callable[..., Sequence[float] | None] | None = None
     passes_duplicates: bool = False
-    # The recognised copies of a message go to the stage in a call of their own, after the
-    # other articles: a batch function's cost is shared out evenly among its articles, and a
-    # copy's record (completed from its original, no story or duplicate search) costs a
-    # fraction of an original's; together they would each be charged the message's mean.
-    copies_apart: bool = False
 
     def run(self, article: Article, resources: Resources) -> Article:
         section = getattr(resources.settings, self.section)
@@ -134,10 +129,10 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           # spaCy pipelines, then the sentence encoder of the lead vector (stories)
           warm_up=("tasks.extract:warm_ups", "tasks.nlp.embedding:warm_ups"),
           gate="tasks.storage.recognise:before_text_stages", passes_duplicates=True),
-    # One transaction per message (tasks.store:store_many), and one for its recognised
-    # copies, which only read their originals.
+    # One transaction per message (tasks.store:store_many), its recognised copies included:
+    # like any batch function's, its cost is shared evenly among the message's articles.
     Stage("store", "tasks.store:store", section="store", warm_up="tasks.store:warm_ups",
-          batch_function="tasks.store:store_many", writes=True, copies_apart=True),
+          batch_function="tasks.store:store_many", writes=True),
 )}
 # The chain order: each name is a stage function in ``tasks``, a Celery task and a queue.
 STAGE_NAMES: tuple[str, ...] = tuple(STAGES)
