@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["AGENCY_SOURCES", "MAX_BOILERPLATE_CHARS", "MT_DISCLAIMER", "RULES", "Rule"]
+__all__ = ["AGENCY_SOURCES", "MAX_BOILERPLATE_CHARS", "MT_DISCLAIMER", "RULES", "RULE_KEYS", "Rule"]
 
 Rule = tuple[str, re.Pattern[str]]
 
@@ -33,9 +33,20 @@ def _prefix(*alternatives: str, max_chars: int = 250) -> re.Pattern[str]:
     return re.compile(rf"^(?=.{{0,{max_chars}}}$)\W{{0,3}}(?:{body})", _F)
 
 
-def _anywhere(*alternatives: str, max_chars: int = MAX_BOILERPLATE_CHARS) -> re.Pattern[str]:
+# Key words of the rules that scan every position (see ``tasks.cleaning.keys``): a paragraph
+# holding none of a rule's keys cannot match it, so the regex is not run.
+RULE_KEYS: dict[re.Pattern[str], tuple[str, ...]] = {}
+
+
+def _anywhere(
+    *alternatives: str, max_chars: int = MAX_BOILERPLATE_CHARS, keys: tuple[str, ...] = ()
+) -> re.Pattern[str]:
+    """Alternatives anywhere in a short paragraph; ``keys``: one is in every match (lower-case)."""
     body = "|".join(alternatives)
-    return re.compile(rf"^(?=.{{0,{max_chars}}}$).*(?:{body})", _F | re.DOTALL)
+    pattern = re.compile(rf"^(?=.{{0,{max_chars}}}$).*(?:{body})", _F | re.DOTALL)
+    if keys:
+        RULE_KEYS[pattern] = keys
+    return pattern
 
 
 RULES: list[Rule] = [
@@ -70,6 +81,10 @@ RULES: list[Rule] = [
             r"машинн\w+ перевод",
             r"переведен\w* автоматически",
             r"автоматическ\w+ перевод",
+            keys=(
+                "translat", "trad", "programmatique", "partir d", "übersetz", "перевод",
+                "переведен",
+            ),
         ),
     ),
     (
@@ -352,6 +367,7 @@ RULES: list[Rule] = [
             r"\butilizza(?:mo)? (?:i )?cookie",
             r"\baceitar cookies",
             max_chars=400,
+            keys=("cookie",),
         ),
     ),
     (

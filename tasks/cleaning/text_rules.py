@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import re
 
-from tasks.cleaning.line_rules import MAX_BOILERPLATE_CHARS, RULES, Rule
+from tasks.cleaning.keys import fold, has_key
+from tasks.cleaning.line_rules import MAX_BOILERPLATE_CHARS, RULE_KEYS, RULES, Rule
 from tasks.models import RemovedLine
 
 __all__ = ["apply_rules", "is_rubric_like", "match_rule", "split_title_line"]
@@ -27,7 +28,14 @@ def match_rule(paragraph: str, rules: list[Rule] = RULES) -> str | None:
     """The reason of the first rule that matches, or None when the paragraph is kept."""
     if len(paragraph) > MAX_BOILERPLATE_CHARS:
         return None
+    folded: str | None = None
     for reason, pattern in rules:
+        keys = RULE_KEYS.get(pattern)
+        if keys is not None:
+            # a rule that scans every position runs only when one of its key words is there
+            folded = fold(paragraph) if folded is None else folded
+            if not has_key(folded, keys):
+                continue
         if pattern.search(paragraph):
             return reason
     return None

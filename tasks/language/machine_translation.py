@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tasks.cleaning.keys import fold, has_key
 from tasks.language import mt_rules
 from tasks.language.mt_rules import STRONG, WEAK
 
@@ -60,6 +61,9 @@ class MachineTranslationVerdict:
 
 
 def is_disclaimer(text: str) -> bool:
+    # the scan of every position runs only when a disclaimer's key word is there
+    if not has_key(fold(text), mt_rules.DISCLAIMER_KEYS):
+        return False
     return mt_rules.DISCLAIMER_ANY.search(text) is not None
 
 

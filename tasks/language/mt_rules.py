@@ -16,6 +16,7 @@ __all__ = [
     "CALQUES",
     "DISCLAIMERS",
     "DISCLAIMER_ANY",
+    "DISCLAIMER_KEYS",
     "EDITION_LANGUAGE_NAMES",
     "EDITION_PUBLISHER",
     "EDITION_TITLE",
@@ -107,6 +108,13 @@ DISCLAIMERS: tuple[Disclaimer, ...] = tuple(
 
 # One alternation of every disclaimer pattern: a single scan per paragraph instead of ~50.
 DISCLAIMER_ANY: re.Pattern[str] = _rx("|".join(f"(?:{d.pattern.pattern})" for d in DISCLAIMERS))
+# One of these is in every disclaimer (lower-case; see tasks.cleaning.keys, proved by
+# tests/unit/cleaning/test_keys.py): a paragraph without any skips the scan above.
+DISCLAIMER_KEYS: tuple[str, ...] = (
+    "translat", "trad", "partir d", "übersetz", "tłumacz", "prijevod", "preveden", "перевод",
+    "переведен", "käänn", "overs", "terjemah", "翻译", "翻譯", "翻訳", "번역", "ترجم", "অনুবাদ",
+    "অনূদিত",
+)
 
 # The Russian attribution "По материалам X" ("from the materials of X") has no idiomatic
 # equivalent elsewhere; rendered word for word it betrays a translation from Russian.

@@ -38,6 +38,7 @@ def test_py3langid_restricted_model_ranks_like_set_languages() -> None:
     reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     reference.set_languages(["en", "fr", "de", "es", "no", "nn"])
     assert ours.nb_ptc.shape[1] == len(ours.nb_classes) == 6  # only the wanted columns
+    assert ours.nb_ptc.flags["C_CONTIGUOUS"]  # a feature's scores side by side (issue 17)
     for text in ("The ministers met in Brussels on Monday.",
                  "Les ministres se sont réunis à Bruxelles lundi.",
                  "Die Minister trafen sich am Montag in Brüssel.",
