@@ -133,6 +133,20 @@ def pair_rates(pairs: list[dict[str, Any]], together: Any) -> dict[str, tuple[in
     return {k: (v[0], v[1], v[2], v[3]) for k, v in counts.items()}
 
 
+def wrong_pairs(pairs: list[dict[str, Any]], together: Any) -> list[str]:
+    """One line per unrelated pair merged (FM) and per same-event pair missed (MISS)."""
+    lines = []
+    for p in pairs:
+        a, b = p["pair_id"].split("_")
+        joined = together(a, b)
+        kind = ("FM" if joined and p["overall"] >= NEG
+                else "MISS" if not joined and p["overall"] <= POS else None)
+        if kind:
+            lines.append(f"{kind} {p['lang1']}-{p['lang2']} {p['pair_id']}: "
+                         f"{(p['title1'] or '')[:60]!r} | {(p['title2'] or '')[:60]!r}")
+    return lines
+
+
 def _rate(hit: int, n: int) -> str:
     return f"{hit / n:.2f} ({hit}/{n})" if n else "–"
 
@@ -252,6 +266,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=Path, default=PAIRS)
     parser.add_argument("--limit", type=int, default=0, help="first N pairs only (smoke)")
+    parser.add_argument("--show", action="store_true",
+                        help="also list the unrelated pairs merged and the same-event pairs "
+                        "missed (language, pair id, titles), to read what went wrong")
     args = parser.parse_args(argv)
     pairs, arts = load_pairs(args.pairs)
     if args.limit:
@@ -294,6 +311,10 @@ def main(argv: list[str] | None = None) -> None:
             f"| {lang} | {_rate(p[0], p[1])} | {_rate(p[2], p[3])} "
             f"| {_rate(b[0], b[1])} | {_rate(b[2], b[3])} |"
         )
+    if args.show:
+        print()
+        for line in wrong_pairs(pairs, lambda a, b: a in story and story.get(a) == story.get(b)):
+            print(line)
     print()
     print(
         "Baseline: TF-IDF word cosine of title + lead, pair by pair (no clustering), its "

@@ -9,7 +9,8 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    text and not a stop word (spaCy's list for the language); it may carry a genitive "-s"
    or "-es" ("Moskaus", "Berlins"), and a one-word name may differ in its final vowels
    in Slavic languages (cases: "Москве", "Warszawie"; ``Gazetteer.get_inflected``). Arabic
-   words may carry one proclitic (و ب ل ف ك). A name in capitals of four letters or more
+   words may carry one proclitic (و ب ل ف ك; "لل" is "ل" + the article). A name in
+   capitals of four letters or more
    that is no lone acronym is looked up in ordinary case ("TEKİRDAĞ" -> "Tekirdağ"). An
    administrative word right before a place ("der Stadt Chemnitz") is not read as the
    first name of a person.
@@ -83,6 +84,7 @@ _CONNECTORS = frozenset(
 _CASE_LANGUAGES = frozenset({"ru", "uk", "be", "bg", "pl", "cs", "sk", "sl", "hr", "sr", "bs"})
 _JOINERS = frozenset({" ", "-", "'", "’", "\u00a0"})
 _ARABIC_PROCLITICS = "وبلفك"
+_ARABIC_LI_AL = "لل"
 # genitive and case endings a place name may carry ("Berlins", "Moskaus", "Londres" no):
 # only these, so "Merkel" never becomes "Merke"
 _INFLECTIONS = ("s", "es", "ns")
@@ -244,12 +246,15 @@ class _Finder:
             return None  # "Banco de España" is a bank before "El Banco" is a town
         if not first.cased and first.text.casefold() in self.stop:
             return None  # Arabic "كان" ("was") is also Cannes
-        starts = [first.start]
+        starts = [(first.start, "")]  # where the name starts, what its lookup lacks
         # a proclitic is split off only a word that is not itself a known non-place:
         # "كورونا" (corona) is not "ك" + "ورونا" (Verona)
         if (not first.cased and len(first.text) > 4 and first.text[0] in _ARABIC_PROCLITICS
                 and not self.gaz.is_not_place(first.text)):
-            starts.append(first.start + 1)
+            starts.append((first.start + 1, ""))
+            if first.text.startswith(_ARABIC_LI_AL):
+                # "li-" before the article drops its alef: "للسعودية" is "ل" + "السعودية"
+                starts.append((first.start + 1, "ا"))
         for j in range(min(len(self.toks), i + _MAX_PLACE_WORDS) - 1, i - 1, -1):
             if any(self.text[self.toks[k].end:self.toks[k + 1].start] not in _JOINERS
                    for k in range(i, j)):
@@ -259,9 +264,9 @@ class _Finder:
                 continue
             if self._inside_a_name(i, j):
                 continue
-            for start in starts:
+            for start, restored in starts:
                 surface = self.text[start:last.end]
-                place = self.gaz.get(surface)
+                place = self.gaz.get(restored + surface)
                 if (place is None and len(surface) >= _MIN_CAPS_PLACE and surface.isupper()
                         and not (i == j and self._acronym(i))):
                     # datelines and headings in capitals ("TEKİRDAĞ", "MADRID (EFE)"): the

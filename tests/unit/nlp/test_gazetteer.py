@@ -84,3 +84,39 @@ def test_a_saved_table_loads_equal(tmp_path: Path) -> None:
     places.save(tmp_path / "t.npz")
     loaded = CompactPlaces.load(tmp_path / "t.npz")
     assert dict(loaded.items()) == dict(places.items()) and loaded.max_words == 2
+
+
+def test_short_country_names_from_cldr() -> None:
+    """News writes "روسيا", "Rusya", "Russland"; pycountry has only the official names."""
+    gazetteer = load_gazetteer(MIN_POPULATION)
+    for name in ("روسيا", "Rusya", "Russland", "Rusia"):
+        assert gazetteer.get(name) == Place("Russia", "GPE")
+    assert gazetteer.get("تركيا") == Place("Turkey", "GPE")
+    assert gazetteer.get("الإمارات") == Place("United Arab Emirates", "GPE")
+    # CLDR names that are ordinary Arabic words ("financial", "boys") are left out
+    assert gazetteer.get("مالي") is None and gazetteer.get("بنين") is None
+    assert gazetteer.get("مالى") is None  # the same word, Egyptian spelling
+
+
+def test_arabic_keys_ignore_vowel_marks_tatweel_and_hamza_on_alef() -> None:
+    gazetteer = load_gazetteer(MIN_POPULATION)
+    united_states = Place("United States", "GPE")
+    assert gazetteer.get("الولايات المتّحدة") == united_states  # shadda
+    assert gazetteer.get("الولايات المتحدة") == united_states
+    assert gazetteer.get("إيران") == gazetteer.get("ايران") == Place("Iran", "GPE")
+    assert gazetteer.get("مـصـر") == gazetteer.get("مصر")  # tatweel
+    assert gazetteer.is_not_place("الأحد") and gazetteer.is_not_place("الاحد")
+
+
+def test_subdivisions_are_places_and_compass_names_are_not() -> None:
+    gazetteer = load_gazetteer(MIN_POPULATION)
+    assert gazetteer.get("Tamaulipas") == Place("Tamaulipas", "GPE")
+    assert gazetteer.get("Nordrhein-Westfalen") == Place("Nordrhein-Westfalen", "GPE")
+    assert gazetteer.get("Baviera") == Place("Bayern", "GPE")  # a translation, ISO name
+    assert gazetteer.get("Norte") is None and gazetteer.get("Sur") is None
+
+
+def test_ordinary_words_listed_as_city_aliases_are_no_places() -> None:
+    gazetteer = load_gazetteer(MIN_POPULATION)
+    for word in ("الخبر", "جمال", "أمان", "امان", "حصار", "Gracias", "Bravo", "Grad"):
+        assert gazetteer.get(word) is None, word
