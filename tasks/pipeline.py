@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from config.settings import Settings
+from tasks.cpu_meter import metering, shares
 from tasks.errors import DatabaseFull, PermanentError, RetryableError
 from tasks.models import Article
 from tasks.stages import STAGE_NAMES, Resources, stage_named
@@ -218,8 +219,7 @@ def _gate_cpu(gated: object, n: int, total: float) -> list[float]:
     alone (an original's signature is not a copy's cost), plus an even share of the rest
     (the batch's look-up); all of it evenly when the gate says nothing."""
     own = list(gated) if isinstance(gated, list | tuple) and len(gated) == n else [0.0] * n
-    shared = max(0.0, total - sum(own)) / max(1, n)
-    return [spent + shared for spent in own]
+    return shares(own, total)
 
 
 def _run(
@@ -231,7 +231,8 @@ def _run(
     record = stage_named(stage)
     if record.batch_function is not None and len(articles) > 1:
         started, started_cpu = time.perf_counter(), time.process_time()
-        batch = _attempt(partial(record.run_batch, articles, resources), let_through)
+        with metering() as own:  # what the batch function spent on each article alone
+            batch = _attempt(partial(record.run_batch, articles, resources), let_through)
         if isinstance(batch, Exception):
             if isinstance(batch, DatabaseFull):
                 # A full disk never frees itself: a human must act, and its message names the
@@ -249,7 +250,7 @@ def _run(
             return _one_by_one(stage, articles, resources, let_through)
         n = len(articles)
         return (batch, [(time.perf_counter() - started) / n] * n,
-                [(time.process_time() - started_cpu) / n] * n)
+                shares([own.get(a.id, 0.0) for a in articles], time.process_time() - started_cpu))
     return _one_by_one(stage, articles, resources, let_through)
 
 

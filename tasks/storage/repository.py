@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from config.settings import StoreSettings
 from tasks.codec import decode, encode_record
 from tasks.common import utc_now
+from tasks.cpu_meter import spent_on
 from tasks.errors import DatabaseBusy, EmptyInput
 from tasks.models import Article
 from tasks.nlp.embedding import decode_vector
@@ -371,8 +372,13 @@ def _prepared_batch(engine: Engine, batch: list[Article],
         with read_tx(engine, "store: originals of recognised copies") as conn:
             rows = _originals(conn, hinted)
             entity_rows = original_entity_rows(conn, (str(r["id"]) for r in rows.values()))
-    out: list[_Prepared | Exception] = []
-    for article in batch:
+    return [_prepared_one(article, rows, entity_rows, settings) for article in batch]
+
+
+def _prepared_one(article: Article, rows: dict[str, dict[str, object]],
+                  entity_rows: dict[str, OriginalEntityRows],
+                  settings: StoreSettings) -> _Prepared | Exception:
+    with spent_on(article.id):  # this article's own CPU (tasks.cpu_meter)
         hint = rows.get(article.duplicate_of or "") if article.verdict is None else None
         if hint is not None:
             original = decode(hint["payload"])
@@ -381,10 +387,8 @@ def _prepared_batch(engine: Engine, batch: list[Article],
             hint = {**hint, "text_shift": text_shift(article.text or "", original.text),
                     "entity_rows": entity_rows[str(hint["id"])]}
         if not article.text or not article.text.strip():
-            out.append(EmptyInput(f"article {article.id} has no text to store"))
-            continue
-        out.append(_prepare(article, settings, hint))
-    return out
+            return EmptyInput(f"article {article.id} has no text to store")
+        return _prepare(article, settings, hint)
 
 
 def store_batch(engine: Engine, batch: list[Article],
@@ -413,11 +417,12 @@ def store_batch(engine: Engine, batch: list[Article],
                         settings.story_window_days, MAX_VECTOR_CANDIDATES,
                         [p.evidence.ref_date for p in fresh if p.evidence.vector is not None]),
                 )
-                stored = {
-                    id(p): _store_once(conn, p, settings, labels, existing.get(p.article.id),
-                                       originals, pending)
-                    for p in ready
-                }
+                stored: dict[int, Article] = {}
+                for p in ready:
+                    with spent_on(p.article.id):  # this article's own CPU (tasks.cpu_meter)
+                        stored[id(p)] = _store_once(conn, p, settings, labels,
+                                                    existing.get(p.article.id), originals,
+                                                    pending)
                 pending.write(conn, utc_now())
         except IntegrityError as exc:
             # A concurrent worker stored the same id or the same content first; the next

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -10,6 +11,7 @@ import pytest
 
 from config.settings import Settings
 from tasks import pipeline, stages
+from tasks.cpu_meter import metering, shares, spent_on
 from tasks.errors import DatabaseBusy, DatabaseFull, NotAnArticle, RetryableError
 from tasks.models import Article
 from tasks.pipeline import (
@@ -190,3 +192,38 @@ def test_a_gate_charges_each_article_what_it_spent_on_it_alone(
     run_stage_batch("clean", [_article(0), _article(1)], RESOURCES)
     (event,) = events
     assert [a.cpu_seconds for a in event.articles] == [0.25, 0.0]
+
+
+def _busy(cpu_seconds: float) -> None:
+    began = time.process_time()
+    while time.process_time() - began < cpu_seconds:
+        pass
+
+
+def test_a_batch_function_charges_each_article_what_it_spent_on_it_alone(
+    events: list[StageBatchEvent], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def store_many(articles: list[Article], *_: object) -> list[Article | Exception]:
+        with spent_on(articles[0].id):  # the first one's own work: 50 ms of CPU
+            _busy(0.05)
+        _busy(0.02)  # shared work (the transaction's locks and look-ups)
+        return [a.model_copy(update={"verdict": "stored"}) for a in articles]
+
+    monkeypatch.setitem(stages.STAGES, "store", replace(
+        stages.STAGES["store"], batch_function=store_many,
+        function=lambda a, *_: store_many([a])[0]))
+    run_stage_batch("store", [_article(0), _article(1)], RESOURCES)
+    (event,) = events
+    first, second = (a.cpu_seconds for a in event.articles)
+    # the difference is exactly the first one's own seconds; the shared rest is split evenly
+    assert first - second >= 0.05
+    assert second >= 0.01
+
+
+def test_spent_on_counts_only_inside_a_meter() -> None:
+    with metering() as seconds, spent_on("a"):
+        _busy(0.001)
+    with spent_on("b"):  # no meter: nothing recorded anywhere
+        pass
+    assert set(seconds) == {"a"} and seconds["a"] > 0
+    assert shares([0.5, 0.0], 1.5) == [1.0, 0.5]
