@@ -186,19 +186,22 @@ def run_stage_batch(
     """Run one stage over a micro-batch; a failing article never fails the others.
 
     The stage's duplicate gate runs first (``Stage.gate``); articles it recognises as copies
-    of stored originals pass a ``passes_duplicates`` stage untouched. Batch stages
-    (``nlp.pipe``) cannot time one article; each gets the batch's mean. A batch function that
+    of stored originals pass a ``passes_duplicates`` stage untouched. A gate or a batch function
+    (``nlp.pipe``, the store's transaction) charges an article the work it did for it alone
+    (``tasks.cpu_meter``); the rest of its CPU is shared evenly. A batch function that
     raises (one poisonous text) is redone one article at a time.
     """
     started, started_cpu = time.perf_counter(), time.process_time()
     record = stage_named(stage)
-    gated = _attempt(partial(record.run_gate, articles, resources), let_through)
+    with metering() as own:  # what the gate spent on each article alone
+        gated = _attempt(partial(record.run_gate, articles, resources), let_through)
     if isinstance(gated, Exception):
         # Only a saving: without it every article simply goes the full path.
         log.warning("stage %s: duplicate gate failed (%s); no article skipped", stage, gated)
     n = max(1, len(articles))
     gate_s = (time.perf_counter() - started) / n
-    gate_cpu = _gate_cpu(gated, len(articles), time.process_time() - started_cpu)
+    # an original's signature is not a copy's cost: only the look-ups are shared evenly
+    gate_cpu = shares([own.get(a.id, 0.0) for a in articles], time.process_time() - started_cpu)
     passed = [record.passes_duplicates and recognised(a) for a in articles]
     work = [a for a, p in zip(articles, passed, strict=True) if not p]
     done = iter(zip(*_run(stage, work, resources, let_through), strict=True))
@@ -212,14 +215,6 @@ def run_stage_batch(
         cpu.append(own_gate_cpu + spent_cpu)
     _report(stage, articles, results, seconds, time.perf_counter() - started, cpu)
     return results
-
-
-def _gate_cpu(gated: object, n: int, total: float) -> list[float]:
-    """Each article's share of the gate's CPU: what the gate says it spent on the article
-    alone (an original's signature is not a copy's cost), plus an even share of the rest
-    (the batch's look-up); all of it evenly when the gate says nothing."""
-    own = list(gated) if isinstance(gated, list | tuple) and len(gated) == n else [0.0] * n
-    return shares(own, total)
 
 
 def _run(

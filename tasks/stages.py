@@ -82,9 +82,8 @@ class Stage:
     writes: bool = False
     # ``gate(articles, settings.store, engine)`` runs before the stage and marks the articles
     # that are copies of stored originals (``tasks.storage.recognise``); a stage that
-    # ``passes_duplicates`` hands those on untouched (the store completes them). It may
-    # return the CPU seconds it spent on each article alone (the rest is shared evenly).
-    gate: str | Callable[..., Sequence[float] | None] | None = None
+    # ``passes_duplicates`` hands those on untouched (the store completes them).
+    gate: str | Callable[..., None] | None = None
     passes_duplicates: bool = False
 
     def run(self, article: Article, resources: Resources) -> Article:
@@ -101,11 +100,9 @@ class Stage:
                 articles, section, resources.engine)
         return _resolve(self.batch_function)(articles, section)  # type: ignore[no-any-return]
 
-    def run_gate(self, articles: list[Article], resources: Resources) -> Sequence[float] | None:
-        if self.gate is None:
-            return None
-        return _resolve(self.gate)(  # type: ignore[no-any-return]
-            articles, resources.settings.store, resources.engine)
+    def run_gate(self, articles: list[Article], resources: Resources) -> None:
+        if self.gate is not None:
+            _resolve(self.gate)(articles, resources.settings.store, resources.engine)
 
     def warm_ups(self, settings: Settings) -> Sequence[WarmUp]:
         if self.warm_up is None:
@@ -129,8 +126,8 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           # spaCy pipelines, then the sentence encoder of the lead vector (stories)
           warm_up=("tasks.extract:warm_ups", "tasks.nlp.embedding:warm_ups"),
           gate="tasks.storage.recognise:before_text_stages", passes_duplicates=True),
-    # One transaction per message (tasks.store:store_many), its recognised copies included:
-    # like any batch function's, its cost is shared evenly among the message's articles.
+    # One transaction per message (tasks.store:store_many), its recognised copies included;
+    # each article is charged what the store did for it alone (tasks.cpu_meter).
     Stage("store", "tasks.store:store", section="store", warm_up="tasks.store:warm_ups",
           batch_function="tasks.store:store_many", writes=True),
 )}

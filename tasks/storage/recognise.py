@@ -26,13 +26,11 @@ here and goes the full path, where the store decides under its locks, as before.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, select, tuple_
 
 from config.settings import StoreSettings
+from tasks.cpu_meter import spent_on
 from tasks.models import Article
 from tasks.storage import dedup
 from tasks.storage.db import read_tx
@@ -40,7 +38,7 @@ from tasks.storage.originals import OriginalIndex
 from tasks.storage.schema import articles as articles_table
 from tasks.storage.schema import lsh_bands
 
-__all__ = ["Spent", "before_clean", "before_text_stages", "recognised"]
+__all__ = ["before_clean", "before_text_stages", "recognised"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,40 +48,19 @@ def recognised(article: Article) -> bool:
     return article.duplicate_of is not None and article.verdict is None
 
 
-class Spent:
-    """The CPU a gate spent on each article alone (its hashes, its page's parse, its
-    signature), by position; what the gate does for the batch at once (the look-up, the
-    candidates' texts) is not in it: the runner shares that out evenly. An original's
-    signature is not charged to the copies of its message."""
-
-    def __init__(self, articles: list[Article]) -> None:
-        self._at = {id(a): i for i, a in enumerate(articles)}
-        self.seconds = [0.0] * len(articles)
-
-    @contextmanager
-    def on(self, article: Article) -> Iterator[None]:
-        started = time.process_time()
-        try:
-            yield
-        finally:
-            self.seconds[self._at[id(article)]] += time.process_time() - started
-
-
 def _raw_content(article: Article) -> str | None:
     if article.raw is not None:
         return article.raw.content
     return article.inline_content
 
 
-def before_clean(articles: list[Article], settings: StoreSettings,
-                 engine: Engine) -> list[float]:
+def before_clean(articles: list[Article], settings: StoreSettings, engine: Engine) -> None:
     """Copies of stored originals recognised before clean: byte-identical documents, then
     pages holding a stored original's text whole. Marked, their raw document dropped.
-    Returns the CPU seconds spent on each article alone (``Spent``)."""
-    spent = Spent(articles)
-    _raw_copies(articles, engine, spent)
-    _page_copies([a for a in articles if not recognised(a)], settings, engine, spent)
-    return spent.seconds
+    The work on one article alone (its hashes, its page's parse, its signature) is charged
+    to it (``tasks.cpu_meter``); the look-ups are the message's."""
+    _raw_copies(articles, engine)
+    _page_copies([a for a in articles if not recognised(a)], settings, engine)
 
 
 def _mark_before_clean(article: Article, original: str, what: str) -> None:
@@ -93,13 +70,13 @@ def _mark_before_clean(article: Article, original: str, what: str) -> None:
     logger.info("article %s: %s of %s, recognised before clean", article.id, what, original)
 
 
-def _raw_copies(articles: list[Article], engine: Engine, spent: Spent) -> None:
+def _raw_copies(articles: list[Article], engine: Engine) -> None:
     hashes: dict[str, list[Article]] = {}
     for article in articles:
         content = _raw_content(article)
         if content is None or recognised(article):
             continue
-        with spent.on(article):
+        with spent_on(article.id):
             article.raw_hash = dedup.raw_hash(content)
         hashes.setdefault(article.raw_hash, []).append(article)
     if not hashes:
@@ -117,8 +94,7 @@ def _raw_copies(articles: list[Article], engine: Engine, spent: Spent) -> None:
             _mark_before_clean(article, original, "raw copy")
 
 
-def _page_copies(articles: list[Article], settings: StoreSettings, engine: Engine,
-                 spent: Spent) -> None:
+def _page_copies(articles: list[Article], settings: StoreSettings, engine: Engine) -> None:
     # Here, not at the top: they load trafilatura, which only the clean gate needs (the
     # text gates run in the extract workers too).
     from tasks.clean import content_of
@@ -128,7 +104,7 @@ def _page_copies(articles: list[Article], settings: StoreSettings, engine: Engin
     for article in articles:
         if _raw_content(article) is None:
             continue
-        with spent.on(article):
+        with spent_on(article.id):
             content, kind, _url = content_of(article)
             if kind != "html":
                 continue
@@ -180,18 +156,17 @@ def _candidate_texts(conn: Connection,
 
 
 def before_text_stages(articles: list[Article], settings: StoreSettings,
-                       engine: Engine) -> list[float]:
-    """Exact and near copies of stored originals, by their cleaned text. Returns the CPU
-    seconds spent on each article alone (``Spent``)."""
-    spent = Spent(articles)
+                       engine: Engine) -> None:
+    """Exact and near copies of stored originals, by their cleaned text (each article's
+    hash and signature charged to it, ``tasks.cpu_meter``)."""
     todo = [a for a in articles if a.text and a.text.strip() and not recognised(a)]
     if not todo:
-        return spent.seconds
+        return
     digests: dict[str, str] = {}
     sigs: dict[str, dedup.Signature] = {}
     bands: dict[str, list[tuple[int, str]]] = {}
     for article in todo:
-        with spent.on(article):
+        with spent_on(article.id):
             digests[article.id] = dedup.content_hash(article.text or "")
             sigs[article.id] = dedup.signature(article.text or "", settings.minhash_permutations)
             bands[article.id] = dedup.band_hashes(sigs[article.id])
@@ -205,4 +180,3 @@ def before_text_stages(articles: list[Article], settings: StoreSettings,
             article.duplicate_of = original
             logger.info("article %s: copy of %s, recognised before the text stages",
                         article.id, original)
-    return spent.seconds
