@@ -10,7 +10,7 @@ from celery.signals import task_postrun, worker_init, worker_process_init
 
 from config.settings import get_settings
 from workers.logging_setup import configure_logging, mask_url
-from workers.runtime.memory import release_free_memory
+from workers.runtime.memory import release_grown_memory
 
 __all__ = ["BrokerAuthError", "check_broker_credentials"]
 
@@ -79,7 +79,9 @@ def _on_process_init(**_: Any) -> None:
 
 @task_postrun.connect  # type: ignore[untyped-decorator]
 def _on_task_postrun(**_: Any) -> None:
-    # In the pool process, after every message: what the batch freed goes back to the OS, so
-    # the process's RSS is its models plus one batch, not the largest batch it ever ran.
+    # In the pool process, after every message: once the process has grown by more than a
+    # margin, what the batches freed goes back to the OS, so its RSS stays near its models
+    # plus one batch, not the largest batch it ever ran (workers.runtime.memory: why not
+    # after every message).
     if get_settings().celery.release_memory:
-        release_free_memory()
+        release_grown_memory()
