@@ -201,3 +201,60 @@ def test_a_message_waits_for_its_database_as_long_as_the_sweeper_would() -> None
         delay = database_wait_s(attempt, settings)
         step = min(DATABASE_WAIT_MAX_S, settings.celery.retry_backoff_s * 2**attempt)
         assert step / 2 <= delay <= step <= DATABASE_WAIT_MAX_S
+
+
+# ---- a message of several stages counts its deliveries once, at its first stage --------------
+
+class _WorkerKilled(BaseException):
+    """Stands for a page that kills its worker inside a stage: no fate is recorded."""
+
+
+def _killing_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    def clean(_article: Article, _settings: Any) -> Article:
+        raise _WorkerKilled()
+
+    monkeypatch.setitem(stages.STAGES, "clean", replace(stages.STAGES["clean"], function=clean))
+
+
+def test_a_fetch_and_clean_message_killed_in_clean_is_split_after_two_deliveries(
+    ledger_env: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers.runtime.tasks import STAGE_TASKS
+
+    _killing_clean(monkeypatch)
+    sent = _capture_sends(monkeypatch)
+    batch = ["a", "b"]
+    ledger.record_enqueued(ledger_env, _payloads(batch))
+    fused = ["fetch", "clean"]
+    for _ in range(2):  # the delivery and its first redelivery run in place, and die in clean
+        with pytest.raises(_WorkerKilled):
+            STAGE_TASKS["clean"].run_stages("clean", _payloads(batch), stages=fused)
+    assert sent == []
+    for item_id in batch:  # fetch's admission was not undone by clean's
+        row = ledger.get_item(ledger_env, item_id)
+        assert row is not None and (row.state, row.stage, row.attempts) == ("processing",
+                                                                            "fetch", 2)
+
+    with pytest.raises(Ignore):  # the third: one article per message, from the first stage
+        STAGE_TASKS["clean"].run_stages("clean", _payloads(batch), stages=fused)
+    assert sent == [("fetch", [i]) for i in batch]
+
+
+def test_a_fetch_and_clean_message_that_always_kills_its_worker_ends_dead(
+    ledger_env: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers.runtime.tasks import STAGE_TASKS
+
+    _killing_clean(monkeypatch)
+    _capture_sends(monkeypatch)
+    ledger.record_enqueued(ledger_env, _payloads(["killer"]))
+    deliveries = get_settings().celery.max_retries + 1
+    for _ in range(deliveries):
+        with pytest.raises(_WorkerKilled):
+            STAGE_TASKS["clean"].run_stages("clean", _payloads(["killer"]),
+                                            stages=["fetch", "clean"])
+    with pytest.raises(Ignore):  # one delivery too many: dead-lettered, not run again
+        STAGE_TASKS["clean"].run_stages("clean", _payloads(["killer"]),
+                                        stages=["fetch", "clean"])
+    row = ledger.get_item(ledger_env, "killer")
+    assert row is not None and (row.state, row.reason) == ("dead", "redelivery_limit"), row

@@ -197,22 +197,26 @@ class StageTask(ResourceTask):
 
     def _run_stages(self, task_stage: str, named: tuple[str, ...], payloads: Any,
                     retries: int) -> list[Payload] | None:
-        articles = _parse(payloads)
+        # A message is admitted once, at its first stage: its deliveries are counted there.
+        # Admitting each of its stages would restart the count at every stage change (the
+        # ledger counts per stage), so a [fetch, clean] message whose clean kills its worker
+        # would look like a first delivery each time: never split, never dead-lettered.
+        articles = self._admit(named[0], _parse(payloads), retries)
         for position, stage in enumerate(named):
-            # The retry count belongs to the stage the message was re-sent from.
-            articles = self._run_one(stage, articles, retries if position == 0 else 0)
             if not articles:
                 raise Ignore()
+            # The retry count belongs to the stage the message was re-sent from.
+            articles = self._run_one(stage, articles, retries if position == 0 else 0)
+        if not articles:
+            raise Ignore()
         log.info("%s: %d articles passed", task_stage, len(articles))
         if task_stage == STAGE_NAMES[-1]:
             return None
         return [encode(a) for a in articles]
 
     def _run_one(self, stage: str, articles: list[Article], retries: int) -> list[Article]:
-        """One stage over the batch: the survivors; every other article got its fate here."""
-        articles = self._admit(stage, articles, retries)
-        if not articles:
-            return []
+        """One stage over the admitted batch: the survivors; every other article got its fate
+        here."""
         try:
             results = run_stage_batch(stage, articles, self, let_through=_RUNTIME_EXCEPTIONS)
         except SoftTimeLimitExceeded as exc:
