@@ -188,3 +188,56 @@ def test_arabic_country_names_under_proclitics_and_vowel_marks(gazetteer: Gazett
     # the mention keeps its proclitic, as before; the alias says which country
     assert {("روسيا", "GPE"), ("للسعودية", "GPE"), ("إيران", "GPE"), ("وسوريا", "GPE")} <= names
     assert {"Russia", "Saudi Arabia", "Iran", "Syria"} <= set(aliases)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a noun, a construct and an infinitive after the title (stories-dev sentences)
+        "وقدم التجار إلى الرئيس اللبناني سلسلة من الاقتراحات في شأن الأوضاع.",
+        "وأكد جلالة الملك ضرورة خفض التوتر في المنطقة.",
+        "وطلب النائب العام ضرورة الالتزام بالتدابير الاحترازية.",
+        # a proclitic before the article or before a feminine noun: whose title it is
+        "وأضاف نائب رئيس الهيئة للشئون التجارية والعقارية أن الحجز بدأ.",
+        "وقال المدرب السابق لشبيبة القبائل إن الفريق جاهز.",
+        # the title's spokesman speaks for an institution; a preposition; a headline's verb
+        "وقال المتحدث باسم المنظمة في تصريحات إن الوضع خطير.",
+        "وأعرب جلالة الملك، خلال اللقاء الذي تخلله عشاء عمل، عن تقديره.",
+        "الملك يبحث هاتفيا مع رئيسة المفوضية الأوروبية سبل تنسيق الجهود",
+        # the portfolio goes on after "و", with the name after a second title
+        "وحضر اللقاء وزير الخارجية وشؤون المغتربين.",
+    ],
+)
+def test_ordinary_arabic_words_after_a_title_are_no_person(
+    text: str, gazetteer: Gazetteer
+) -> None:
+    assert not any(label == "PERSON" for _, label in found(text, "ar", gazetteer))
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("وكان وزير التجارة الداخلية وحماية المستهلك الدكتور عاطف النداف أكد أمس.",
+         "عاطف النداف"),
+        # a family name may be a feminine noun ("عطية") or start like a proclitic
+        ("نبه الدكتور مبروك عطية، عميد كلية الدراسات الإسلامية.", "مبروك عطية"),
+        ("عقب استقالة الرئيس عبد العزيز بوتفليقة، إلى جانب شقيقه.", "عبد العزيز بوتفليقة"),
+        # "عبد" never ends a name
+        ("أكد خادم الحرمين الشريفين الملك سلمان بن عبد العزيز آل سعود خلال اتصال.",
+         "سلمان بن عبد العزيز"),
+    ],
+)
+def test_arabic_names_after_a_title_keep_their_words(
+    text: str, person: str, gazetteer: Gazetteer
+) -> None:
+    assert (person, "PERSON") in found(text, "ar", gazetteer)
+
+
+def test_arabic_organisations_with_the_article_and_a_proclitic(gazetteer: Gazetteer) -> None:
+    text = ("أعلن رئيس مجموعة البنك الدولي أن البنك الدولي وصندوق النقد الدولي يدعوان إلى "
+            "تعليق سداد الديون، وقالت الشركة المستوردة إن رئيس مجلس إدارة البنك سافر.")
+    labels = found(text, "ar", gazetteer)
+    # the proclitic "و" stays out of the name; a nisba ends it
+    assert {("البنك الدولي", "ORG"), ("صندوق النقد الدولي", "ORG")} <= labels
+    # a definite head with an ordinary adjective is a kind of thing; "مجلس إدارة" goes on
+    assert not {("الشركة المستوردة", "ORG"), ("مجلس إدارة", "ORG")} & labels
