@@ -95,7 +95,10 @@ ORG_HEADS: dict[str, frozenset[str]] = {
     "*": _words(
         "inc inc. ltd ltd. corp corp. corporation company group ag gmbh sa s.a. nv llc plc "
         "university bank party ministry council commission agency union association "
-        "federation fc club institute foundation organization organisation"
+        "federation fc club institute foundation organization organisation "
+        # English company words that brand names keep in every language ("Toei Animation",
+        # "Turkish Airlines", "Warner Bros. Pictures")
+        "studios entertainment pictures records airlines airways motors animation"
     ),
     "de": _words(
         "partei bank ag gmbh verein verband ministerium universität gruppe konzern rat "

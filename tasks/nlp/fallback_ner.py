@@ -269,6 +269,8 @@ class _Finder:
             return None  # "Banco de España" is a bank before "El Banco" is a town
         if not first.cased and first.text.casefold() in self.stop:
             return None  # Arabic "كان" ("was") is also Cannes
+        if self._spelt_out_before(i):
+            return None  # "Serviço de Atendimento Domiciliar (SAD)" is no "SAD" (USA)
         starts = [(first.start, "")]  # where the name starts, what its lookup lacks
         # a proclitic is split off only a word that is not itself a known non-place:
         # "كورونا" (corona) is not "ك" + "ورونا" (Verona)
@@ -308,6 +310,25 @@ class _Finder:
                 if place is not None:
                     return j, last.end, place.name, place.label
         return None
+
+    def _spelt_out_before(self, i: int) -> bool:
+        """An acronym in brackets right after the words it abbreviates ("Serviço de
+        Atendimento Domiciliar (SAD)", "Partido Popular (PP)"): the text defines it, so it
+        names that, not a place the gazetteer keys the same way."""
+        toks, word = self.toks, self.toks[i].text
+        if not (word.isupper() and 2 <= len(word) <= 6 and i > 0
+                and self.text[toks[i - 1].end:toks[i].start].strip() == "("):
+            return False
+        initials: list[str] = []
+        k = i - 1
+        while k >= 0 and len(initials) < len(word):
+            tok = toks[k]
+            if tok.capital:
+                initials.append(tok.text[0])
+            elif tok.text not in _CONNECTORS:
+                return False
+            k -= 1
+        return "".join(reversed(initials)) == word
 
     def cjk_places(self) -> None:
         """Places inside runs of Han, kana or hangul: the longest name (2-6 characters) at

@@ -241,3 +241,20 @@ def test_arabic_organisations_with_the_article_and_a_proclitic(gazetteer: Gazett
     assert {("البنك الدولي", "ORG"), ("صندوق النقد الدولي", "ORG")} <= labels
     # a definite head with an ordinary adjective is a kind of thing; "مجلس إدارة" goes on
     assert not {("الشركة المستوردة", "ORG"), ("مجلس إدارة", "ORG")} & labels
+
+
+def test_an_acronym_spelt_out_before_it_is_no_place(gazetteer: Gazetteer) -> None:
+    # "SAD" is also the Croatian name of the United States (dev corpus, pt)
+    text = ("A equipe do Serviço de Atendimento Domiciliar (SAD), do bairro Amizade, "
+            "registrou nesta manhã o arrombamento.")
+    assert ("SAD", "GPE") not in found(text, "pt", gazetteer)
+    # where nothing spells it out, it is still the country
+    assert ("SAD", "GPE") in found("Ministar je otputovao u SAD na sastanak.", "hr", gazetteer)
+
+
+def test_english_company_words_make_organisations_in_any_language(
+    gazetteer: Gazetteer,
+) -> None:
+    text = ("E' stato annunciato che la serie animata, prodotta da Toei Animation sulla base "
+            "del manga, arriva in streaming.")
+    assert ("Toei Animation", "ORG") in found(text, "it", gazetteer)
