@@ -677,7 +677,8 @@ class _Finder:
 
     def arabic_names(self) -> None:
         """Arabic (no capitals): two to four known name words in a row, a given name first,
-        joined by "بن"/"ابن" or ending in a family name ("محمد بن سلمان", "أحمد العتيبي").
+        joined by "بن"/"ابن" or ending in a family name ("محمد بن سلمان", "أحمد العتيبي"),
+        or a given name and a nisba with the article ("سعاد الخولي", ``_nisba_family``).
         One name word alone is too often an ordinary word ("أمل" hope, "سعيد" happy)."""
         toks = self.toks
         i = 0
@@ -702,8 +703,24 @@ class _Finder:
             if last > i and (son_of or self.names.is_arabic_family(toks[last].text)):
                 self._add(i, last, "PERSON", "given-name")
                 i = last + 1
+            elif (last == i and not self._arabic_closed(toks[i].text, first=True)
+                  and self._nisba_family(i + 1)):
+                self._add(i, i + 1, "PERSON", "given-name")
+                i += 2
             else:
                 i += 1
+
+    def _nisba_family(self, n: int) -> bool:
+        """A family name of the commonest Arabic kind, a nisba with the article ("البقلي",
+        "الإرياني", "السرسي"), right after a given name: no list holds them all."""
+        toks = self.toks
+        if n >= len(toks) or n in self.taken or self.text[toks[n - 1].end:toks[n].start] != " ":
+            return False
+        word = toks[n].text
+        # a title or an organisation word is no family name ("رئيس النادي", "طالب الإعلامي")
+        return (word.startswith("ال") and word.endswith("ي") and len(word) >= 6
+                and not self._arabic_closed(word, first=True) and self.gaz.get(word) is None
+                and not self._arabic_ordinary(n, first=False))
 
     def _add(self, i: int, j: int, label: str, rule: str) -> None:
         start, end = self.toks[i].start, self.toks[j].end

@@ -258,3 +258,14 @@ def test_english_company_words_make_organisations_in_any_language(
     text = ("E' stato annunciato che la serie animata, prodotta da Toei Animation sulla base "
             "del manga, arriva in streaming.")
     assert ("Toei Animation", "ORG") in found(text, "it", gazetteer)
+
+
+def test_an_arabic_given_name_and_a_nisba_with_the_article_are_a_person(
+    gazetteer: Gazetteer,
+) -> None:
+    text = ("ومد أجل الحكم على سعاد الخولي نائب محافظ الإسكندرية الأسبق، وقال محمد الجبلي، "
+            "وهو من سكان القاهرة، إن فرج عامر رئيس النادي كان رافضا.")
+    labels = found(text, "ar", gazetteer)
+    assert {("سعاد الخولي", "PERSON"), ("محمد الجبلي", "PERSON")} <= labels
+    # a title is no given name, an organisation word no family name
+    assert ("رئيس النادي", "PERSON") not in labels
