@@ -269,6 +269,8 @@ class _Finder:
             return None  # "Banco de España" is a bank before "El Banco" is a town
         if not first.cased and first.text.casefold() in self.stop:
             return None  # Arabic "كان" ("was") is also Cannes
+        if self.text[first.end:first.end + 1] in _TANWIN:
+            return None  # tanwin marks an indefinite noun or adverb: "دوماً" (always), no Douma
         if self._spelt_out_before(i):
             return None  # "Serviço de Atendimento Domiciliar (SAD)" is no "SAD" (USA)
         starts = [(first.start, "")]  # where the name starts, what its lookup lacks

@@ -269,3 +269,10 @@ def test_an_arabic_given_name_and_a_nisba_with_the_article_are_a_person(
     assert {("سعاد الخولي", "PERSON"), ("محمد الجبلي", "PERSON")} <= labels
     # a title is no given name, an organisation word no family name
     assert ("رئيس النادي", "PERSON") not in labels
+
+
+def test_an_arabic_word_with_tanwin_is_no_place(gazetteer: Gazetteer) -> None:
+    # "دوماً" (always) is spelt like Douma; the tanwin says it is an adverb
+    text = "وأشاد بالجيش الذي يحرص دوماً على مد يد العون، ثم زار دوما."
+    assert [m.text for m in fallback_mentions(text, "ar", gazetteer).mentions
+            if m.label == "GPE"] == ["دوما"]
