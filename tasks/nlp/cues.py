@@ -24,6 +24,7 @@ In uncased scripts (Arabic) a cue is followed by the name itself: see ``tasks.nl
 from __future__ import annotations
 
 __all__ = [
+    "ARABIC_FUNCTION_WORDS",
     "ORG_HEADS",
     "ORG_HEADS_IN_NAME",
     "ORG_SUFFIXES_DE",
@@ -94,7 +95,10 @@ ORG_HEADS: dict[str, frozenset[str]] = {
     "*": _words(
         "inc inc. ltd ltd. corp corp. corporation company group ag gmbh sa s.a. nv llc plc "
         "university bank party ministry council commission agency union association "
-        "federation fc club institute foundation organization organisation"
+        "federation fc club institute foundation organization organisation "
+        # English company words that brand names keep in every language ("Toei Animation",
+        # "Turkish Airlines", "Warner Bros. Pictures")
+        "studios entertainment pictures records airlines airways motors animation"
     ),
     "de": _words(
         "partei bank ag gmbh verein verband ministerium universität gruppe konzern rat "
@@ -123,7 +127,15 @@ ORG_HEADS: dict[str, frozenset[str]] = {
     "hr": _words("stranka banka ministarstvo sveučilište vlada sabor institut zaklada"),
     "id": _words("partai bank kementerian universitas dewan lembaga badan komisi"),
     "nl": _words("partij bank ministerie universiteit regering stichting"),
-    "ar": _words("حزب وزارة جامعة بنك شركة منظمة مجلس حركة هيئة اتحاد نادي"),
+    # with and without the article: "البنك الدولي" as well as "بنك إنجلترا"
+    "ar": _words(
+        "حزب وزارة جامعة بنك شركة منظمة مجلس حركة هيئة اتحاد نادي صندوق مؤسسة محكمة "
+        "وكالة مصرف جمعية لجنة "
+        # not "الهيئة", "اللجنة", "المؤسسة", "الجمعية": "the national committee" goes on
+        # with whose committee it is ("اللجنة الوطنية للانتخابات"), cut short it names nothing
+        "الحزب الوزارة الجامعة البنك الشركة المنظمة المجلس الحركة الاتحاد النادي "
+        "الصندوق المحكمة الوكالة المصرف النيابة"
+    ),
 }
 
 # Institution words that make an organisation only with more words of a name ("Policía de
@@ -178,6 +190,14 @@ PLACE_TAILS: dict[str, frozenset[str]] = {
     # Turkish: stems compared, as for its other cues ("Mahallesinde")
     "tr": _words("ili ilçesi mahallesi köyü beldesi il ilçe mahalle köy belde"),
 }
+
+
+# Arabic prepositions and adverbs that spaCy's stop list lacks, and Egyptian spellings of
+# listed ones with a final ى ("فى" for "في"): closed-class words, never the name after a
+# title ("الرئيس خلال اللقاء", "الرئيس عبر حسابه").
+ARABIC_FUNCTION_WORDS = _words(
+    "خلال عبر بشأن إثر اثر عقب وسط وفق أمس امس أيضا ايضا معا فى"
+)
 
 
 def cue_words(table: dict[str, frozenset[str]], language: str) -> frozenset[str]:

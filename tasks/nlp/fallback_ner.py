@@ -30,7 +30,12 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    lower-case administrative word and "de"/"di" ("la provincia de Misiones") or, in
    Turkish, before one ("Bafra ilçesinde").
    In Arabic (no capitals) the words after a title, skipping the portfolio
-   ("وزير الخارجية"), are the PERSON, and an organisation word with the next word is the ORG.
+   ("وزير الخارجية"), are the PERSON unless their shape says they are ordinary words
+   (a proclitic before the article, a feminine noun in ة, a closed-class word, a headline's
+   verb: "للتصنيع", "ضرورة الالتزام", "خلال", "يبحث"); an organisation word, also under a
+   proclitic ("وصندوق النقد"), with the next word is the ORG when that word names one: a
+   nisba after a definite head ("البنك الدولي"), a genitive after an indefinite one
+   ("وزارة الخارجية"), a nisba after either ending it.
    ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
    ``acronym``: one all-capital word of 2-6 letters that is no place and not in a line of
    capitals (NATO, PSOE) -> ORG.
@@ -54,6 +59,7 @@ from dataclasses import dataclass, replace
 from functools import cache, partial
 
 from tasks.nlp.cues import (
+    ARABIC_FUNCTION_WORDS,
     ORG_HEADS,
     ORG_HEADS_IN_NAME,
     ORG_SUFFIXES_DE,
@@ -94,6 +100,23 @@ _DE_TITLE_ENDINGS = ("minister", "ministerin", "präsident", "präsidentin", "ka
 _SUFFIX_AFTER_APOSTROPHE = re.compile(r"['’][^\W\d_]+$")
 _ARABIC_COMPOUND_FIRST = frozenset({"عبد", "أبو", "ابو"})
 _ARABIC_SON_OF = frozenset({"بن", "ابن", "بنت"})
+_SPOKESMEN = frozenset({"المتحدث", "الناطق"})
+_ARABIC_NISBA = ("ي", "ى", "ية", "يّة")  # "ى" for a final ي in Egyptian spelling
+# the adjectives of rank that name institutions beside the nisba: "النيابة العامة",
+# "المجلس الأعلى", "المحكمة العليا", "الشركة المتحدة"
+_INSTITUTION_ADJECTIVES = frozenset({"العام", "العامة", "الأعلى", "الأعلي", "العليا",
+                                     "المتحدة"})
+_TATWEEL = "\u0640"
+_ON_BEHALF_OF = frozenset({"باسم", "بإسم"})
+# after a portfolio, "و" (and) or "ل" (for) carries it on: "وزير الدولة لشؤون الإعلام"
+_PORTFOLIO_GOES_ON = ("و", "ل")
+# tanwin (fathatan, dammatan, kasratan) after a word: an indefinite noun or adverb, no name
+_TANWIN = frozenset("\u064b\u064c\u064d")
+# yafʿal, the imperfect of a sound three-letter root ("يبحث", "يؤكد"), in headlines right
+# after the title; a name with a long vowel there ("يوري", "يحيى") is not of this shape
+_IMPERFECT_VERB = re.compile("ي[^اويىآأإ][^اويىآ][^اويىآ]")
+# ta marbuta, and its ت before a possessive ("عائلته", "والدتها"): a feminine noun
+_FEMININE_ENDINGS = ("ة", "ته", "تها", "تهم", "تنا")
 _STEMMED_CUE_LANGUAGES = {"tr": "turkish"}
 # an all-capital word shorter than this is an acronym, not a place written in capitals
 _MIN_CAPS_PLACE = 4
@@ -246,6 +269,10 @@ class _Finder:
             return None  # "Banco de España" is a bank before "El Banco" is a town
         if not first.cased and first.text.casefold() in self.stop:
             return None  # Arabic "كان" ("was") is also Cannes
+        if self.text[first.end:first.end + 1] in _TANWIN:
+            return None  # tanwin marks an indefinite noun or adverb: "دوماً" (always), no Douma
+        if self._spelt_out_before(i):
+            return None  # "Serviço de Atendimento Domiciliar (SAD)" is no "SAD" (USA)
         starts = [(first.start, "")]  # where the name starts, what its lookup lacks
         # a proclitic is split off only a word that is not itself a known non-place:
         # "كورونا" (corona) is not "ك" + "ورونا" (Verona)
@@ -285,6 +312,25 @@ class _Finder:
                 if place is not None:
                     return j, last.end, place.name, place.label
         return None
+
+    def _spelt_out_before(self, i: int) -> bool:
+        """An acronym in brackets right after the words it abbreviates ("Serviço de
+        Atendimento Domiciliar (SAD)", "Partido Popular (PP)"): the text defines it, so it
+        names that, not a place the gazetteer keys the same way."""
+        toks, word = self.toks, self.toks[i].text
+        if not (word.isupper() and 2 <= len(word) <= 6 and i > 0
+                and self.text[toks[i - 1].end:toks[i].start].strip() == "("):
+            return False
+        initials: list[str] = []
+        k = i - 1
+        while k >= 0 and len(initials) < len(word):
+            tok = toks[k]
+            if tok.capital:
+                initials.append(tok.text[0])
+            elif tok.text not in _CONNECTORS:
+                return False
+            k -= 1
+        return "".join(reversed(initials)) == word
 
     def cjk_places(self) -> None:
         """Places inside runs of Han, kana or hangul: the longest name (2-6 characters) at
@@ -486,36 +532,155 @@ class _Finder:
         for i, tok in enumerate(toks):
             if tok.cased or i in self.taken:
                 continue
-            folded = tok.text.casefold()
+            folded, clitic = self._arabic_cue(tok.text.casefold())
             if folded in self.person_before:
-                k = i + 1
-                if not folded.startswith("ال") and k < len(toks) \
-                        and not toks[k].text.startswith("ال"):
-                    k += 1  # an indefinite title heads an institution: "رئيس لجنة الدراما"
-                while k < len(toks) and k - i <= 4 and toks[k].text.startswith("ال"):
-                    k += 1  # the portfolio: "وزير الخارجية"
-                # a name is two words, three after "عبد"/"أبو" ("عبد الفتاح السيسي")
-                size = 3 if k < len(toks) and toks[k].text in _ARABIC_COMPOUND_FIRST else 2
-                last, n = k - 1, k
-                while n < min(k + size, len(toks)):
-                    if toks[n].cased or n in self.taken or toks[n].text in self.stop:
-                        break
-                    if n > k and self.text[toks[n - 1].end:toks[n].start] != " ":
-                        break
-                    if toks[n].text in _ARABIC_SON_OF:
-                        size += 1  # "محمد بن سلمان": the father's name belongs to it
-                    else:
-                        last = n
-                    n += 1
-                if last >= k and not toks[k].text.startswith("ال"):
-                    self._add(k, last, "PERSON", "title-cue")
+                span = self._name_after_title(i, folded)
+                if span is not None:
+                    self._add(*span, "PERSON", "title-cue")
             elif (self._org_head(folded) and i + 1 < len(toks) and i + 1 not in self.taken
-                  and not toks[i + 1].cased and toks[i + 1].text.casefold() not in self.stop):
-                self._add(i, i + 1, "ORG", "org-head")
+                  and self.text[tok.end:toks[i + 1].start] == " "  # one name, one line
+                  and not toks[i + 1].cased and self._names_an_org(i + 1, folded)):
+                last = i + 1
+                # a relative adjective (nisba) ends the name: "البنك الدولي",
+                # "وزارة الخارجية الإماراتية"
+                if (last + 1 < len(toks) and last + 1 not in self.taken
+                        and self.text[toks[last].end:toks[last + 1].start] == " "
+                        and toks[last + 1].text.startswith("ال")
+                        and toks[last + 1].text.endswith(_ARABIC_NISBA)
+                        and toks[last + 1].text not in self.stop):
+                    last += 1
+                start, end = tok.start + clitic, toks[last].end
+                self.out.append(RawMention(self.text[start:end], start, end, "ORG", "org-head"))
+                self.taken.update(range(i, last + 1))
+
+    def _names_an_org(self, n: int, head: str) -> bool:
+        """Whether the Arabic word at n, after the organisation word ``head``, makes a name
+        of it. A definite head takes a relative adjective (nisba: "البنك الدولي", "الاتحاد
+        الأوروبي") or one of rank ("النيابة العامة"); any other adjective describes a kind
+        of thing ("الشركة المستوردة") and a verb starts a sentence ("الوزارة تعمل"). An
+        indefinite head takes the genitive that says whose it is ("وزارة الخارجية", "بنك
+        مصر"), not an indefinite feminine noun, whose construct goes on ("مجلس إدارة ..."),
+        nor "ل" (for) of a purpose ("لجنة لتنفيذ")."""
+        word = self.toks[n].text
+        if word.casefold() in self.stop:
+            return False
+        if head.startswith("ال"):
+            return word in _INSTITUTION_ADJECTIVES or (
+                word.startswith("ال") and word.endswith(_ARABIC_NISBA)
+                and not self._arabic_ordinary(n, first=False))
+        if (not word.startswith("ال") and (word.startswith("ل")
+                                          or word.endswith(_FEMININE_ENDINGS))
+                and self.gaz.get(word) is None and not self.names.is_arabic_name_word(word)):
+            return False  # the construct goes on ("مجلس إدارة البنك"): cut, no name
+        return not self._arabic_ordinary(n, first=False)
+
+    def _arabic_cue(self, folded: str) -> tuple[str, int]:
+        """An Arabic cue word without its proclitic ("والرئيس", "بوزارة", "وصندوق"), and
+        the proclitic's length: one letter, split off only when what remains is a cue."""
+        if (len(folded) > 3 and folded[0] in _ARABIC_PROCLITICS
+                and folded not in self.person_before and not self._org_head(folded)):
+            rest = folded[1:]
+            if rest in self.person_before or self._org_head(rest):
+                return rest, 1
+        return folded, 0
+
+    def _name_after_title(self, i: int, title: str) -> tuple[int, int] | None:
+        """The Arabic name after the title at i, or None when the words there are no name:
+        the portfolio and the institution a title heads are skipped, and a word whose shape
+        says it is an ordinary word (``_arabic_ordinary``) is no name."""
+        toks, text = self.toks, self.text
+        k = i + 1
+        if title in _SPOKESMEN and k < len(toks) and toks[k].text in _ON_BEHALF_OF:
+            return None  # "المتحدث باسم وزارة الداخلية": whom he speaks for, then the name
+        if not title.startswith("ال") and k < len(toks) and not toks[k].text.startswith("ال"):
+            k += 1  # an indefinite title heads an institution: "رئيس لجنة الدراما"
+        portfolio = 0
+        while k < len(toks) and k - i <= 4 and toks[k].text.startswith("ال"):
+            k += 1  # the portfolio: "وزير الخارجية"
+            portfolio += 1
+        if (not title.startswith("ال") and k + 1 < len(toks)
+                and not toks[k].text.startswith("ال") and self.gaz.get(toks[k].text) is not None):
+            # an indefinite title says whose it is: "رئيس وزراء أستراليا سكوت موريسون"
+            # ("الرئيس فلاديمير بوتين" keeps Vladimir, also a city)
+            k += 1
+        if k >= len(toks) or toks[k].text.startswith("ال"):
+            return None
+        if portfolio and toks[k].text[0] in _PORTFOLIO_GOES_ON:
+            return None  # "وزير الخارجية وشؤون المغتربين", "وزير الدولة لشؤون الإعلام"
+        # a name is two words, three after "عبد"/"أبو" ("عبد الفتاح السيسي")
+        size = 3 if toks[k].text in _ARABIC_COMPOUND_FIRST else 2
+        last, n = k - 1, k
+        while n < min(k + size, len(toks)):
+            word = toks[n].text
+            if toks[n].cased or n in self.taken or word in self.stop:
+                break
+            if n > k and text[toks[n - 1].end:toks[n].start] != " ":
+                break
+            if word in _ARABIC_SON_OF:
+                size += 1  # "محمد بن سلمان": the father's name belongs to it
+            elif self._arabic_ordinary(n, first=n == k):
+                if n == k or not (self.names.is_arabic_name_word(toks[k].text)
+                                  or toks[k].text in _ARABIC_COMPOUND_FIRST):
+                    # an ordinary word after an unknown one: both are ordinary words
+                    # ("يبحث هاتفيا", "نعبر معا"); after a known given name the name ends
+                    return None
+                break
+            else:
+                last = n
+            n += 1
+        if last < k:
+            return None
+        if (toks[last].text in _ARABIC_COMPOUND_FIRST and last + 1 < len(toks)
+                and text[toks[last].end:toks[last + 1].start] == " "
+                and last + 1 not in self.taken and not toks[last + 1].cased):
+            last += 1  # "سلمان بن عبد العزيز": "عبد" is never a name's last word
+        return k, last
+
+    def _arabic_ordinary(self, n: int, first: bool) -> bool:
+        """An Arabic word that by its shape is no name, unless a name list knows it:
+        a closed-class word (spaCy's stop words, ``ARABIC_FUNCTION_WORDS``) or, first, a
+        title or organisation word, also under a one-letter proclitic ("بأن", "وقال",
+        "بمجلس"); a proclitic before the article ("للتصنيع", "بالنيابة", "والمالية"); a
+        word written with tanwin, which marks an indefinite noun or adverb ("رسمياً"). As a
+        name's first word also: a proclitic before a feminine noun ("لمجموعة", "وحماية"),
+        a feminine noun in ة or with a possessive after its ت ("سلسلة", "ضرورة",
+        "وعائلته") unless a known name word follows ("حمادة صدقي"), an imperfect verb
+        ("يبحث")."""
+        toks = self.toks
+        word = toks[n].text
+        if self._arabic_closed(word, first):
+            return True  # before the name lists: Faker's lists hold "رئيس" (Raees) too
+        if self.names.is_arabic_name_word(word):
+            return False
+        if (self.text[toks[n].end:toks[n].end + 1] in _TANWIN or word.startswith(_ARABIC_LI_AL)
+                or len(word.strip(_TATWEEL)) < 2):
+            return True  # "لـ" is a proclitic written apart
+        if first and _IMPERFECT_VERB.fullmatch(word):
+            return True  # "الملك يبحث", "النائب العام يؤكد": the headline's verb
+        if len(word) >= 3 and word[0] in _ARABIC_PROCLITICS:
+            rest = word[1:]
+            if ((rest.startswith("ال") and len(rest) > 3) or self._arabic_closed(rest, first)
+                    or (first and rest.endswith(_FEMININE_ENDINGS))):
+                return True
+        # family names may be feminine nouns or titles ("عطية", "بوتفليقة", "السيد"):
+        # only a first word is judged by them
+        if not first or not word.endswith(_FEMININE_ENDINGS):
+            return False
+        nxt = n + 1
+        return not (nxt < len(toks) and self.text[toks[n].end:toks[nxt].start] == " "
+                    and self.names.is_arabic_name_word(toks[nxt].text)
+                    and self.gaz.get(toks[nxt].text) is None)
+
+    def _arabic_closed(self, word: str, first: bool) -> bool:
+        # a title also without its article: "شيخ الأزهر", "دكتور"
+        return (word in self.stop or word in ARABIC_FUNCTION_WORDS
+                or (first and (word in self.person_before or self._org_head(word)
+                               or "ال" + word in self.person_before)))
 
     def arabic_names(self) -> None:
         """Arabic (no capitals): two to four known name words in a row, a given name first,
-        joined by "بن"/"ابن" or ending in a family name ("محمد بن سلمان", "أحمد العتيبي").
+        joined by "بن"/"ابن" or ending in a family name ("محمد بن سلمان", "أحمد العتيبي"),
+        or a given name and a nisba with the article ("سعاد الخولي", ``_nisba_family``).
         One name word alone is too often an ordinary word ("أمل" hope, "سعيد" happy)."""
         toks = self.toks
         i = 0
@@ -540,8 +705,24 @@ class _Finder:
             if last > i and (son_of or self.names.is_arabic_family(toks[last].text)):
                 self._add(i, last, "PERSON", "given-name")
                 i = last + 1
+            elif (last == i and not self._arabic_closed(toks[i].text, first=True)
+                  and self._nisba_family(i + 1)):
+                self._add(i, i + 1, "PERSON", "given-name")
+                i += 2
             else:
                 i += 1
+
+    def _nisba_family(self, n: int) -> bool:
+        """A family name of the commonest Arabic kind, a nisba with the article ("البقلي",
+        "الإرياني", "السرسي"), right after a given name: no list holds them all."""
+        toks = self.toks
+        if n >= len(toks) or n in self.taken or self.text[toks[n - 1].end:toks[n].start] != " ":
+            return False
+        word = toks[n].text
+        # a title or an organisation word is no family name ("رئيس النادي", "طالب الإعلامي")
+        return (word.startswith("ال") and word.endswith("ي") and len(word) >= 6
+                and not self._arabic_closed(word, first=True) and self.gaz.get(word) is None
+                and not self._arabic_ordinary(n, first=False))
 
     def _add(self, i: int, j: int, label: str, rule: str) -> None:
         start, end = self.toks[i].start, self.toks[j].end

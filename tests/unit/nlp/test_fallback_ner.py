@@ -188,3 +188,91 @@ def test_arabic_country_names_under_proclitics_and_vowel_marks(gazetteer: Gazett
     # the mention keeps its proclitic, as before; the alias says which country
     assert {("روسيا", "GPE"), ("للسعودية", "GPE"), ("إيران", "GPE"), ("وسوريا", "GPE")} <= names
     assert {"Russia", "Saudi Arabia", "Iran", "Syria"} <= set(aliases)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a noun, a construct and an infinitive after the title (stories-dev sentences)
+        "وقدم التجار إلى الرئيس اللبناني سلسلة من الاقتراحات في شأن الأوضاع.",
+        "وأكد جلالة الملك ضرورة خفض التوتر في المنطقة.",
+        "وطلب النائب العام ضرورة الالتزام بالتدابير الاحترازية.",
+        # a proclitic before the article or before a feminine noun: whose title it is
+        "وأضاف نائب رئيس الهيئة للشئون التجارية والعقارية أن الحجز بدأ.",
+        "وقال المدرب السابق لشبيبة القبائل إن الفريق جاهز.",
+        # the title's spokesman speaks for an institution; a preposition; a headline's verb
+        "وقال المتحدث باسم المنظمة في تصريحات إن الوضع خطير.",
+        "وأعرب جلالة الملك، خلال اللقاء الذي تخلله عشاء عمل، عن تقديره.",
+        "الملك يبحث هاتفيا مع رئيسة المفوضية الأوروبية سبل تنسيق الجهود",
+        # the portfolio goes on after "و", with the name after a second title
+        "وحضر اللقاء وزير الخارجية وشؤون المغتربين.",
+    ],
+)
+def test_ordinary_arabic_words_after_a_title_are_no_person(
+    text: str, gazetteer: Gazetteer
+) -> None:
+    assert not any(label == "PERSON" for _, label in found(text, "ar", gazetteer))
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("وكان وزير التجارة الداخلية وحماية المستهلك الدكتور عاطف النداف أكد أمس.",
+         "عاطف النداف"),
+        # a family name may be a feminine noun ("عطية") or start like a proclitic
+        ("نبه الدكتور مبروك عطية، عميد كلية الدراسات الإسلامية.", "مبروك عطية"),
+        ("عقب استقالة الرئيس عبد العزيز بوتفليقة، إلى جانب شقيقه.", "عبد العزيز بوتفليقة"),
+        # "عبد" never ends a name
+        ("أكد خادم الحرمين الشريفين الملك سلمان بن عبد العزيز آل سعود خلال اتصال.",
+         "سلمان بن عبد العزيز"),
+    ],
+)
+def test_arabic_names_after_a_title_keep_their_words(
+    text: str, person: str, gazetteer: Gazetteer
+) -> None:
+    assert (person, "PERSON") in found(text, "ar", gazetteer)
+
+
+def test_arabic_organisations_with_the_article_and_a_proclitic(gazetteer: Gazetteer) -> None:
+    text = ("أعلن رئيس مجموعة البنك الدولي أن البنك الدولي وصندوق النقد الدولي يدعوان إلى "
+            "تعليق سداد الديون، وقالت الشركة المستوردة إن رئيس مجلس إدارة البنك سافر.")
+    labels = found(text, "ar", gazetteer)
+    # the proclitic "و" stays out of the name; a nisba ends it
+    assert {("البنك الدولي", "ORG"), ("صندوق النقد الدولي", "ORG")} <= labels
+    # a definite head with an ordinary adjective is a kind of thing; "مجلس إدارة" goes on
+    assert not {("الشركة المستوردة", "ORG"), ("مجلس إدارة", "ORG")} & labels
+
+
+def test_an_acronym_spelt_out_before_it_is_no_place(gazetteer: Gazetteer) -> None:
+    # "SAD" is also the Croatian name of the United States (dev corpus, pt)
+    text = ("A equipe do Serviço de Atendimento Domiciliar (SAD), do bairro Amizade, "
+            "registrou nesta manhã o arrombamento.")
+    assert ("SAD", "GPE") not in found(text, "pt", gazetteer)
+    # where nothing spells it out, it is still the country
+    assert ("SAD", "GPE") in found("Ministar je otputovao u SAD na sastanak.", "hr", gazetteer)
+
+
+def test_english_company_words_make_organisations_in_any_language(
+    gazetteer: Gazetteer,
+) -> None:
+    text = ("E' stato annunciato che la serie animata, prodotta da Toei Animation sulla base "
+            "del manga, arriva in streaming.")
+    assert ("Toei Animation", "ORG") in found(text, "it", gazetteer)
+
+
+def test_an_arabic_given_name_and_a_nisba_with_the_article_are_a_person(
+    gazetteer: Gazetteer,
+) -> None:
+    text = ("ومد أجل الحكم على سعاد الخولي نائب محافظ الإسكندرية الأسبق، وقال محمد الجبلي، "
+            "وهو من سكان القاهرة، إن فرج عامر رئيس النادي كان رافضا.")
+    labels = found(text, "ar", gazetteer)
+    assert {("سعاد الخولي", "PERSON"), ("محمد الجبلي", "PERSON")} <= labels
+    # a title is no given name, an organisation word no family name
+    assert ("رئيس النادي", "PERSON") not in labels
+
+
+def test_an_arabic_word_with_tanwin_is_no_place(gazetteer: Gazetteer) -> None:
+    # "دوماً" (always) is spelt like Douma; the tanwin says it is an adverb
+    text = "وأشاد بالجيش الذي يحرص دوماً على مد يد العون، ثم زار دوما."
+    assert [m.text for m in fallback_mentions(text, "ar", gazetteer).mentions
+            if m.label == "GPE"] == ["دوما"]

@@ -120,3 +120,24 @@ def test_ordinary_words_listed_as_city_aliases_are_no_places() -> None:
     gazetteer = load_gazetteer(MIN_POPULATION)
     for word in ("الخبر", "جمال", "أمان", "امان", "حصار", "Gracias", "Bravo", "Grad"):
         assert gazetteer.get(word) is None, word
+
+
+def test_arabic_aliases_of_small_towns_far_away_are_no_places() -> None:
+    gazetteer = load_gazetteer(MIN_POPULATION)
+    # "role" (Dour, Belgium), "league" (Dori, Burkina Faso), "security" (Emmen), "a day"
+    # (Yuma): geonames' Arabic aliases of small towns where Arabic is not written
+    for word in ("دور", "دوري", "أمن", "يوما"):
+        assert gazetteer.get(word) is None, word
+    # towns of the Arab world, capitals and big cities keep their Arabic names
+    expected = {"سوهاج": "Sohag", "القيروان": "Kairouan", "كانبرا": "Canberra",
+                "واشنطن": "Washington", "موسكو": "Moscow"}
+    for word, english in expected.items():
+        place = gazetteer.get(word)
+        assert place is not None and place.name == english, word
+
+
+def test_a_lower_population_bound_reads_the_city_file_that_holds_it() -> None:
+    from tasks.nlp.gazetteer import _city_file
+
+    assert [_city_file(n) for n in (100, 500, 999, 5000, 14999, 15000, 50000)] == [
+        500, 500, 500, 5000, 5000, 15000, 15000]
