@@ -203,7 +203,7 @@ def test_a_message_waits_for_its_database_as_long_as_the_sweeper_would() -> None
         assert step / 2 <= delay <= step <= DATABASE_WAIT_MAX_S
 
 
-# ---- a message of several stages counts its deliveries once, at its first stage --------------
+# ---- a message of several stages counts each delivery once -----------------------------------
 
 class _WorkerKilled(BaseException):
     """Stands for a page that kills its worker inside a stage: no fate is recorded."""
@@ -230,10 +230,10 @@ def test_a_fetch_and_clean_message_killed_in_clean_is_split_after_two_deliveries
         with pytest.raises(_WorkerKilled):
             STAGE_TASKS["clean"].run_stages("clean", _payloads(batch), stages=fused)
     assert sent == []
-    for item_id in batch:  # fetch's admission was not undone by clean's
+    for item_id in batch:  # both deliveries counted, once each
         row = ledger.get_item(ledger_env, item_id)
         assert row is not None and (row.state, row.stage, row.attempts) == ("processing",
-                                                                            "fetch", 2)
+                                                                            "clean", 2)
 
     with pytest.raises(Ignore):  # the third: one article per message, from the first stage
         STAGE_TASKS["clean"].run_stages("clean", _payloads(batch), stages=fused)

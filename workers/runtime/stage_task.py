@@ -197,11 +197,12 @@ class StageTask(ResourceTask):
 
     def _run_stages(self, task_stage: str, named: tuple[str, ...], payloads: Any,
                     retries: int) -> list[Payload] | None:
-        # A message is admitted once, at its first stage: its deliveries are counted there.
-        # Admitting each of its stages would restart the count at every stage change (the
-        # ledger counts per stage), so a [fetch, clean] message whose clean kills its worker
-        # would look like a first delivery each time: never split, never dead-lettered.
-        articles = self._admit(named[0], _parse(payloads), retries)
+        # A message is admitted once: the ledger counts deliveries per stage and restarts the
+        # count when the stage changes, so admitting each of its stages made a [fetch, clean]
+        # message whose clean kills its worker look like a first delivery every time: never
+        # split, never dead-lettered. Counted at its last stage, the row says where the
+        # message's work ends, as when each stage had its own message.
+        articles = self._admit(named, _parse(payloads), retries)
         for position, stage in enumerate(named):
             if not articles:
                 raise Ignore()
@@ -279,23 +280,27 @@ class StageTask(ResourceTask):
                   ", ".join(a.id for a in articles))
         self._resend_singles(stage, articles, exc)
 
-    def _admit(self, stage: str, articles: list[Article], retries: int) -> list[Article]:
-        """Count this delivery in the ledger; drop terminal items, split redelivered batches."""
+    def _admit(self, named: tuple[str, ...], articles: list[Article],
+               retries: int) -> list[Article]:
+        """Count this delivery of the message in the ledger, once, at its last stage; drop
+        terminal items, split redelivered batches (re-sent from its first stage)."""
         from tasks.storage import ledger
 
+        first, counted = named[0], named[-1]
         admitted: list[Article] = []
         redelivered: list[Article] = []
-        if stage == "fetch":
+        if first == "fetch":
             # Before counting the delivery: that would give a forged item a row of its own.
-            articles = admitted_files(self.engine, articles, stage)
-        deliveries = ledger.record_started_many(self.engine, [a.id for a in articles], stage)
+            articles = admitted_files(self.engine, articles, first)
+        deliveries = ledger.record_started_many(self.engine, [a.id for a in articles], counted)
         for article in articles:
             attempts = deliveries[article.id]
             if attempts <= 0:
-                log.info("article %s already terminal: %s redelivery dropped", article.id, stage)
+                log.info("article %s already terminal: %s redelivery dropped", article.id,
+                         counted)
             elif attempts > self.settings.celery.max_retries + 1:
-                record_failure(self.engine, article.id, stage, RetryableError(
-                    f"gave up after {attempts - 1} deliveries of stage {stage}",
+                record_failure(self.engine, article.id, counted, RetryableError(
+                    f"gave up after {attempts - 1} deliveries of stage {counted}",
                     reason="redelivery_limit"))
             elif attempts > 1 + retries:
                 redelivered.append(article)
@@ -309,7 +314,7 @@ class StageTask(ResourceTask):
             # host killed, its lease expired), and the restored message is at the head of
             # its queue, while singles re-sent from here would wait behind the whole backlog
             # (the slow tail of lease recovery, issue 16).
-            self._send_from(stage, redelivered)
+            self._send_from(first, redelivered)
             return admitted
         return admitted + redelivered
 
