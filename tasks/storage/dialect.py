@@ -11,12 +11,33 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, String, Table, TextClause, func, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    String,
+    Table,
+    Text,
+    TextClause,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.dml import Insert
 
-__all__ = ["advisory_locks", "insert_ignore", "insert_ignore_many", "insert_many", "upsert"]
+__all__ = [
+    "advisory_locks",
+    "insert_ignore",
+    "insert_ignore_many",
+    "insert_many",
+    "one_of",
+    "pair_in",
+    "upsert",
+]
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -91,6 +112,41 @@ def _element_type(conn: Connection, column: Column[Any]) -> str:
     if isinstance(column.type, String):
         return "text"
     return str(column.type.compile(dialect=conn.dialect))
+
+
+def one_of(conn: Connection, column: ColumnElement[Any],
+           values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN values``, sorted and without repeats.
+
+    PostgreSQL: ``column = ANY(CAST(:values AS type[]))``, one array parameter. SQLAlchemy
+    writes an IN list out as one parameter per value, so its text changes with the number of
+    values: psycopg and the server parse (and never reuse) a new statement for each length,
+    and SQLAlchemy renders the values into it on every execution. SQLite: the IN list.
+    """
+    wanted = sorted(set(values))
+    if conn.dialect.name != "postgresql":
+        return column.in_(wanted)
+    return column == any_(_array(conn, column, wanted))
+
+
+def pair_in(conn: Connection, columns: tuple[ColumnElement[Any], ColumnElement[Any]],
+            pairs: Iterable[tuple[Any, Any]]) -> ColumnElement[bool]:
+    """``(a, b) IN pairs`` (sorted, without repeats); on PostgreSQL against ``unnest`` of two
+    arrays, one statement text whatever the number of pairs (``one_of``)."""
+    wanted = sorted(set(pairs))
+    if conn.dialect.name != "postgresql":
+        return tuple_(*columns).in_(wanted)
+    first = _array(conn, columns[0], [p[0] for p in wanted])
+    second = _array(conn, columns[1], [p[1] for p in wanted])
+    pairs_table = func.unnest(first, second).table_valued("a", "b").render_derived()
+    return tuple_(*columns).in_(select(pairs_table.c.a, pairs_table.c.b))
+
+
+def _array(conn: Connection, column: ColumnElement[Any], values: list[Any]) -> Any:
+    # Strings as text[] (a cast to varchar(n)[] would cut a longer value, and match a
+    # stored one equal to its start); ``varchar = ANY(text[])`` still uses the index.
+    element = Text() if isinstance(column.type, String) else column.type
+    return bindparam(None, values, type_=postgresql.ARRAY(element))  # psycopg: ``::TEXT[]``
 
 
 def upsert(

@@ -36,17 +36,17 @@ from tasks.codec import decode, encode_record
 from tasks.common import utc_now
 from tasks.cpu_meter import spent_on
 from tasks.errors import DatabaseBusy, EmptyInput
-from tasks.models import Article
+from tasks.models import Article, Entity
 from tasks.nlp.embedding import decode_vector
 from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.copies import complete_copy, copied_from, text_shift
 from tasks.storage.copy_rows import OriginalEntityRows, copy_entity_rows, original_entity_rows
 from tasks.storage.db import read_tx, write_tx
-from tasks.storage.dialect import advisory_locks, insert_ignore_many, insert_many
+from tasks.storage.dialect import advisory_locks, insert_ignore_many, insert_many, one_of
 from tasks.storage.entity_index import (
+    EntityPlan,
     EntityRows,
-    KnownLabels,
     adopt_known_labels,
     date_keys,
     entity_keys,
@@ -121,7 +121,7 @@ def _stored_rows(conn: Connection, ids: list[str]) -> dict[str, dict[str, object
     """What the batch's items already have in the database (a redelivery), by id."""
     rows = conn.execute(
         select(articles.c.id, articles.c.content_hash, articles.c.duplicate_of,
-               articles.c.story_id).where(articles.c.id.in_(sorted(set(ids))))
+               articles.c.story_id).where(one_of(conn, articles.c.id, ids))
     ).mappings()
     return {row["id"]: dict(row) for row in rows}
 
@@ -223,17 +223,17 @@ class _Pending:
 
 
 def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
-                labels: KnownLabels, existing: dict[str, object] | None,
+                found: list[Entity], plan: EntityPlan, existing: dict[str, object] | None,
                 originals: OriginalIndex, pending: _Pending) -> Article:
+    """One article of the batch (``found``: its entities with their known labels, from
+    ``_labelled``; ``plan``: the batch's entity ids, this article next if it has its own)."""
     article, text, digest, sig, bands, evidence = (
         item.article, item.text, item.digest, item.sig, item.bands, item.evidence)
     if existing is not None:
         logger.info("store: article %s was already stored; redelivery ignored", article.id)
         return _apply(article, existing)
 
-    # after the redelivery check: a stored article keeps the labels it was stored with
-    article = article.model_copy(
-        update={"entities": adopt_known_labels(conn, article.entities, labels)})
+    article = article.model_copy(update={"entities": found})
     stamp = utc_now()
     story_id: str | None
     if item.hint is not None:
@@ -286,13 +286,12 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         )
     )
     index_article(conn, article.id, article.title, text, _language(article))
-    if item.hint is not None and copied_from(article) == str(item.hint["id"]):
+    if _copies_rows(item):
         # its entities are its original's: so are its entity rows (``copy_rows``)
-        copy_entity_rows(article.id, item.hint["entity_rows"],  # type: ignore[arg-type]
-                         text, item.hint["text_shift"], pending.entities)  # type: ignore[arg-type]
+        copy_entity_rows(article.id, item.hint["entity_rows"],  # type: ignore[index,arg-type]
+                         text, item.hint["text_shift"], pending.entities)  # type: ignore[index,arg-type]
     else:
-        index_entities(conn, article.id, article.entities, pending.entities)
-    remember_labels(labels, article.entities)
+        index_entities(conn, article.id, article.entities, pending.entities, plan)
     # Rows nothing in the batch reads back: written once for the batch (``_Pending``).
     pending.quotes += [
         {
@@ -334,6 +333,26 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
     return stored
 
 
+def _copies_rows(item: _Prepared) -> bool:
+    """A recognised copy completed from its original takes the original's entity rows."""
+    return item.hint is not None and copied_from(item.article) == str(item.hint["id"])
+
+
+def _labelled(conn: Connection, ready: list[_Prepared],
+              existing: dict[str, dict[str, object]]) -> dict[int, list[Entity]]:
+    """Each article's entities with the labels stored articles give their NAMEs
+    (``adopt_known_labels``), as if stored one at a time: a batch's later articles see the
+    rows its earlier ones write (``remember_labels``). One look-up for the batch; a
+    redelivery keeps the labels it was stored with (none here)."""
+    labels = known_labels(conn, [e for p in ready for e in p.article.entities])
+    found: dict[int, list[Entity]] = {}
+    for p in ready:
+        if p.article.id not in existing:
+            found[id(p)] = adopt_known_labels(conn, p.article.entities, labels)
+            remember_labels(labels, found[id(p)])
+    return found
+
+
 def _originals(conn: Connection, ids: list[str]) -> dict[str, dict[str, object]]:
     """The stored originals that gates named, by id (a copy's row leads to its original)."""
     found: dict[str, dict[str, object]] = {}
@@ -343,7 +362,7 @@ def _originals(conn: Connection, ids: list[str]) -> dict[str, dict[str, object]]
             break
         rows = conn.execute(
             select(articles.c.id, articles.c.story_id, articles.c.duplicate_of,
-                   articles.c.payload).where(articles.c.id.in_(wanted))
+                   articles.c.payload).where(one_of(conn, articles.c.id, wanted))
         ).mappings().all()
         wanted = []
         for mapping in rows:
@@ -409,7 +428,10 @@ def store_batch(engine: Engine, batch: list[Article],
                 fresh = [p for p in ready if p.hint is None]
                 originals = OriginalIndex.load(
                     conn, [p.digest for p in fresh], [b for p in fresh for b in p.bands])
-                labels = known_labels(conn, [e for p in ready for e in p.article.entities])
+                found = _labelled(conn, ready, existing)
+                # the entity ids of the articles with entities of their own, resolved at once
+                plan = EntityPlan(conn, [found[id(p)] for p in ready
+                                         if id(p) in found and not _copies_rows(p)])
                 # watches match originals only: a message of recognised copies never reads them
                 pending = _Pending(
                     watches=bool(fresh) and bool(active_watches(conn)),
@@ -420,9 +442,9 @@ def store_batch(engine: Engine, batch: list[Article],
                 stored: dict[int, Article] = {}
                 for p in ready:
                     with spent_on(p.article.id):  # this article's own CPU (tasks.cpu_meter)
-                        stored[id(p)] = _store_once(conn, p, settings, labels,
-                                                    existing.get(p.article.id), originals,
-                                                    pending)
+                        stored[id(p)] = _store_once(conn, p, settings, found.get(id(p), []),
+                                                    plan, existing.get(p.article.id),
+                                                    originals, pending)
                 pending.write(conn, utc_now())
         except IntegrityError as exc:
             # A concurrent worker stored the same id or the same content first; the next

@@ -56,6 +56,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
+from tasks.storage.dialect import one_of
 from tasks.storage.entity_index import KEY_PREFIX, norm_name
 from tasks.storage.lead_vectors import lead_vectors
 from tasks.storage.schema import (
@@ -235,7 +236,7 @@ def _evidence_of(conn: Connection, ids: list[str]) -> dict[str, tuple[str, Story
     keys: dict[str, dict[str, int]] = {i: {} for i in ids}
     for article_id, key, weight in conn.execute(
         select(article_keys.c.article_id, article_keys.c.key, article_keys.c.weight).where(
-            article_keys.c.article_id.in_(ids)
+            one_of(conn, article_keys.c.article_id, ids)
         )
     ):
         keys[article_id][key] = int(weight)
@@ -243,7 +244,7 @@ def _evidence_of(conn: Connection, ids: list[str]) -> dict[str, tuple[str, Story
     rows = conn.execute(
         select(
             articles.c.id, articles.c.story_id, articles.c.published_date, articles.c.text
-        ).where(articles.c.id.in_(ids))
+        ).where(one_of(conn, articles.c.id, ids))
     )
     for article_id, story_id, published, text in rows:
         k = keys[article_id]
@@ -271,7 +272,7 @@ def _specificity_of(
     for key, count in conn.execute(
         select(article_keys.c.key, n_stories)
         .join(articles, articles.c.id == article_keys.c.article_id)
-        .where(article_keys.c.key.in_(keys), articles.c.story_id.is_not(None))
+        .where(one_of(conn, article_keys.c.key, keys), articles.c.story_id.is_not(None))
         .group_by(article_keys.c.key)
     ):
         counts[key] = int(count)
@@ -287,7 +288,7 @@ def _names_of(conn: Connection, ids: list[str]) -> dict[str, frozenset[str]]:
     for article_id, norm, label in conn.execute(
         select(article_entities.c.article_id, entities.c.norm, entities.c.label)
         .join(entities, entities.c.id == article_entities.c.entity_id)
-        .where(article_entities.c.article_id.in_(ids))
+        .where(one_of(conn, article_entities.c.article_id, ids))
     ):
         if label not in _UNNAMED_LABELS:
             found[article_id].add(norm)
@@ -495,7 +496,7 @@ def refresh_stories(conn: Connection, story_ids: Iterable[str], now: datetime) -
     ids = sorted(set(story_ids))
     if not ids:
         return
-    member = and_(articles.c.story_id.in_(ids), articles.c.duplicate_of.is_(None))
+    member = and_(one_of(conn, articles.c.story_id, ids), articles.c.duplicate_of.is_(None))
     # Label: the most widely mentioned person first, then the two most mentioned other names.
     naming = func.count(func.distinct(article_entities.c.article_id))
     per_entity = (
