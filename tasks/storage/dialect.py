@@ -11,6 +11,8 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import psycopg
+from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import (
     Column,
     Connection,
@@ -28,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "advisory_locks",
@@ -38,6 +41,29 @@ __all__ = [
     "pair_in",
     "upsert",
 ]
+
+
+class _Array(list[Any]):
+    """An array parameter psycopg sends in PostgreSQL's binary format.
+
+    A plain list of strings goes as text: psycopg's text array dumper quotes each element in
+    Python (a regular expression per element), 13 times the CPU of the binary one on a
+    list of names (2,000 strings: 4.9 ms against 0.37); the store's many-row inserts and
+    look-ups send arrays of thousands of elements per message."""
+
+
+psycopg.adapters.register_dumper(_Array, ListBinaryDumper)
+
+
+class _ArrayParameter(TypeDecorator[list[Any]]):
+    """``ARRAY`` for a parameter, sent as an ``_Array`` (SQLAlchemy's own ARRAY processing
+    would hand psycopg a plain list again)."""
+
+    impl = postgresql.ARRAY
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Any:
+        return _Array
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -83,7 +109,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(stmt, [dict(r) for r in rows])
         return
     conn.execute(_unnest_insert(conn, table, columns, tuple(ignore)),
-                 {f"c{i}": [r[c] for r in rows] for i, c in enumerate(columns)})
+                 {f"c{i}": _Array(r[c] for r in rows) for i, c in enumerate(columns)})
 
 
 _UNNEST: dict[tuple[str, tuple[str, ...], tuple[str, ...]], TextClause] = {}
@@ -146,7 +172,7 @@ def _array(conn: Connection, column: ColumnElement[Any], values: list[Any]) -> A
     # Strings as text[] (a cast to varchar(n)[] would cut a longer value, and match a
     # stored one equal to its start); ``varchar = ANY(text[])`` still uses the index.
     element = Text() if isinstance(column.type, String) else column.type
-    return bindparam(None, values, type_=postgresql.ARRAY(element))  # psycopg: ``::TEXT[]``
+    return bindparam(None, values, type_=_ArrayParameter(element))  # psycopg: ``::TEXT[]``
 
 
 def upsert(
@@ -198,5 +224,5 @@ def advisory_locks(conn: Connection, keys: Iterable[str]) -> None:
         # One round trip; unnest keeps the array's (sorted) order.
         conn.execute(
             text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:ids AS bigint[])) AS k"),
-            {"ids": ids},
+            {"ids": _Array(ids)},
         )
