@@ -8,12 +8,14 @@ already serialises writers).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import (
+    JSON,
     Column,
     Connection,
     String,
@@ -37,6 +39,7 @@ __all__ = [
     "insert_ignore",
     "insert_ignore_many",
     "insert_many",
+    "insert_together",
     "one_of",
     "pair_in",
     "upsert",
@@ -99,38 +102,67 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     ``store_batch``) and a multi-row VALUES is a new statement for every row count.
     SQLite: an executemany (its driver loops in C).
     """
-    if not rows:
+    insert_together(conn, [(table, rows)], ignore={table.name: ignore} if ignore else None)
+
+
+def insert_together(conn: Connection, parts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]],
+                    ignore: Mapping[str, Sequence[str]] | None = None) -> None:
+    """``insert_many`` of rows of several tables, in the order given (parents first).
+
+    PostgreSQL: one statement whatever the tables, each insert but the last a data-modifying
+    ``WITH`` of it (all of them run; foreign keys are checked at the statement's end, when
+    the parents' rows are in). SQLite: one ``insert_many`` per table."""
+    parts = [(table, rows) for table, rows in parts if rows]
+    if not parts:
         return
-    columns = tuple(rows[0])
+    ignored = ignore or {}
     if conn.dialect.name != "postgresql":
-        stmt = _insert(conn, table)
-        if ignore:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(ignore))
-        conn.execute(stmt, [dict(r) for r in rows])
+        for table, rows in parts:
+            stmt = _insert(conn, table)
+            if ignored.get(table.name):
+                stmt = stmt.on_conflict_do_nothing(index_elements=list(ignored[table.name]))
+            conn.execute(stmt, [dict(r) for r in rows])
         return
-    conn.execute(_unnest_insert(conn, table, columns, tuple(ignore)),
-                 {f"c{i}": _Array(r[c] for r in rows) for i, c in enumerate(columns)})
+    shape = tuple((table, tuple(rows[0]), tuple(ignored.get(table.name, ())))
+                  for table, rows in parts)
+    values: dict[str, _Array] = {}
+    for n, (table, rows) in enumerate(parts):
+        for i, column in enumerate(rows[0]):
+            values[f"c{n}_{i}"] = _Array(_parameter(conn, table.c[column], r[column])
+                                         for r in rows)
+    conn.execute(_unnest_insert(conn, shape), values)
 
 
-_UNNEST: dict[tuple[str, tuple[str, ...], tuple[str, ...]], TextClause] = {}
+def _parameter(conn: Connection, column: Column[Any], value: Any) -> Any:
+    """JSON as its text, serialised as SQLAlchemy's JSON type does for a plain INSERT."""
+    if isinstance(column.type, JSON) and value is not None:
+        return (conn.dialect._json_serializer or json.dumps)(value)
+    return value
 
 
-def _unnest_insert(conn: Connection, table: Table, columns: tuple[str, ...],
-                   ignore: tuple[str, ...]) -> TextClause:
-    key = (table.name, columns, ignore)
+_Shape = tuple[tuple[Table, tuple[str, ...], tuple[str, ...]], ...]
+_UNNEST: dict[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], TextClause] = {}
+
+
+def _unnest_insert(conn: Connection, shape: _Shape) -> TextClause:
+    key = tuple((table.name, columns, ignore) for table, columns, ignore in shape)
     stmt = _UNNEST.get(key)
     if stmt is None:
         quote = conn.dialect.identifier_preparer.quote
-        # Strings as text[]: a cast to varchar(n)[] would cut a long value silently, where
-        # the INSERT into the column refuses it as a plain INSERT does.
-        arrays = ", ".join(
-            f"CAST(:c{i} AS {_element_type(conn, table.c[c])}[])" for i, c in enumerate(columns))
-        conflict = (f" ON CONFLICT ({', '.join(quote(c) for c in ignore)}) DO NOTHING"
-                    if ignore else "")
-        stmt = _UNNEST[key] = text(
-            f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} "
-            f"({', '.join(quote(c) for c in columns)}) SELECT * FROM unnest({arrays}){conflict}"
-        )
+        inserts = []
+        for n, (table, columns, ignore) in enumerate(shape):
+            # Strings as text[]: a cast to varchar(n)[] would cut a long value silently,
+            # where the INSERT into the column refuses it as a plain INSERT does.
+            arrays = ", ".join(f"CAST(:c{n}_{i} AS {_element_type(conn, table.c[c])}[])"
+                               for i, c in enumerate(columns))
+            conflict = (f" ON CONFLICT ({', '.join(quote(c) for c in ignore)}) DO NOTHING"
+                        if ignore else "")
+            inserts.append(
+                f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} "
+                f"({', '.join(quote(c) for c in columns)}) SELECT * FROM unnest({arrays})"
+                f"{conflict}")
+        with_ = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(inserts[:-1]))
+        stmt = _UNNEST[key] = text((f"WITH {with_} " if with_ else "") + inserts[-1])
     return stmt
 
 

@@ -43,7 +43,13 @@ from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.copies import complete_copy, copied_from, text_shift
 from tasks.storage.copy_rows import OriginalEntityRows, copy_entity_rows, original_entity_rows
 from tasks.storage.db import read_tx, write_tx
-from tasks.storage.dialect import advisory_locks, insert_ignore_many, insert_many, one_of
+from tasks.storage.dialect import (
+    advisory_locks,
+    insert_ignore_many,
+    insert_many,
+    insert_together,
+    one_of,
+)
 from tasks.storage.entity_index import (
     EntityPlan,
     EntityRows,
@@ -263,28 +269,38 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
             "story_id": story_id,
         }
     )
-    conn.execute(
-        articles.insert().values(
-            id=article.id,
-            item_id=article.id,
-            source=article.source,
-            title=article.title,
-            publisher=article.publisher,
-            author=article.author,
-            published=article.published,
-            published_date=evidence.ref_date,
-            canonical_url=article.canonical_url,
-            language=_language(article),
-            text=text,
-            content_hash=digest,
-            duplicate_of=duplicate_of,
-            story_id=story_id,
-            shingle_count=sig.shingle_count,
-            minhash=sig.to_bytes() or None,  # a recognised copy has none (_prepare_copy)
-            payload=encode_record(stored),
-            stored_at=stamp,
-        )
-    )
+    row = {
+        "id": article.id,
+        "item_id": article.id,
+        "source": article.source,
+        "title": article.title,
+        "publisher": article.publisher,
+        "author": article.author,
+        "published": article.published,
+        "published_date": evidence.ref_date,
+        "canonical_url": article.canonical_url,
+        "language": _language(article),
+        "text": text,
+        "content_hash": digest,
+        "duplicate_of": duplicate_of,
+        "story_id": story_id,
+        "shingle_count": sig.shingle_count,
+        "minhash": sig.to_bytes() or None,  # a recognised copy has none (_prepare_copy)
+        "payload": encode_record(stored),
+        "stored_at": stamp,
+    }
+    vector: list[dict[str, object]] = []
+    keys: list[dict[str, object]] = []
+    if duplicate_of is None:
+        if evidence.vector is not None and article.lead_vector:
+            raw = base64.b64decode(article.lead_vector)
+            vector = [{"article_id": article.id, "vector": raw}]
+            remember_lead(conn, article.id, stamp, raw, evidence.site)
+        weights = {**evidence.keys, **dict.fromkeys(evidence.dates, 1)}
+        keys = [{"key": k, "weight": w, "article_id": article.id} for k, w in weights.items()]
+    # The row, an original's lead vector and story keys: one statement on PostgreSQL (nothing
+    # reads the latter two before the story assignment of the batch's next article).
+    insert_together(conn, [(articles, [row]), (article_vectors, vector), (article_keys, keys)])
     index_article(conn, article.id, article.title, text, _language(article))
     if _copies_rows(item):
         # its entities are its original's: so are its entity rows (``copy_rows``)
@@ -311,18 +327,8 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         indexed = [*bands, *([(dedup.RAW_BAND, article.raw_hash)] if article.raw_hash else [])]
         # Later articles of this batch meet this one through ``originals``, not these rows.
         pending.bands += [{"band": b, "hash": h, "article_id": article.id} for b, h in indexed]
-        if evidence.vector is not None and article.lead_vector:
-            raw = base64.b64decode(article.lead_vector)
-            conn.execute(article_vectors.insert().values(article_id=article.id, vector=raw))
-            remember_lead(conn, article.id, stamp, raw, evidence.site)
-            if story_id is not None:
-                pending.candidates.add(conn, article.id, story_id, evidence.ref_date, stamp)
-        weights = {**evidence.keys, **dict.fromkeys(evidence.dates, 1)}
-        insert_many(
-            conn,
-            article_keys,
-            [{"key": k, "weight": w, "article_id": article.id} for k, w in weights.items()],
-        )
+        if vector and story_id is not None:
+            pending.candidates.add(conn, article.id, story_id, evidence.ref_date, stamp)
         if story_id is not None:
             pending.stories.add(story_id)
         # Watches fire on originals only (a copy of a delivered article is not news), in this
