@@ -42,7 +42,9 @@ __all__ = [
     "insert_together",
     "one_of",
     "pair_in",
+    "update_many",
     "upsert",
+    "upsert_many",
 ]
 
 
@@ -125,12 +127,70 @@ def insert_together(conn: Connection, parts: Sequence[tuple[Table, Sequence[Mapp
         return
     shape = tuple((table, tuple(rows[0]), tuple(ignored.get(table.name, ())))
                   for table, rows in parts)
-    values: dict[str, _Array] = {}
-    for n, (table, rows) in enumerate(parts):
-        for i, column in enumerate(rows[0]):
-            values[f"c{n}_{i}"] = _Array(_parameter(conn, table.c[column], r[column])
-                                         for r in rows)
-    conn.execute(_unnest_insert(conn, shape), values)
+    conn.execute(_unnest_insert(conn, shape), _arrays(conn, shape, [rows for _, rows in parts]))
+
+
+def _arrays(conn: Connection, shape: _Shape,
+            rows: Sequence[Sequence[Mapping[str, Any]]]) -> dict[str, _Array]:
+    """The parameters of ``_unnest_insert``: one array per table and column."""
+    return {
+        f"c{n}_{i}": _Array(_parameter(conn, table.c[column], r[column]) for r in rows[n])
+        for n, (table, columns, _) in enumerate(shape)
+        for i, column in enumerate(columns)
+    }
+
+
+def upsert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
+                index: Sequence[str], excluded: Sequence[str], nulls: Sequence[str] = ()) -> bool:
+    """On PostgreSQL, ``upsert`` of ``rows`` (all with the same columns, each ``index`` value
+    once) in one statement: ``INSERT ... SELECT * FROM unnest(...) ON CONFLICT (index) DO
+    UPDATE``, the ``excluded`` columns taking the values the rows tried to insert and the
+    ``nulls`` set to NULL. False on SQLite: the caller runs ``upsert``'s executemany."""
+    if conn.dialect.name != "postgresql":
+        return False
+    if rows:
+        quote = conn.dialect.identifier_preparer.quote
+        sets = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in excluded]
+        sets += [f"{quote(c)} = NULL" for c in nulls]
+        shape = ((table, tuple(rows[0]), tuple(index)),)
+        conn.execute(_unnest_insert(conn, shape, ", ".join(sets)), _arrays(conn, shape, [rows]))
+    return True
+
+
+def update_many(conn: Connection, table: Table, key: str,
+                rows: Sequence[Mapping[str, Any]]) -> bool:
+    """On PostgreSQL, UPDATE the rows of ``table`` whose ``key`` the ``rows`` (all with the same
+    columns, ``key`` among them, each key once) name, to their values, in one statement:
+    ``UPDATE ... FROM unnest(...)``, whose text never changes (an executemany is one UPDATE
+    per row in psycopg's pipeline). False on SQLite: the caller runs its executemany."""
+    if conn.dialect.name != "postgresql":
+        return False
+    if rows:
+        columns = tuple(rows[0])
+        conn.execute(_unnest_update(conn, table, key, columns),
+                     {f"c{i}": _Array(_parameter(conn, table.c[c], r[c]) for r in rows)
+                      for i, c in enumerate(columns)})
+    return True
+
+
+_UNNEST_UPDATE: dict[tuple[str, str, tuple[str, ...]], TextClause] = {}
+
+
+def _unnest_update(conn: Connection, table: Table, key: str,
+                   columns: tuple[str, ...]) -> TextClause:
+    cache = (table.name, key, columns)
+    stmt = _UNNEST_UPDATE.get(cache)
+    if stmt is None:
+        quote = conn.dialect.identifier_preparer.quote
+        arrays = ", ".join(f"CAST(:c{i} AS {_element_type(conn, table.c[c])}[])"
+                           for i, c in enumerate(columns))
+        names = ", ".join(f"v{i}" for i in range(len(columns)))
+        sets = ", ".join(f"{quote(c)} = new.v{i}" for i, c in enumerate(columns) if c != key)
+        target = conn.dialect.identifier_preparer.format_table(table)
+        stmt = _UNNEST_UPDATE[cache] = text(
+            f"UPDATE {target} SET {sets} FROM unnest({arrays}) AS new({names}) "
+            f"WHERE {target}.{quote(key)} = new.v{columns.index(key)}")
+    return stmt
 
 
 def _parameter(conn: Connection, column: Column[Any], value: Any) -> Any:
@@ -141,11 +201,14 @@ def _parameter(conn: Connection, column: Column[Any], value: Any) -> Any:
 
 
 _Shape = tuple[tuple[Table, tuple[str, ...], tuple[str, ...]], ...]
-_UNNEST: dict[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], TextClause] = {}
+_UNNEST: dict[tuple[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], str],
+              TextClause] = {}
 
 
-def _unnest_insert(conn: Connection, shape: _Shape) -> TextClause:
-    key = tuple((table.name, columns, ignore) for table, columns, ignore in shape)
+def _unnest_insert(conn: Connection, shape: _Shape, update: str = "") -> TextClause:
+    """The INSERTs of ``shape``, with ``ON CONFLICT (its index) DO NOTHING``, or ``DO UPDATE
+    SET update`` when given."""
+    key = (tuple((table.name, columns, ignore) for table, columns, ignore in shape), update)
     stmt = _UNNEST.get(key)
     if stmt is None:
         quote = conn.dialect.identifier_preparer.quote
@@ -155,7 +218,8 @@ def _unnest_insert(conn: Connection, shape: _Shape) -> TextClause:
             # where the INSERT into the column refuses it as a plain INSERT does.
             arrays = ", ".join(f"CAST(:c{n}_{i} AS {_element_type(conn, table.c[c])}[])"
                                for i, c in enumerate(columns))
-            conflict = (f" ON CONFLICT ({', '.join(quote(c) for c in ignore)}) DO NOTHING"
+            action = f"DO UPDATE SET {update}" if update else "DO NOTHING"
+            conflict = (f" ON CONFLICT ({', '.join(quote(c) for c in ignore)}) {action}"
                         if ignore else "")
             inserts.append(
                 f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} "

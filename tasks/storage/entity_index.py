@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import ClassVar
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, Table, delete, or_, select, update
 
 from tasks.models import Article, Entity
 from tasks.nlp.fallback_ner import FALLBACK_SOURCE
 from tasks.nlp.name_key import name_key
-from tasks.storage.dialect import insert_ignore, insert_ignore_many, insert_many, one_of
+from tasks.storage.dialect import insert_ignore, insert_ignore_many, insert_together, one_of
 from tasks.storage.schema import article_entities, entities, entity_aliases, mentions
 
 __all__ = [
@@ -453,7 +454,7 @@ def adopt_known_labels(conn: Connection, found: list[Entity],
 @dataclass
 class EntityRows:
     """Aliases, article entities and mentions of a message's articles, written together
-    (three statements for the message instead of three per article). Nothing in the store
+    (one statement for the message on PostgreSQL, three on SQLite). Nothing in the store
     reads them back while it runs except a bare-surname merge (``_merge_bare_surnames``
     writes them first) and the same-site names check of stories (the store writes them
     first too: ``write`` is cheap when empty)."""
@@ -462,16 +463,21 @@ class EntityRows:
     article_entities: list[dict[str, object]] = field(default_factory=list)
     mentions: list[dict[str, object]] = field(default_factory=list)
 
-    def write(self, conn: Connection) -> None:
+    # The unique index an alias already there is ignored on (``insert_together``).
+    IGNORE: ClassVar[dict[str, list[str]]] = {entity_aliases.name: ["entity_id", "alias"]}
+
+    def write(self, conn: Connection, *before: tuple[Table, list[dict[str, object]]],
+              ignore: Mapping[str, Sequence[str]] | None = None) -> None:
+        """Write the rows (one statement on PostgreSQL), after the rows ``before`` of other
+        tables (``ignore``: their unique indexes, as ``insert_together``'s), and forget them."""
         # Sorted: two writers inserting the same new aliases wait on each other in one order.
-        insert_ignore_many(
+        insert_together(
             conn,
-            entity_aliases,
-            [{"entity_id": e, "alias": a} for e, a in sorted(self.aliases)],
-            index=["entity_id", "alias"],
+            [*before,
+             (entity_aliases, [{"entity_id": e, "alias": a} for e, a in sorted(self.aliases)]),
+             (article_entities, self.article_entities), (mentions, self.mentions)],
+            ignore={**self.IGNORE, **(ignore or {})},
         )
-        insert_many(conn, article_entities, self.article_entities)
-        insert_many(conn, mentions, self.mentions)
         self.aliases.clear()
         self.article_entities.clear()
         self.mentions.clear()

@@ -45,8 +45,6 @@ from tasks.storage.copy_rows import OriginalEntityRows, copy_entity_rows, origin
 from tasks.storage.db import read_tx, write_tx
 from tasks.storage.dialect import (
     advisory_locks,
-    insert_ignore_many,
-    insert_many,
     insert_together,
     one_of,
 )
@@ -221,9 +219,10 @@ class _Pending:
     done: list[tuple[Article, ledger.DoneState, datetime]] = field(default_factory=list)
 
     def write(self, conn: Connection, stamp: datetime) -> None:
-        insert_many(conn, quotes, self.quotes)
-        insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
-        self.entities.write(conn)  # before the stories' labels, which count them
+        # One statement on PostgreSQL; the entity rows before the stories' labels, which
+        # count them.
+        self.entities.write(conn, (quotes, self.quotes), (lsh_bands, self.bands),
+                            ignore={lsh_bands.name: ["band", "hash", "article_id"]})
         refresh_stories(conn, self.stories, stamp)
         ledger.record_done_many(conn, self.done)
 

@@ -56,7 +56,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
-from tasks.storage.dialect import one_of
+from tasks.storage.dialect import one_of, update_many
 from tasks.storage.entity_index import KEY_PREFIX, norm_name
 from tasks.storage.lead_vectors import lead_vectors
 from tasks.storage.schema import (
@@ -564,15 +564,16 @@ def refresh_stories(conn: Connection, story_ids: Iterable[str], now: datetime) -
             day = _iso(first)
         label = ", ".join(top) or (span.title if span is not None else None) or sid
         rows.append({
-            "s_id": sid,
-            "s_label": f"{label} ({day})" if day else label,
-            "s_count": int(span.n) if span is not None else 0,
-            "s_first": first,
-            "s_last": span.last if span is not None else None,
-            "s_now": now,
+            "id": sid,
+            "label": f"{label} ({day})" if day else label,
+            "article_count": int(span.n) if span is not None else 0,
+            "first_date": first,
+            "last_date": span.last if span is not None else None,
+            "updated_at": now,
         })
-    # One executemany: the statement is compiled once and cached.
-    conn.execute(_REFRESH, rows)
+    # One statement on PostgreSQL; on SQLite one executemany (compiled once and cached).
+    if not update_many(conn, stories, "id", rows):
+        conn.execute(_REFRESH, [{f"s_{k}": v for k, v in r.items()} for r in rows])
 
 
 # Bind names differ from the columns' (SQLAlchemy reserves those for its own SET binds).
@@ -581,10 +582,10 @@ _REFRESH = (
     .where(stories.c.id == bindparam("s_id"))
     .values(
         label=bindparam("s_label"),
-        article_count=bindparam("s_count"),
-        first_date=bindparam("s_first"),
-        last_date=bindparam("s_last"),
-        updated_at=bindparam("s_now"),
+        article_count=bindparam("s_article_count"),
+        first_date=bindparam("s_first_date"),
+        last_date=bindparam("s_last_date"),
+        updated_at=bindparam("s_updated_at"),
     )
 )
 
