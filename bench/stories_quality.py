@@ -29,6 +29,13 @@ sweep replays the cosine alone: the product's vetoes in the grey band (names of 
 models; two shared names within one web site) are in the main table, not in the sweep.
 Also printed: ms per article of the lead vector and the RSS the encoder adds; entity
 coverage per language on the dev corpus when ``bench/entity_coverage.py`` exists.
+
+``--band`` replays, on the stored vectors and names, a band below ``MIN_COSINE`` where shared
+names confirm a pair (cosine in [low, MIN_COSINE) and at least n shared named entities),
+with the product's site rules, and picks (low, n) leave-one-language-out
+(docs/research/issue13/crossling.md: not kept). ``--cross`` lists the pairs of articles of
+different languages that the product put in one story (no judged pair holds two languages:
+read them to judge).
 """
 
 from __future__ import annotations
@@ -186,8 +193,10 @@ def replay(
     dates: dict[str, str | None],
     threshold: float,
     window_days: int = 7,
+    accept: Any = None,
 ) -> dict[str, str]:
-    """The product's rule on stored vectors: story of each article for ``threshold``."""
+    """The product's rule on stored vectors: story of each article for ``threshold``
+    (``accept(a, b, cosine)``, when given, may still refuse a candidate: ``band_rule``)."""
     from datetime import date
 
     story: dict[str, str] = {}
@@ -207,6 +216,8 @@ def replay(
                     and abs((date.fromisoformat(da) - date.fromisoformat(db)).days) > window_days
                 ):
                     continue
+                if accept is not None and not accept(a, b, float(scores[j])):
+                    continue
                 story[a] = story[b]
                 break
         story.setdefault(a, a)
@@ -224,6 +235,87 @@ def _choose(rows: dict[float, dict[str, tuple[int, int, int, int]]], skip: str |
         if negatives and merged / negatives <= 0.05:
             return t
     return GRID[-1]
+
+
+def band_rule(names: dict[str, frozenset[str]], sites: dict[str, str | None], low: float,
+              min_shared: int) -> Any:
+    """``replay``'s ``accept`` for a band [low, MIN_COSINE) confirmed by ``min_shared``
+    shared named entities, with the product's site rules in the grey band."""
+    from tasks.storage.stories import (
+        CONFIRM_COSINE,
+        MIN_COSINE,
+        SAME_SITE_MIN_NAMES,
+        names_disagree,
+    )
+
+    def accept(a: str, b: str, cosine: float) -> bool:
+        na, nb = names.get(a, frozenset()), names.get(b, frozenset())
+        if cosine < CONFIRM_COSINE:
+            if sites.get(a) and sites.get(a) == sites.get(b):
+                if len(na & nb) < SAME_SITE_MIN_NAMES:
+                    return False
+            elif names_disagree(na, nb):
+                return False
+        return cosine >= MIN_COSINE or len(na & nb) >= min_shared
+
+    return accept
+
+
+def band_lines(pairs: list[dict[str, Any]], order: list[str], vectors: dict[str, np.ndarray],
+               dates: dict[str, str | None], names: dict[str, frozenset[str]],
+               sites: dict[str, str | None]) -> list[str]:
+    """The ``--band`` table and its leave-one-language-out choice."""
+    from tasks.storage.stories import MIN_COSINE
+
+    grid = [(low, n) for low in (0.50, 0.54, 0.58) for n in (2, 3, 4, 5)]
+    rows = {}
+    for low, n in [(MIN_COSINE, 0), *grid]:
+        s = replay(order, vectors, dates, low, accept=band_rule(names, sites, low, n))
+        rows[(low, n)] = pair_rates(pairs, lambda a, b, s=s: a in s and s[a] == s.get(b))
+    langs = sorted(k for k in rows[grid[0]] if k != "ALL")
+    out = ["| band | shared names | " + " | ".join(f"{k} rec / FM" for k in langs)
+           + " | ALL rec / FM |", "| --- | --- |" + " --- |" * (len(langs) + 1)]
+    for (low, n), r in rows.items():
+        cells = [f"{v[0]}/{v[1]} / {v[2]}/{v[3]}" for v in (r[k] for k in [*langs, "ALL"])]
+        band = "none" if n == 0 else f"[{low:.2f}, {MIN_COSINE})"
+        out.append(f"| {band} | {n or '–'} | " + " | ".join(cells) + " |")
+
+    def fine(r: dict[str, tuple[int, int, int, int]], keep: list[str]) -> bool:
+        return all(r[k][2] <= 0.05 * r[k][3] for k in keep)
+
+    picks = []
+    for skip in langs:
+        keep = [k for k in langs if k != skip]
+        ok = [g for g in grid if fine(rows[g], keep)]
+        if not ok:
+            picks.append(f"{skip}: no band")
+            continue
+        # most recall on the other languages, then the narrowest band, then more names
+        best = max(ok, key=lambda g: (sum(rows[g][k][0] for k in keep), g[0], g[1]))
+        r = rows[best][skip]
+        picks.append(f"{skip}: [{best[0]:.2f}, {MIN_COSINE}) n>={best[1]} -> rec {r[0]}/{r[1]}, "
+                     f"FM {r[2]}/{r[3]}{'' if fine(rows[best], [skip]) else ' (over 0.05)'}")
+    return [*out, "", "Leave-one-language-out (chosen on the others, applied to it): "
+            + "; ".join(picks)]
+
+
+def cross_lines(stored: dict[str, Any], arts: dict[str, dict[str, Any]],
+                vectors: dict[str, np.ndarray]) -> list[str]:
+    """Pairs of originals of different languages in one story, to read."""
+    by_story: dict[str, list[str]] = defaultdict(list)
+    for a, e in stored.items():
+        if not e.duplicate_of and e.story_id:
+            by_story[e.story_id].append(a)
+    lines = []
+    for members in by_story.values():
+        for i, a in enumerate(members):
+            for b in members[:i]:
+                if arts[a]["lang"] != arts[b]["lang"]:
+                    cos = float(vectors[a] @ vectors[b]) if a in vectors and b in vectors else 0.0
+                    lines.append(f"{cos:.2f} {arts[b]['lang']}-{arts[a]['lang']} {b} {a}: "
+                                 f"{arts[b]['title'][:55]!r} | {arts[a]['title'][:55]!r}")
+    return [f"{len(lines)} pairs of articles of different languages share a story "
+            "(lead cosine, languages, ids, titles):", *sorted(lines, reverse=True)]
 
 
 def encoder_cost(texts: Iterable[tuple[str, str]]) -> tuple[float, float, float]:
@@ -266,6 +358,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=Path, default=PAIRS)
     parser.add_argument("--limit", type=int, default=0, help="first N pairs only (smoke)")
+    parser.add_argument("--band", action="store_true",
+                        help="also replay a band below MIN_COSINE confirmed by shared names")
+    parser.add_argument("--cross", action="store_true",
+                        help="also list the articles of different languages in one story")
     parser.add_argument("--show", action="store_true",
                         help="also list the unrelated pairs merged and the same-event pairs "
                         "missed (language, pair id, titles), to read what went wrong")
@@ -361,6 +457,19 @@ def main(argv: list[str] | None = None) -> None:
         f"Lowest t with pooled false merges <= 0.05: {chosen:.2f}; leave-one-language-out: "
         + ", ".join(f"{k} {t:.2f}" for k, t in lolo.items())
     )
+    if args.band:
+        from tasks.storage.stories import named_norms, site_of
+
+        names = {a: named_norms((x.name, x.label) for x in e.entities) for a, e in stored.items()}
+        sites = {a: site_of(e.canonical_url, arts[a]["url"]) for a, e in stored.items()}
+        print()
+        print("Band below the threshold, confirmed by shared names (replayed):")
+        for line in band_lines(pairs, order, vectors, dates, names, sites):
+            print(line)
+    if args.cross:
+        print()
+        for line in cross_lines(stored, arts, vectors):
+            print(line)
     print()
     print(
         f"Encoder: load {load:.1f} s, RSS added {added:.0f} MB (VmRSS), "

@@ -16,7 +16,7 @@ from tasks.models import Entity
 from tasks.nlp.embedding import DIMENSIONS, encode_vector
 from tasks.storage.repository import store_article
 from tasks.storage.schema import article_vectors
-from tasks.storage.stories import CONFIRM_COSINE, MIN_COSINE, site_of
+from tasks.storage.stories import CONFIRM_COSINE, MIN_COSINE, MIN_NAMES_TO_DISAGREE, site_of
 from tests.unit.storage.factories import article, entity
 
 
@@ -182,6 +182,70 @@ def test_another_site_in_the_grey_band_needs_no_names(
     )
     b = store_article(
         engine, _site("o-b", _text(24), _mix({50: 0.7, 51: 0.714}), "two.example"), settings
+    )
+    assert b.story_id == a.story_id
+
+
+def test_other_sites_in_the_grey_band_naming_nothing_alike_stay_apart(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    assert MIN_NAMES_TO_DISAGREE == 3 and MIN_COSINE < 0.7 < CONFIRM_COSINE
+    a = store_article(
+        engine,
+        _site("x-a", _text(27), _mix({70: 1.0}), "one.example", "Brent", "London", "Ankara"),
+        settings,
+    )
+    # another site, cosine 0.7, three names of its own, none shared: another event
+    b = store_article(
+        engine,
+        _site(
+            "x-b",
+            _text(28),
+            _mix({70: 0.7, 71: 0.714}),
+            "two.example",
+            "Pemex",
+            "Mexico",
+            "Hacienda",
+        ),
+        settings,
+    )
+    assert b.story_id != a.story_id
+    # one name shared in another script (دونالد ترامب, Donald Trump): the content match stands
+    c = store_article(
+        engine,
+        _site(
+            "x-c",
+            _text(29),
+            _mix({70: 0.7, 72: 0.714}),
+            "three.example",
+            "دونالد ترامب",
+            "بغداد",
+            "طهران",
+        ),
+        settings,
+    )
+    d = store_article(
+        engine,
+        _site(
+            "x-d", _text(30), _mix({72: 1.0}), "four.example", "Donald Trump", "Pentagon", "Tehran"
+        ),
+        settings,
+    )
+    assert d.story_id == c.story_id
+
+
+def test_other_sites_with_few_names_are_judged_on_cosine(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    a = store_article(
+        engine,
+        _site("y-a", _text(31), _mix({80: 1.0}), "one.example", "Brent", "London", "Ankara"),
+        settings,
+    )
+    b = store_article(
+        engine,
+        _site("y-b", _text(32), _mix({80: 0.7, 81: 0.714}), "two.example", "Pemex", "Mexico"),
+        settings,
     )
     assert b.story_id == a.story_id
 
