@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from tasks.storage.copies import kept_at
+from tasks.storage.dialect import one_of
 from tasks.storage.entity_index import EntityRows
 from tasks.storage.schema import article_entities, mentions
 
@@ -42,14 +43,14 @@ def original_entity_rows(conn: Connection,
     for article_id, entity_id, name, count in conn.execute(
         select(article_entities.c.article_id, article_entities.c.entity_id,
                article_entities.c.name, article_entities.c.count)
-        .where(article_entities.c.article_id.in_(wanted))
+        .where(one_of(conn, article_entities.c.article_id, wanted))
         .order_by(article_entities.c.article_id, article_entities.c.entity_id)
     ):
         found[article_id].entities.append((entity_id, name, count))
     for article_id, entity_id, words, start, end in conn.execute(
         select(mentions.c.article_id, mentions.c.entity_id, mentions.c.text,
                mentions.c.start_char, mentions.c.end_char)
-        .where(mentions.c.article_id.in_(wanted))
+        .where(one_of(conn, mentions.c.article_id, wanted))
         .order_by(mentions.c.id)
     ):
         found[article_id].mentions.append((entity_id, words, start, end))

@@ -8,15 +8,67 @@ already serialises writers).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, String, Table, TextClause, func, text
+import psycopg
+from psycopg.types.array import ListBinaryDumper
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    String,
+    Table,
+    Text,
+    TextClause,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.types import TypeDecorator
 
-__all__ = ["advisory_locks", "insert_ignore", "insert_ignore_many", "insert_many", "upsert"]
+__all__ = [
+    "advisory_locks",
+    "insert_ignore",
+    "insert_ignore_many",
+    "insert_many",
+    "insert_together",
+    "one_of",
+    "pair_in",
+    "update_many",
+    "upsert",
+    "upsert_many",
+]
+
+
+class _Array(list[Any]):
+    """An array parameter psycopg sends in PostgreSQL's binary format.
+
+    A plain list of strings goes as text: psycopg's text array dumper quotes each element in
+    Python (a regular expression per element), 13 times the CPU of the binary one on a
+    list of names (2,000 strings: 4.9 ms against 0.37); the store's many-row inserts and
+    look-ups send arrays of thousands of elements per message."""
+
+
+psycopg.adapters.register_dumper(_Array, ListBinaryDumper)
+
+
+class _ArrayParameter(TypeDecorator[list[Any]]):
+    """``ARRAY`` for a parameter, sent as an ``_Array`` (SQLAlchemy's own ARRAY processing
+    would hand psycopg a plain list again)."""
+
+    impl = postgresql.ARRAY
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Any:
+        return _Array
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -52,38 +104,129 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     ``store_batch``) and a multi-row VALUES is a new statement for every row count.
     SQLite: an executemany (its driver loops in C).
     """
-    if not rows:
+    insert_together(conn, [(table, rows)], ignore={table.name: ignore} if ignore else None)
+
+
+def insert_together(conn: Connection, parts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]],
+                    ignore: Mapping[str, Sequence[str]] | None = None) -> None:
+    """``insert_many`` of rows of several tables, in the order given (parents first).
+
+    PostgreSQL: one statement whatever the tables, each insert but the last a data-modifying
+    ``WITH`` of it (all of them run; foreign keys are checked at the statement's end, when
+    the parents' rows are in). SQLite: one ``insert_many`` per table."""
+    parts = [(table, rows) for table, rows in parts if rows]
+    if not parts:
         return
-    columns = tuple(rows[0])
+    ignored = ignore or {}
     if conn.dialect.name != "postgresql":
-        stmt = _insert(conn, table)
-        if ignore:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(ignore))
-        conn.execute(stmt, [dict(r) for r in rows])
+        for table, rows in parts:
+            stmt = _insert(conn, table)
+            if ignored.get(table.name):
+                stmt = stmt.on_conflict_do_nothing(index_elements=list(ignored[table.name]))
+            conn.execute(stmt, [dict(r) for r in rows])
         return
-    conn.execute(_unnest_insert(conn, table, columns, tuple(ignore)),
-                 {f"c{i}": [r[c] for r in rows] for i, c in enumerate(columns)})
+    shape = tuple((table, tuple(rows[0]), tuple(ignored.get(table.name, ())))
+                  for table, rows in parts)
+    conn.execute(_unnest_insert(conn, shape), _arrays(conn, shape, [rows for _, rows in parts]))
 
 
-_UNNEST: dict[tuple[str, tuple[str, ...], tuple[str, ...]], TextClause] = {}
+def _arrays(conn: Connection, shape: _Shape,
+            rows: Sequence[Sequence[Mapping[str, Any]]]) -> dict[str, _Array]:
+    """The parameters of ``_unnest_insert``: one array per table and column."""
+    return {
+        f"c{n}_{i}": _Array(_parameter(conn, table.c[column], r[column]) for r in rows[n])
+        for n, (table, columns, _) in enumerate(shape)
+        for i, column in enumerate(columns)
+    }
 
 
-def _unnest_insert(conn: Connection, table: Table, columns: tuple[str, ...],
-                   ignore: tuple[str, ...]) -> TextClause:
-    key = (table.name, columns, ignore)
+def upsert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
+                index: Sequence[str], excluded: Sequence[str], nulls: Sequence[str] = ()) -> bool:
+    """On PostgreSQL, ``upsert`` of ``rows`` (all with the same columns, each ``index`` value
+    once) in one statement: ``INSERT ... SELECT * FROM unnest(...) ON CONFLICT (index) DO
+    UPDATE``, the ``excluded`` columns taking the values the rows tried to insert and the
+    ``nulls`` set to NULL. False on SQLite: the caller runs ``upsert``'s executemany."""
+    if conn.dialect.name != "postgresql":
+        return False
+    if rows:
+        quote = conn.dialect.identifier_preparer.quote
+        sets = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in excluded]
+        sets += [f"{quote(c)} = NULL" for c in nulls]
+        shape = ((table, tuple(rows[0]), tuple(index)),)
+        conn.execute(_unnest_insert(conn, shape, ", ".join(sets)), _arrays(conn, shape, [rows]))
+    return True
+
+
+def update_many(conn: Connection, table: Table, key: str,
+                rows: Sequence[Mapping[str, Any]]) -> bool:
+    """On PostgreSQL, UPDATE the rows of ``table`` whose ``key`` the ``rows`` (all with the same
+    columns, ``key`` among them, each key once) name, to their values, in one statement:
+    ``UPDATE ... FROM unnest(...)``, whose text never changes (an executemany is one UPDATE
+    per row in psycopg's pipeline). False on SQLite: the caller runs its executemany."""
+    if conn.dialect.name != "postgresql":
+        return False
+    if rows:
+        columns = tuple(rows[0])
+        conn.execute(_unnest_update(conn, table, key, columns),
+                     {f"c{i}": _Array(_parameter(conn, table.c[c], r[c]) for r in rows)
+                      for i, c in enumerate(columns)})
+    return True
+
+
+_UNNEST_UPDATE: dict[tuple[str, str, tuple[str, ...]], TextClause] = {}
+
+
+def _unnest_update(conn: Connection, table: Table, key: str,
+                   columns: tuple[str, ...]) -> TextClause:
+    cache = (table.name, key, columns)
+    stmt = _UNNEST_UPDATE.get(cache)
+    if stmt is None:
+        quote = conn.dialect.identifier_preparer.quote
+        arrays = ", ".join(f"CAST(:c{i} AS {_element_type(conn, table.c[c])}[])"
+                           for i, c in enumerate(columns))
+        names = ", ".join(f"v{i}" for i in range(len(columns)))
+        sets = ", ".join(f"{quote(c)} = new.v{i}" for i, c in enumerate(columns) if c != key)
+        target = conn.dialect.identifier_preparer.format_table(table)
+        stmt = _UNNEST_UPDATE[cache] = text(
+            f"UPDATE {target} SET {sets} FROM unnest({arrays}) AS new({names}) "
+            f"WHERE {target}.{quote(key)} = new.v{columns.index(key)}")
+    return stmt
+
+
+def _parameter(conn: Connection, column: Column[Any], value: Any) -> Any:
+    """JSON as its text, serialised as SQLAlchemy's JSON type does for a plain INSERT."""
+    if isinstance(column.type, JSON) and value is not None:
+        return (conn.dialect._json_serializer or json.dumps)(value)
+    return value
+
+
+_Shape = tuple[tuple[Table, tuple[str, ...], tuple[str, ...]], ...]
+_UNNEST: dict[tuple[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], str],
+              TextClause] = {}
+
+
+def _unnest_insert(conn: Connection, shape: _Shape, update: str = "") -> TextClause:
+    """The INSERTs of ``shape``, with ``ON CONFLICT (its index) DO NOTHING``, or ``DO UPDATE
+    SET update`` when given."""
+    key = (tuple((table.name, columns, ignore) for table, columns, ignore in shape), update)
     stmt = _UNNEST.get(key)
     if stmt is None:
         quote = conn.dialect.identifier_preparer.quote
-        # Strings as text[]: a cast to varchar(n)[] would cut a long value silently, where
-        # the INSERT into the column refuses it as a plain INSERT does.
-        arrays = ", ".join(
-            f"CAST(:c{i} AS {_element_type(conn, table.c[c])}[])" for i, c in enumerate(columns))
-        conflict = (f" ON CONFLICT ({', '.join(quote(c) for c in ignore)}) DO NOTHING"
-                    if ignore else "")
-        stmt = _UNNEST[key] = text(
-            f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} "
-            f"({', '.join(quote(c) for c in columns)}) SELECT * FROM unnest({arrays}){conflict}"
-        )
+        inserts = []
+        for n, (table, columns, ignore) in enumerate(shape):
+            # Strings as text[]: a cast to varchar(n)[] would cut a long value silently,
+            # where the INSERT into the column refuses it as a plain INSERT does.
+            arrays = ", ".join(f"CAST(:c{n}_{i} AS {_element_type(conn, table.c[c])}[])"
+                               for i, c in enumerate(columns))
+            action = f"DO UPDATE SET {update}" if update else "DO NOTHING"
+            conflict = (f" ON CONFLICT ({', '.join(quote(c) for c in ignore)}) {action}"
+                        if ignore else "")
+            inserts.append(
+                f"INSERT INTO {conn.dialect.identifier_preparer.format_table(table)} "
+                f"({', '.join(quote(c) for c in columns)}) SELECT * FROM unnest({arrays})"
+                f"{conflict}")
+        with_ = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(inserts[:-1]))
+        stmt = _UNNEST[key] = text((f"WITH {with_} " if with_ else "") + inserts[-1])
     return stmt
 
 
@@ -91,6 +234,41 @@ def _element_type(conn: Connection, column: Column[Any]) -> str:
     if isinstance(column.type, String):
         return "text"
     return str(column.type.compile(dialect=conn.dialect))
+
+
+def one_of(conn: Connection, column: ColumnElement[Any],
+           values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN values``, sorted and without repeats.
+
+    PostgreSQL: ``column = ANY(CAST(:values AS type[]))``, one array parameter. SQLAlchemy
+    writes an IN list out as one parameter per value, so its text changes with the number of
+    values: psycopg and the server parse (and never reuse) a new statement for each length,
+    and SQLAlchemy renders the values into it on every execution. SQLite: the IN list.
+    """
+    wanted = sorted(set(values))
+    if conn.dialect.name != "postgresql":
+        return column.in_(wanted)
+    return column == any_(_array(conn, column, wanted))
+
+
+def pair_in(conn: Connection, columns: tuple[ColumnElement[Any], ColumnElement[Any]],
+            pairs: Iterable[tuple[Any, Any]]) -> ColumnElement[bool]:
+    """``(a, b) IN pairs`` (sorted, without repeats); on PostgreSQL against ``unnest`` of two
+    arrays, one statement text whatever the number of pairs (``one_of``)."""
+    wanted = sorted(set(pairs))
+    if conn.dialect.name != "postgresql":
+        return tuple_(*columns).in_(wanted)
+    first = _array(conn, columns[0], [p[0] for p in wanted])
+    second = _array(conn, columns[1], [p[1] for p in wanted])
+    pairs_table = func.unnest(first, second).table_valued("a", "b").render_derived()
+    return tuple_(*columns).in_(select(pairs_table.c.a, pairs_table.c.b))
+
+
+def _array(conn: Connection, column: ColumnElement[Any], values: list[Any]) -> Any:
+    # Strings as text[] (a cast to varchar(n)[] would cut a longer value, and match a
+    # stored one equal to its start); ``varchar = ANY(text[])`` still uses the index.
+    element = Text() if isinstance(column.type, String) else column.type
+    return bindparam(None, values, type_=_ArrayParameter(element))  # psycopg: ``::TEXT[]``
 
 
 def upsert(
@@ -142,5 +320,5 @@ def advisory_locks(conn: Connection, keys: Iterable[str]) -> None:
         # One round trip; unnest keeps the array's (sorted) order.
         conn.execute(
             text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:ids AS bigint[])) AS k"),
-            {"ids": ids},
+            {"ids": _Array(ids)},
         )

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import ClassVar
 
-from sqlalchemy import Connection, delete, select, tuple_, update
+from sqlalchemy import Connection, Table, delete, or_, select, update
 
 from tasks.models import Article, Entity
 from tasks.nlp.fallback_ner import FALLBACK_SOURCE
 from tasks.nlp.name_key import name_key
-from tasks.storage.dialect import insert_ignore, insert_ignore_many, insert_many
+from tasks.storage.dialect import insert_ignore, insert_ignore_many, insert_together, one_of
 from tasks.storage.schema import article_entities, entities, entity_aliases, mentions
 
 __all__ = [
     "KEY_PREFIX",
+    "EntityPlan",
     "EntityRows",
     "KnownLabels",
     "adopt_known_labels",
@@ -133,50 +135,6 @@ def _surname(norm: str, label: str) -> str | None:
     return norm.split()[-1] if KEY_PREFIX.get(label) == "per" and norm else None
 
 
-def _full_names_of(conn: Connection, surnames: set[str]) -> dict[str, set[int]]:
-    """Ids of the known multi-word PERSON entities per surname, in one query."""
-    found: dict[str, set[int]] = {s: set() for s in surnames}
-    if not surnames:
-        return found
-    for entity_id, surname in conn.execute(
-        select(entities.c.id, entities.c.surname).where(
-            entities.c.surname.in_(sorted(surnames)),
-            entities.c.norm != entities.c.surname,
-            entities.c.label.in_(PERSON_LABELS),
-        )
-    ):
-        found[surname].add(int(entity_id))
-    return found
-
-
-def _merge_bare_surnames(conn: Connection, surnames: set[str],
-                         full_names: dict[str, set[int]] | None = None,
-                         pending: EntityRows | None = None) -> None:
-    """Fold earlier bare-surname entities into the one full name now known for each.
-
-    The mirror of the bare-surname look-up in ``_entity_ids`` for the other arrival order,
-    so that "Grushko" stored before "Alexander Grushko" ends in the same entity row as
-    "Grushko" stored after it. Two queries for all the surnames, one when ``full_names``
-    (``_full_names_of`` covering ``surnames``) is given; merging is rare.
-    """
-    if full_names is None:
-        full_names = _full_names_of(conn, surnames)
-    single = {s: ids for s in surnames if len(ids := full_names.get(s, set())) == 1}
-    if not single:
-        return
-    bare: dict[str, list[int]] = {}
-    for entity_id, norm in conn.execute(
-        select(entities.c.id, entities.c.norm).where(
-            entities.c.norm.in_(sorted(single)), entities.c.label.in_(PERSON_LABELS)
-        ).order_by(entities.c.id)
-    ):
-        bare.setdefault(norm, []).append(int(entity_id))
-    if bare and pending is not None:
-        pending.write(conn)  # the merge moves rows: the batch's earlier ones must be there
-    for surname in sorted(bare):
-        _merge_into(conn, surname, bare[surname], next(iter(single[surname])))
-
-
 def _merge_into(conn: Connection, surname: str, bare: list[int], owner: int) -> None:
     for old in bare:
         rows = conn.execute(
@@ -227,60 +185,196 @@ def _merge_into(conn: Connection, surname: str, bare: list[int], owner: int) -> 
         logger.info("entities: bare surname %r (entity %d) joins entity %d", surname, old, owner)
 
 
-def _entity_ids(conn: Connection, found: list[Entity],
-                pending: EntityRows | None = None) -> dict[tuple[str, str], int]:
-    """Ids of the canonical entities, created where new.
+@dataclass(eq=False)
+class _Row:
+    """An entity row as the plan knows it: stored (``id`` known) or new in this message."""
 
-    Across articles a bare surname joins the one known full name ending with it (and an
-    earlier bare surname joins a full name seen for the first time): the cross-article
-    counterpart of extract's within-article grouping. Two full names sharing a surname keep
-    the bare one apart. Writers naming one surname hold its story-key lock (``per:<surname>``,
-    see repository), so these reads and merges are not raced on PostgreSQL either.
-    """
-    rows: dict[tuple[str, str], dict[str, str | None]] = {}
+    norm: str
+    label: str
+    name: str
+    surname: str | None
+    id: int | None = None
+    new: int | None = None  # place among the message's new rows (they take ids in order)
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """``ORDER BY id``: stored rows by id, then new rows in the order inserted."""
+        return (1, self.new) if self.new is not None else (0, self.id or 0)
+
+
+@dataclass
+class _Known:
+    """The entity rows a message can meet, as they stand after the articles resolved so far:
+    by (norm, label), and its people's full names and bare surnames by surname."""
+
+    rows: dict[tuple[str, str], _Row] = field(default_factory=dict)
+    full: dict[str, list[_Row]] = field(default_factory=dict)
+    bare: dict[str, list[_Row]] = field(default_factory=dict)
+    created: int = 0
+
+    def add(self, row: _Row) -> None:
+        self.rows[(row.norm, row.label)] = row
+        if row.label in PERSON_LABELS:
+            if row.surname is not None and row.norm != row.surname:
+                self.full.setdefault(row.surname, []).append(row)
+            self.bare.setdefault(row.norm, []).append(row)  # read for surnames only
+
+    def drop(self, row: _Row) -> None:
+        del self.rows[(row.norm, row.label)]
+        self.bare[row.norm].remove(row)
+
+
+@dataclass
+class _Step:
+    """What resolving one article's entities writes, in the order it writes it."""
+
+    inserts: list[tuple[dict[str, str | None], _Row | None]] = field(default_factory=list)
+    ids: dict[tuple[str, str], _Row] = field(default_factory=dict)
+    merges: list[tuple[str, list[_Row], _Row]] = field(default_factory=list)
+    renames: list[tuple[_Row, str]] = field(default_factory=list)
+
+
+Wanted = dict[tuple[str, str], dict[str, str | None]]
+
+
+def _wanted(found: Iterable[Entity]) -> Wanted:
+    rows: Wanted = {}
     for entity in found:
         norm, label = _identity(entity)
         rows.setdefault(
             (norm, label),
             {"name": entity.name, "label": label, "norm": norm, "surname": _surname(norm, label)},
         )
-    if not rows:
-        return {}
-    ids: dict[tuple[str, str], int] = {}
-    # Full names (and every other entity) first: this article's own "Alexander Grushko" is
-    # then a known full name for its "Grushko". A fixed order: two PostgreSQL writers
-    # inserting the same new entities cannot deadlock.
-    bare = sorted(k for k in rows if _surname(*k) == k[0])
-    first = [rows[k] for k in sorted(set(rows) - set(bare))]
-    if first:
-        insert_ignore_many(conn, entities, first, index=["norm", "label"])
-    # A bare surname belongs to the one full name that ends with it, if only one. The same
-    # look-up serves the merge below: full names (norm != surname) are all written by now,
-    # and the bare rows written in between are not full names.
-    full_surnames = {s for k in rows if " " in k[0] and (s := _surname(*k)) is not None}
-    owners = _full_names_of(conn, {k[0] for k in bare} | full_surnames)
-    new_bare = []
-    for key in bare:
-        if len(owners[key[0]]) == 1:
-            ids[key] = next(iter(owners[key[0]]))
-        else:
-            new_bare.append(rows[key])
-    if new_bare:
-        insert_ignore_many(conn, entities, new_bare, index=["norm", "label"])
-    _merge_bare_surnames(conn, full_surnames, owners, pending)
-    wanted = sorted(set(rows) - set(ids))
-    if wanted:
-        found_ids = conn.execute(
-            select(entities.c.norm, entities.c.label, entities.c.id, entities.c.name).where(
-                tuple_(entities.c.norm, entities.c.label).in_(wanted)
-            )
-        )
-        for norm, label, entity_id, shown in found_ids:
-            ids[(norm, label)] = int(entity_id)
-            new = str(rows[(norm, label)]["name"])
-            if not _latin(shown) and _latin(new):
-                conn.execute(update(entities).where(entities.c.id == entity_id).values(name=new))
-    return ids
+    return rows
+
+
+class EntityPlan:
+    """The canonical entity ids of a message's articles: one read of every row their names
+    can meet, one insert of the new rows and one read of their ids, where resolving one
+    article at a time took three or four statements per article.
+
+    Each article is resolved as if alone, after the ones before it (``_resolve``, on the
+    rows as they stand then): the same ids, bare-surname merges and renames. The new rows go
+    in the order the articles inserted them, ignored conflicts included, so PostgreSQL's
+    sequence (an ignored row uses a value up) and SQLite's max + 1 give the same ids. Only a
+    bare-surname merge (rare) deletes rows: the rows of the articles after it are inserted
+    after it, as they were.
+
+    Writers naming one surname hold its story-key lock (``per:<surname>``, see repository),
+    so the first read is not raced on PostgreSQL for people; a row of another kind another
+    writer inserted since is read back with the new rows' ids.
+    """
+
+    def __init__(self, conn: Connection, articles: Iterable[Iterable[Entity]]) -> None:
+        wanted = [_wanted(found) for found in articles]
+        known = _Known()
+        for row in self._stored(conn, {k for rows in wanted for k in rows}):
+            known.add(row)
+        self._steps = [self._resolve(known, rows) for rows in wanted]
+        self._next = 0  # the next article to index
+        self._inserted = 0  # articles whose new rows are in the database
+
+    @staticmethod
+    def _stored(conn: Connection, keys: set[tuple[str, str]]) -> list[_Row]:
+        """Every stored row of these names, and every person row of their surnames (the full
+        names a bare surname joins, the bare surnames a full name takes in), in one query."""
+        if not keys:
+            return []
+        surnames = {s for k in keys if (s := _surname(*k)) is not None}
+        where = one_of(conn, entities.c.norm, {k[0] for k in keys} | surnames)
+        if surnames:
+            where = or_(where, one_of(conn, entities.c.surname, surnames))
+        return [
+            _Row(norm, label, name, surname, id=int(entity_id))
+            for entity_id, norm, label, name, surname in conn.execute(
+                select(entities.c.id, entities.c.norm, entities.c.label, entities.c.name,
+                       entities.c.surname).where(where))
+        ]
+
+    @staticmethod
+    def _resolve(known: _Known, rows: Wanted) -> _Step:
+        """One article's entities. Full names (and every other entity) are inserted first, in
+        a fixed order (two PostgreSQL writers inserting the same new entities cannot
+        deadlock): this article's own "Alexander Grushko" is then a known full name for its
+        "Grushko". A bare surname belongs to the one full name that ends with it, if only
+        one, else is a row of its own. A full name that is the only one of its surname takes
+        in the bare rows of that surname stored before it (the other arrival order: "Grushko"
+        stored before "Alexander Grushko" ends where it would have after it). A row first
+        named in another script takes the first Latin-script name given for it."""
+        step = _Step()
+
+        def insert(key: tuple[str, str]) -> None:
+            new = None
+            if key not in known.rows:
+                known.created += 1
+                new = _Row(**rows[key], new=known.created)  # type: ignore[arg-type]
+                known.add(new)
+            step.inserts.append((dict(rows[key]), new))
+
+        bare = sorted(k for k in rows if _surname(*k) == k[0])
+        for key in sorted(set(rows) - set(bare)):
+            insert(key)
+        full_surnames = {s for k in rows if " " in k[0] and (s := _surname(*k)) is not None}
+        owners = {s: list(known.full.get(s, ())) for s in {k[0] for k in bare} | full_surnames}
+        for key in bare:
+            if len(owners[key[0]]) == 1:
+                step.ids[key] = owners[key[0]][0]
+            else:
+                insert(key)
+        for surname in sorted(s for s in full_surnames if len(owners[s]) == 1):
+            taken = sorted(known.bare.get(surname, ()), key=lambda r: r.order)
+            if taken:
+                step.merges.append((surname, taken, owners[surname][0]))
+                for row in taken:
+                    known.drop(row)
+        for key in sorted(set(rows) - set(step.ids)):
+            row = step.ids[key] = known.rows[key]
+            name = str(rows[key]["name"])
+            if not _latin(row.name) and _latin(name):
+                step.renames.append((row, name))
+                row.name = name
+        return step
+
+    def ids(self, conn: Connection, pending: EntityRows | None = None
+            ) -> dict[tuple[str, str], int]:
+        """The next article's entity ids (articles in the order given), its new rows, merges
+        and renames written (``pending``: the message's rows so far, written before a merge
+        moves rows)."""
+        step = self._steps[self._next]
+        if self._inserted <= self._next:
+            self._insert(conn)
+        if step.merges and pending is not None:
+            pending.write(conn)
+        for surname, bare, owner in step.merges:
+            _merge_into(conn, surname, [_id(r) for r in bare], _id(owner))
+        for row, name in step.renames:
+            conn.execute(update(entities).where(entities.c.id == _id(row)).values(name=name))
+        self._next += 1
+        return {key: _id(row) for key, row in step.ids.items()}
+
+    def _insert(self, conn: Connection) -> None:
+        """The rows of the next articles up to the next merge (included), then the new
+        rows' ids."""
+        end = next((i + 1 for i in range(self._next, len(self._steps))
+                    if self._steps[i].merges), len(self._steps))
+        inserts = [x for step in self._steps[self._next:end] for x in step.inserts]
+        self._inserted = end
+        insert_ignore_many(conn, entities, [values for values, _ in inserts],
+                           index=["norm", "label"])
+        new = {(row.norm, row.label): row for _, row in inserts if row is not None}
+        if not new:
+            return
+        for entity_id, norm, label in conn.execute(
+            select(entities.c.id, entities.c.norm, entities.c.label).where(
+                one_of(conn, entities.c.norm, {k[0] for k in new}))
+        ):
+            if (row := new.get((norm, label))) is not None:
+                row.id = int(entity_id)
+
+
+def _id(row: _Row) -> int:
+    assert row.id is not None, f"entity {row.norm!r} {row.label} has no id"
+    return row.id
 
 
 def _latin(name: str) -> bool:
@@ -315,7 +409,7 @@ def known_labels(conn: Connection, found: list[Entity]) -> KnownLabels:
         return labels
     for norm, label in conn.execute(
         select(entities.c.norm, entities.c.label).where(
-            entities.c.norm.in_(sorted(wanted)), entities.c.label.in_(_ADOPTABLE)
+            one_of(conn, entities.c.norm, wanted), entities.c.label.in_(_ADOPTABLE)
         )
     ):
         labels.setdefault(norm, set()).add(label)
@@ -360,7 +454,7 @@ def adopt_known_labels(conn: Connection, found: list[Entity],
 @dataclass
 class EntityRows:
     """Aliases, article entities and mentions of a message's articles, written together
-    (three statements for the message instead of three per article). Nothing in the store
+    (one statement for the message on PostgreSQL, three on SQLite). Nothing in the store
     reads them back while it runs except a bare-surname merge (``_merge_bare_surnames``
     writes them first) and the same-site names check of stories (the store writes them
     first too: ``write`` is cheap when empty)."""
@@ -369,27 +463,33 @@ class EntityRows:
     article_entities: list[dict[str, object]] = field(default_factory=list)
     mentions: list[dict[str, object]] = field(default_factory=list)
 
-    def write(self, conn: Connection) -> None:
+    # The unique index an alias already there is ignored on (``insert_together``).
+    IGNORE: ClassVar[dict[str, list[str]]] = {entity_aliases.name: ["entity_id", "alias"]}
+
+    def write(self, conn: Connection, *before: tuple[Table, list[dict[str, object]]],
+              ignore: Mapping[str, Sequence[str]] | None = None) -> None:
+        """Write the rows (one statement on PostgreSQL), after the rows ``before`` of other
+        tables (``ignore``: their unique indexes, as ``insert_together``'s), and forget them."""
         # Sorted: two writers inserting the same new aliases wait on each other in one order.
-        insert_ignore_many(
+        insert_together(
             conn,
-            entity_aliases,
-            [{"entity_id": e, "alias": a} for e, a in sorted(self.aliases)],
-            index=["entity_id", "alias"],
+            [*before,
+             (entity_aliases, [{"entity_id": e, "alias": a} for e, a in sorted(self.aliases)]),
+             (article_entities, self.article_entities), (mentions, self.mentions)],
+            ignore={**self.IGNORE, **(ignore or {})},
         )
-        insert_many(conn, article_entities, self.article_entities)
-        insert_many(conn, mentions, self.mentions)
         self.aliases.clear()
         self.article_entities.clear()
         self.mentions.clear()
 
 
 def index_entities(conn: Connection, article_id: str, found: Iterable[Entity],
-                   pending: EntityRows | None = None) -> None:
+                   pending: EntityRows | None = None, plan: EntityPlan | None = None) -> None:
     """Write the article's entities, their aliases and mentions; with ``pending`` (the
-    store's batch) the entity rows are written now and the rest is added to ``pending``."""
+    store's batch) the entity rows are written now and the rest is added to ``pending``;
+    ``plan``: the batch's ``EntityPlan``, this article being its next."""
     found = list(found)
-    ids = _entity_ids(conn, found, pending)
+    ids = (plan or EntityPlan(conn, [found])).ids(conn, pending)
     counts: dict[int, tuple[str, int]] = {}
     rows = EntityRows() if pending is None else pending
     for entity in found:

@@ -27,6 +27,7 @@ import numpy as np
 from sqlalchemy import Connection, select
 
 from tasks.nlp.embedding import decode_vector
+from tasks.storage.dialect import one_of
 from tasks.storage.schema import article_vectors, articles
 
 __all__ = ["MAX_ENTRIES", "LeadVector", "lead_vectors", "remember"]
@@ -95,7 +96,7 @@ def lead_vectors(conn: Connection, rows: Sequence[tuple[str, datetime]],
                 select(article_vectors.c.article_id, article_vectors.c.vector,
                        articles.c.canonical_url, articles.c.source)
                 .join(articles, articles.c.id == article_vectors.c.article_id)
-                .where(article_vectors.c.article_id.in_(missing))
+                .where(one_of(conn, article_vectors.c.article_id, missing))
             )
         }
         for i, key in enumerate(keys):

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 
 from tasks.storage import dedup
+from tasks.storage.dialect import one_of, pair_in
 from tasks.storage.schema import articles, lsh_bands
 
 __all__ = ["OriginalIndex"]
@@ -45,7 +46,7 @@ class OriginalIndex:
         if wanted_hashes:
             for digest, original, story in conn.execute(
                 select(articles.c.content_hash, articles.c.id, articles.c.story_id).where(
-                    articles.c.content_hash.in_(wanted_hashes),
+                    one_of(conn, articles.c.content_hash, wanted_hashes),
                     articles.c.duplicate_of.is_(None),
                 )
             ):
@@ -54,11 +55,12 @@ class OriginalIndex:
         wanted_bands = sorted(set(bands))
         if not wanted_bands:
             return index
-        # One expanding row-value IN (the primary key's leading columns): an OR of a few
-        # hundred (band, hash) pairs cost more to build in SQLAlchemy than to run.
+        # One row-value IN (the primary key's leading columns): an OR of a few hundred
+        # (band, hash) pairs cost more to build in SQLAlchemy than to run; on PostgreSQL
+        # against two arrays, so that its text is the same for every message (``pair_in``).
         for band, value, other in conn.execute(
             select(lsh_bands.c.band, lsh_bands.c.hash, lsh_bands.c.article_id).where(
-                tuple_(lsh_bands.c.band, lsh_bands.c.hash).in_(wanted_bands)
+                pair_in(conn, (lsh_bands.c.band, lsh_bands.c.hash), wanted_bands)
             )
         ):
             index.by_band.setdefault((band, value), set()).add(other)
@@ -67,7 +69,7 @@ class OriginalIndex:
             for other, raw, shingles, story in conn.execute(
                 select(articles.c.id, articles.c.minhash, articles.c.shingle_count,
                        articles.c.story_id).where(
-                    articles.c.id.in_(candidates), articles.c.duplicate_of.is_(None)
+                    one_of(conn, articles.c.id, candidates), articles.c.duplicate_of.is_(None)
                 )
             ):
                 index.signatures[other] = dedup.Signature.from_bytes(raw, shingles)

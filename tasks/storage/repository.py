@@ -36,17 +36,21 @@ from tasks.codec import decode, encode_record
 from tasks.common import utc_now
 from tasks.cpu_meter import spent_on
 from tasks.errors import DatabaseBusy, EmptyInput
-from tasks.models import Article
+from tasks.models import Article, Entity
 from tasks.nlp.embedding import decode_vector
 from tasks.storage import dedup, ledger
 from tasks.storage.catalog import list_entities, list_stories
 from tasks.storage.copies import complete_copy, copied_from, text_shift
 from tasks.storage.copy_rows import OriginalEntityRows, copy_entity_rows, original_entity_rows
 from tasks.storage.db import read_tx, write_tx
-from tasks.storage.dialect import advisory_locks, insert_ignore_many, insert_many
+from tasks.storage.dialect import (
+    advisory_locks,
+    insert_together,
+    one_of,
+)
 from tasks.storage.entity_index import (
+    EntityPlan,
     EntityRows,
-    KnownLabels,
     adopt_known_labels,
     date_keys,
     entity_keys,
@@ -121,7 +125,7 @@ def _stored_rows(conn: Connection, ids: list[str]) -> dict[str, dict[str, object
     """What the batch's items already have in the database (a redelivery), by id."""
     rows = conn.execute(
         select(articles.c.id, articles.c.content_hash, articles.c.duplicate_of,
-               articles.c.story_id).where(articles.c.id.in_(sorted(set(ids))))
+               articles.c.story_id).where(one_of(conn, articles.c.id, ids))
     ).mappings()
     return {row["id"]: dict(row) for row in rows}
 
@@ -215,25 +219,26 @@ class _Pending:
     done: list[tuple[Article, ledger.DoneState, datetime]] = field(default_factory=list)
 
     def write(self, conn: Connection, stamp: datetime) -> None:
-        insert_many(conn, quotes, self.quotes)
-        insert_ignore_many(conn, lsh_bands, self.bands, index=["band", "hash", "article_id"])
-        self.entities.write(conn)  # before the stories' labels, which count them
+        # One statement on PostgreSQL; the entity rows before the stories' labels, which
+        # count them.
+        self.entities.write(conn, (quotes, self.quotes), (lsh_bands, self.bands),
+                            ignore={lsh_bands.name: ["band", "hash", "article_id"]})
         refresh_stories(conn, self.stories, stamp)
         ledger.record_done_many(conn, self.done)
 
 
 def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
-                labels: KnownLabels, existing: dict[str, object] | None,
+                found: list[Entity], plan: EntityPlan, existing: dict[str, object] | None,
                 originals: OriginalIndex, pending: _Pending) -> Article:
+    """One article of the batch (``found``: its entities with their known labels, from
+    ``_labelled``; ``plan``: the batch's entity ids, this article next if it has its own)."""
     article, text, digest, sig, bands, evidence = (
         item.article, item.text, item.digest, item.sig, item.bands, item.evidence)
     if existing is not None:
         logger.info("store: article %s was already stored; redelivery ignored", article.id)
         return _apply(article, existing)
 
-    # after the redelivery check: a stored article keeps the labels it was stored with
-    article = article.model_copy(
-        update={"entities": adopt_known_labels(conn, article.entities, labels)})
+    article = article.model_copy(update={"entities": found})
     stamp = utc_now()
     story_id: str | None
     if item.hint is not None:
@@ -263,36 +268,45 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
             "story_id": story_id,
         }
     )
-    conn.execute(
-        articles.insert().values(
-            id=article.id,
-            item_id=article.id,
-            source=article.source,
-            title=article.title,
-            publisher=article.publisher,
-            author=article.author,
-            published=article.published,
-            published_date=evidence.ref_date,
-            canonical_url=article.canonical_url,
-            language=_language(article),
-            text=text,
-            content_hash=digest,
-            duplicate_of=duplicate_of,
-            story_id=story_id,
-            shingle_count=sig.shingle_count,
-            minhash=sig.to_bytes() or None,  # a recognised copy has none (_prepare_copy)
-            payload=encode_record(stored),
-            stored_at=stamp,
-        )
-    )
+    row = {
+        "id": article.id,
+        "item_id": article.id,
+        "source": article.source,
+        "title": article.title,
+        "publisher": article.publisher,
+        "author": article.author,
+        "published": article.published,
+        "published_date": evidence.ref_date,
+        "canonical_url": article.canonical_url,
+        "language": _language(article),
+        "text": text,
+        "content_hash": digest,
+        "duplicate_of": duplicate_of,
+        "story_id": story_id,
+        "shingle_count": sig.shingle_count,
+        "minhash": sig.to_bytes() or None,  # a recognised copy has none (_prepare_copy)
+        "payload": encode_record(stored),
+        "stored_at": stamp,
+    }
+    vector: list[dict[str, object]] = []
+    keys: list[dict[str, object]] = []
+    if duplicate_of is None:
+        if evidence.vector is not None and article.lead_vector:
+            raw = base64.b64decode(article.lead_vector)
+            vector = [{"article_id": article.id, "vector": raw}]
+            remember_lead(conn, article.id, stamp, raw, evidence.site)
+        weights = {**evidence.keys, **dict.fromkeys(evidence.dates, 1)}
+        keys = [{"key": k, "weight": w, "article_id": article.id} for k, w in weights.items()]
+    # The row, an original's lead vector and story keys: one statement on PostgreSQL (nothing
+    # reads the latter two before the story assignment of the batch's next article).
+    insert_together(conn, [(articles, [row]), (article_vectors, vector), (article_keys, keys)])
     index_article(conn, article.id, article.title, text, _language(article))
-    if item.hint is not None and copied_from(article) == str(item.hint["id"]):
+    if _copies_rows(item):
         # its entities are its original's: so are its entity rows (``copy_rows``)
-        copy_entity_rows(article.id, item.hint["entity_rows"],  # type: ignore[arg-type]
-                         text, item.hint["text_shift"], pending.entities)  # type: ignore[arg-type]
+        copy_entity_rows(article.id, item.hint["entity_rows"],  # type: ignore[index,arg-type]
+                         text, item.hint["text_shift"], pending.entities)  # type: ignore[index,arg-type]
     else:
-        index_entities(conn, article.id, article.entities, pending.entities)
-    remember_labels(labels, article.entities)
+        index_entities(conn, article.id, article.entities, pending.entities, plan)
     # Rows nothing in the batch reads back: written once for the batch (``_Pending``).
     pending.quotes += [
         {
@@ -312,18 +326,8 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
         indexed = [*bands, *([(dedup.RAW_BAND, article.raw_hash)] if article.raw_hash else [])]
         # Later articles of this batch meet this one through ``originals``, not these rows.
         pending.bands += [{"band": b, "hash": h, "article_id": article.id} for b, h in indexed]
-        if evidence.vector is not None and article.lead_vector:
-            raw = base64.b64decode(article.lead_vector)
-            conn.execute(article_vectors.insert().values(article_id=article.id, vector=raw))
-            remember_lead(conn, article.id, stamp, raw, evidence.site)
-            if story_id is not None:
-                pending.candidates.add(conn, article.id, story_id, evidence.ref_date, stamp)
-        weights = {**evidence.keys, **dict.fromkeys(evidence.dates, 1)}
-        insert_many(
-            conn,
-            article_keys,
-            [{"key": k, "weight": w, "article_id": article.id} for k, w in weights.items()],
-        )
+        if vector and story_id is not None:
+            pending.candidates.add(conn, article.id, story_id, evidence.ref_date, stamp)
         if story_id is not None:
             pending.stories.add(story_id)
         # Watches fire on originals only (a copy of a delivered article is not news), in this
@@ -332,6 +336,26 @@ def _store_once(conn: Connection, item: _Prepared, settings: StoreSettings,
             record_matches(conn, stored)
     pending.done.append((article, stored.verdict or ledger.STORED, stamp))
     return stored
+
+
+def _copies_rows(item: _Prepared) -> bool:
+    """A recognised copy completed from its original takes the original's entity rows."""
+    return item.hint is not None and copied_from(item.article) == str(item.hint["id"])
+
+
+def _labelled(conn: Connection, ready: list[_Prepared],
+              existing: dict[str, dict[str, object]]) -> dict[int, list[Entity]]:
+    """Each article's entities with the labels stored articles give their NAMEs
+    (``adopt_known_labels``), as if stored one at a time: a batch's later articles see the
+    rows its earlier ones write (``remember_labels``). One look-up for the batch; a
+    redelivery keeps the labels it was stored with (none here)."""
+    labels = known_labels(conn, [e for p in ready for e in p.article.entities])
+    found: dict[int, list[Entity]] = {}
+    for p in ready:
+        if p.article.id not in existing:
+            found[id(p)] = adopt_known_labels(conn, p.article.entities, labels)
+            remember_labels(labels, found[id(p)])
+    return found
 
 
 def _originals(conn: Connection, ids: list[str]) -> dict[str, dict[str, object]]:
@@ -343,7 +367,7 @@ def _originals(conn: Connection, ids: list[str]) -> dict[str, dict[str, object]]
             break
         rows = conn.execute(
             select(articles.c.id, articles.c.story_id, articles.c.duplicate_of,
-                   articles.c.payload).where(articles.c.id.in_(wanted))
+                   articles.c.payload).where(one_of(conn, articles.c.id, wanted))
         ).mappings().all()
         wanted = []
         for mapping in rows:
@@ -409,7 +433,10 @@ def store_batch(engine: Engine, batch: list[Article],
                 fresh = [p for p in ready if p.hint is None]
                 originals = OriginalIndex.load(
                     conn, [p.digest for p in fresh], [b for p in fresh for b in p.bands])
-                labels = known_labels(conn, [e for p in ready for e in p.article.entities])
+                found = _labelled(conn, ready, existing)
+                # the entity ids of the articles with entities of their own, resolved at once
+                plan = EntityPlan(conn, [found[id(p)] for p in ready
+                                         if id(p) in found and not _copies_rows(p)])
                 # watches match originals only: a message of recognised copies never reads them
                 pending = _Pending(
                     watches=bool(fresh) and bool(active_watches(conn)),
@@ -420,9 +447,9 @@ def store_batch(engine: Engine, batch: list[Article],
                 stored: dict[int, Article] = {}
                 for p in ready:
                     with spent_on(p.article.id):  # this article's own CPU (tasks.cpu_meter)
-                        stored[id(p)] = _store_once(conn, p, settings, labels,
-                                                    existing.get(p.article.id), originals,
-                                                    pending)
+                        stored[id(p)] = _store_once(conn, p, settings, found.get(id(p), []),
+                                                    plan, existing.get(p.article.id),
+                                                    originals, pending)
                 pending.write(conn, utc_now())
         except IntegrityError as exc:
             # A concurrent worker stored the same id or the same content first; the next

@@ -69,6 +69,7 @@ import numpy as np
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from tasks.nlp.name_key import loose_key
+from tasks.storage.dialect import one_of, update_many
 from tasks.storage.entity_index import KEY_PREFIX, norm_name
 from tasks.storage.lead_vectors import lead_vectors
 from tasks.storage.schema import (
@@ -258,7 +259,7 @@ def _evidence_of(conn: Connection, ids: list[str]) -> dict[str, tuple[str, Story
     keys: dict[str, dict[str, int]] = {i: {} for i in ids}
     for article_id, key, weight in conn.execute(
         select(article_keys.c.article_id, article_keys.c.key, article_keys.c.weight).where(
-            article_keys.c.article_id.in_(ids)
+            one_of(conn, article_keys.c.article_id, ids)
         )
     ):
         keys[article_id][key] = int(weight)
@@ -266,7 +267,7 @@ def _evidence_of(conn: Connection, ids: list[str]) -> dict[str, tuple[str, Story
     rows = conn.execute(
         select(
             articles.c.id, articles.c.story_id, articles.c.published_date, articles.c.text
-        ).where(articles.c.id.in_(ids))
+        ).where(one_of(conn, articles.c.id, ids))
     )
     for article_id, story_id, published, text in rows:
         k = keys[article_id]
@@ -294,7 +295,7 @@ def _specificity_of(
     for key, count in conn.execute(
         select(article_keys.c.key, n_stories)
         .join(articles, articles.c.id == article_keys.c.article_id)
-        .where(article_keys.c.key.in_(keys), articles.c.story_id.is_not(None))
+        .where(one_of(conn, article_keys.c.key, keys), articles.c.story_id.is_not(None))
         .group_by(article_keys.c.key)
     ):
         counts[key] = int(count)
@@ -310,7 +311,7 @@ def _names_of(conn: Connection, ids: list[str]) -> dict[str, frozenset[str]]:
     for article_id, norm, label in conn.execute(
         select(article_entities.c.article_id, entities.c.norm, entities.c.label)
         .join(entities, entities.c.id == article_entities.c.entity_id)
-        .where(article_entities.c.article_id.in_(ids))
+        .where(one_of(conn, article_entities.c.article_id, ids))
     ):
         if label not in _UNNAMED_LABELS:
             found[article_id].add(norm)
@@ -543,7 +544,7 @@ def refresh_stories(conn: Connection, story_ids: Iterable[str], now: datetime) -
     ids = sorted(set(story_ids))
     if not ids:
         return
-    member = and_(articles.c.story_id.in_(ids), articles.c.duplicate_of.is_(None))
+    member = and_(one_of(conn, articles.c.story_id, ids), articles.c.duplicate_of.is_(None))
     # Label: the most widely mentioned person first, then the two most mentioned other names.
     naming = func.count(func.distinct(article_entities.c.article_id))
     per_entity = (
@@ -611,15 +612,16 @@ def refresh_stories(conn: Connection, story_ids: Iterable[str], now: datetime) -
             day = _iso(first)
         label = ", ".join(top) or (span.title if span is not None else None) or sid
         rows.append({
-            "s_id": sid,
-            "s_label": f"{label} ({day})" if day else label,
-            "s_count": int(span.n) if span is not None else 0,
-            "s_first": first,
-            "s_last": span.last if span is not None else None,
-            "s_now": now,
+            "id": sid,
+            "label": f"{label} ({day})" if day else label,
+            "article_count": int(span.n) if span is not None else 0,
+            "first_date": first,
+            "last_date": span.last if span is not None else None,
+            "updated_at": now,
         })
-    # One executemany: the statement is compiled once and cached.
-    conn.execute(_REFRESH, rows)
+    # One statement on PostgreSQL; on SQLite one executemany (compiled once and cached).
+    if not update_many(conn, stories, "id", rows):
+        conn.execute(_REFRESH, [{f"s_{k}": v for k, v in r.items()} for r in rows])
 
 
 # Bind names differ from the columns' (SQLAlchemy reserves those for its own SET binds).
@@ -628,10 +630,10 @@ _REFRESH = (
     .where(stories.c.id == bindparam("s_id"))
     .values(
         label=bindparam("s_label"),
-        article_count=bindparam("s_count"),
-        first_date=bindparam("s_first"),
-        last_date=bindparam("s_last"),
-        updated_at=bindparam("s_now"),
+        article_count=bindparam("s_article_count"),
+        first_date=bindparam("s_first_date"),
+        last_date=bindparam("s_last_date"),
+        updated_at=bindparam("s_updated_at"),
     )
 )
 

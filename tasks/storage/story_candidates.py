@@ -38,6 +38,7 @@ class StoryCandidates:
     _rows: list[Candidate] | None = None  # None: not read yet, or past the bound
     _complete: bool = True
     _added: list[Candidate] = field(default_factory=list)
+    _read: set[str] = field(default_factory=set)  # ids of ``_rows``
 
     def _load(self, conn: Connection, now: datetime) -> None:
         window = timedelta(days=self.window_days)
@@ -57,7 +58,9 @@ class StoryCandidates:
             .limit(self.limit + 1)
         ).all()
         self._complete = len(rows) <= self.limit
-        self._rows = [(r[0], r[1], r[2], r[3]) for r in rows]
+        # In the order ``select`` answers in, once for the message (it only filters them).
+        self._rows = _newest_first([(r[0], r[1], r[2], r[3]) for r in rows])
+        self._read = {r[0] for r in self._rows}
 
     def add(self, conn: Connection, article_id: str, story_id: str, ref_date: date | None,
             stored_at: datetime) -> None:
@@ -79,12 +82,23 @@ class StoryCandidates:
         recent = now - window
         if sqlite:
             recent = recent.astimezone(UTC).replace(tzinfo=None)
-        seen = {r[0] for r in self._rows}
-        rows = [*self._rows, *(r for r in self._added if r[0] not in seen)]
-        chosen = [r for r in rows if r[0] != article_id and _near(r, ref_date, window, recent)]
-        chosen.sort(key=lambda r: r[0])
-        chosen.sort(key=lambda r: r[3], reverse=True)  # stable: ties stay by id
+        def wanted(r: Candidate) -> bool:
+            return r[0] != article_id and _near(r, ref_date, window, recent)
+
+        chosen = [r for r in self._rows if wanted(r)]
+        added = _newest_first([r for r in self._added if r[0] not in self._read and wanted(r)])
+        if added and chosen and added[-1][3] <= chosen[0][3]:
+            chosen = _newest_first([*chosen, *added])  # not all newer than those read
+        elif added:
+            chosen = [*added, *chosen]  # the message's own originals: the newest
         return [(r[0], r[1], r[3]) for r in chosen[: self.limit]]
+
+
+def _newest_first(rows: list[Candidate]) -> list[Candidate]:
+    """By ``stored_at``, newest first; ties by id (the per-article query's order)."""
+    rows.sort(key=lambda r: r[0])
+    rows.sort(key=lambda r: r[3], reverse=True)  # stable: ties stay by id
+    return rows
 
 
 def _near(row: Candidate, ref: date | None, window: timedelta, recent: datetime) -> bool:

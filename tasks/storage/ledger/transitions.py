@@ -26,7 +26,7 @@ from tasks.codec import encode_record
 from tasks.common import utc_now
 from tasks.models import Article
 from tasks.storage.db import write_tx
-from tasks.storage.dialect import upsert
+from tasks.storage.dialect import upsert, upsert_many
 from tasks.storage.ledger.states import (
     DEAD,
     DONE_STATES,
@@ -196,7 +196,7 @@ def record_done(conn: Connection, article: Article, outcome: DoneState, stamp: d
 
 def record_done_many(conn: Connection,
                      done: Sequence[tuple[Article, DoneState, datetime]]) -> None:
-    """The store's outcomes for a message's articles, one executemany on ``conn``.
+    """The store's outcomes for a message's articles, one statement on ``conn``.
 
     In the same transaction as the articles, so a row says ``stored``/``duplicate`` exactly
     when its article is in the database. An upsert: an article stored without going through
@@ -205,24 +205,26 @@ def record_done_many(conn: Connection,
     """
     if not done:
         return
-    conn.execute(
-        upsert(conn, items, [], index=["id"],
-               update={"reason": None, "error": None},
-               excluded=("state", "stage", "article_id", "updated_at")),
-        [
-            {
-                "id": article.id,
-                "batch_id": article.batch_id,
-                "source": article.source,
-                "source_kind": article.source_kind,
-                "state": outcome,
-                "stage": "store",
-                "attempts": 1,
-                "article_id": article.id,
-                "payload": encode_record(article),
-                "created_at": stamp,
-                "updated_at": stamp,
-            }
-            for article, outcome, stamp in done
-        ],
-    )
+    rows = [
+        {
+            "id": article.id,
+            "batch_id": article.batch_id,
+            "source": article.source,
+            "source_kind": article.source_kind,
+            "state": outcome,
+            "stage": "store",
+            "attempts": 1,
+            "article_id": article.id,
+            "payload": encode_record(article),
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        for article, outcome, stamp in done
+    ]
+    # PostgreSQL: one statement (each id once: a message stores an item once); SQLite: one
+    # executemany, compiled once.
+    changed = ("state", "stage", "article_id", "updated_at")
+    if len({r["id"] for r in rows}) < len(rows) or not upsert_many(
+            conn, items, rows, index=["id"], excluded=changed, nulls=("reason", "error")):
+        conn.execute(upsert(conn, items, [], index=["id"], update={"reason": None, "error": None},
+                            excluded=changed), rows)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text
 
 from config.settings import StoreSettings
 from tasks.common import utc_now
@@ -24,7 +24,17 @@ from tasks.storage.repository import (
     store_article,
     store_batch,
 )
-from tasks.storage.schema import article_keys, entities, items, lsh_bands, mentions, stories
+from tasks.storage.schema import (
+    article_entities,
+    article_keys,
+    entities,
+    entity_aliases,
+    items,
+    lsh_bands,
+    mentions,
+    metadata,
+    stories,
+)
 from tasks.storage.stories import refresh_stories
 from tests.unit.storage.factories import (
     article,
@@ -178,3 +188,61 @@ def test_a_bare_surname_in_one_message_joins_its_full_name(
     for name in ("Grushko", "Alexander Grushko"):
         hits = iter_articles(engine, ArticleFilter(entity=name))
         assert sorted(a["id"] for a in hits) == ["bare", "full"]
+
+
+def _entity_tables(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    with engine.connect() as conn:
+        return {
+            table.name: [tuple(r) for r in conn.execute(select(table).order_by(*table.c))]
+            for table in (entities, entity_aliases, article_entities, mentions)
+        }
+
+
+def _empty(engine: Engine) -> None:
+    """Every row gone and ids counted from 1 again (SQLite's rowids restart by themselves)."""
+    names = [t.name for t in metadata.sorted_tables]
+    with write_tx(engine, "test: empty") as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in [*reversed(names), "articles_fts"]:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+def test_a_message_resolves_entities_as_one_article_at_a_time(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    # The message's entity ids come from one plan (entity_index.EntityPlan): the same rows,
+    # ids included, as storing its articles one by one: a name first seen in Cyrillic renamed
+    # by its Latin spelling, earlier bare surnames taken in by the one full name, a bare
+    # surname of two full names kept apart, names repeated across the articles.
+    names = [
+        [entity("Грушко", "PERSON", "Грушко"), entity("NATO", "ORG", "NATO")],
+        [entity("Grushko", "PERSON", "Grushko"), entity("Brussels", "GPE", "Brussels")],
+        [entity("Alexander Grushko", "PERSON", "Alexander Grushko", "Grushko"),
+         entity("NATO", "ORG", "NATO", "NATO")],
+        [entity("Grushko", "PERSON", "Grushko"), entity("Ivan Petrov", "PERSON", "Petrov")],
+        [entity("Maria Petrov", "PERSON", "Maria Petrov"), entity("Petrov", "PERSON", "Petrov"),
+         entity("Brussels", "GPE", "Brussels")],
+        [entity("Petrov", "PERSON", "Petrov"), entity("Ivan Petrov", "PERSON", "Ivan Petrov")],
+    ]
+
+    def message() -> list[Article]:
+        return [article(f"a{i}", text, language_check=english(), entities=found)
+                for i, ((_name, text), found) in enumerate(zip(corpus_texts(), names,
+                                                                strict=False))]
+
+    for one in message():
+        store_article(engine, one, settings)
+    alone = _entity_tables(engine)
+    _empty(engine)
+    with _statements(engine) as seen:
+        assert all(isinstance(r, Article) for r in store_batch(engine, message(), settings))
+    assert _entity_tables(engine) == alone
+    # the bare "grushko" row (first named in Cyrillic) merged away; "petrov" apart
+    assert [r[1] for r in alone["entities"]] == [
+        "NATO", "Brussels", "Alexander Grushko", "Ivan Petrov", "Maria Petrov", "Petrov"]
+    # For the six articles: the known labels, then up to the merge one read of the rows the
+    # names can meet, one insert, one read of the new ids, the merge's delete, and after it
+    # one insert and one read of the new ids (one article at a time: three or more each).
+    assert len([s for s in seen if "FROM entities" in s or "INTO entities" in s]) <= 7
