@@ -46,7 +46,7 @@ def take(html: str) -> tuple[bool, Any]:
     found = _kept.get(id(html))
     if found is None or found[0] is not html:
         return False, None
-    del _kept[id(html)]
+    _kept.pop(id(html), None)
     return True, found[1]
 
 
@@ -54,4 +54,4 @@ def drop(html: str) -> None:
     """Let go of a page's tree that clean will never take (a recognised copy)."""
     found = _kept.get(id(html))
     if found is not None and found[0] is html:
-        del _kept[id(html)]
+        _kept.pop(id(html), None)
