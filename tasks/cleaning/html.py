@@ -1,7 +1,8 @@
 """HTML input: parse once, then main text (``main_text``) and metadata (``page_fields``).
 
 One lxml tree serves the metadata readers and every trafilatura pass: trafilatura copies a
-tree it is given before pruning it, so nothing here re-parses or deep-copies the page. The
+tree it is given before pruning it, so nothing here re-parses or deep-copies the page; the
+tree is the one the gate before clean parsed, when it did (``parsed_pages``). The
 metadata is read first: ``main_text`` then unwraps a few tags in place (see there).
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from trafilatura import load_html
 
+from tasks.cleaning import parsed_pages
 from tasks.cleaning.main_text import main_text
 from tasks.cleaning.page_fields import confidence, page_fields
 from tasks.errors import UnsupportedContent
@@ -32,7 +34,9 @@ class HtmlResult:
 
 
 def _load(html: str) -> Any:  # an lxml HtmlElement or None (lxml ships no type stubs)
-    tree = load_html(html)
+    parsed, tree = parsed_pages.take(html)  # the gate before clean parsed it already
+    if not parsed:
+        tree = load_html(html)
     if tree is None:
         # trafilatura refuses a document of one element ("<p>...</p>" alone: a JSONL html
         # field, a feed entry) as "not valid HTML"; its documented remedy is to wrap the

@@ -25,9 +25,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
-    select,
     text,
-    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import ColumnElement
@@ -36,12 +34,12 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "advisory_locks",
+    "array_parameter",
     "insert_ignore",
     "insert_ignore_many",
     "insert_many",
     "insert_together",
     "one_of",
-    "pair_in",
     "update_many",
     "upsert",
     "upsert_many",
@@ -251,17 +249,10 @@ def one_of(conn: Connection, column: ColumnElement[Any],
     return column == any_(_array(conn, column, wanted))
 
 
-def pair_in(conn: Connection, columns: tuple[ColumnElement[Any], ColumnElement[Any]],
-            pairs: Iterable[tuple[Any, Any]]) -> ColumnElement[bool]:
-    """``(a, b) IN pairs`` (sorted, without repeats); on PostgreSQL against ``unnest`` of two
-    arrays, one statement text whatever the number of pairs (``one_of``)."""
-    wanted = sorted(set(pairs))
-    if conn.dialect.name != "postgresql":
-        return tuple_(*columns).in_(wanted)
-    first = _array(conn, columns[0], [p[0] for p in wanted])
-    second = _array(conn, columns[1], [p[1] for p in wanted])
-    pairs_table = func.unnest(first, second).table_valued("a", "b").render_derived()
-    return tuple_(*columns).in_(select(pairs_table.c.a, pairs_table.c.b))
+def array_parameter(element: Any) -> TypeDecorator[list[Any]]:
+    """The type of an array parameter of elements ``element`` (an SQLAlchemy type), sent in
+    PostgreSQL's binary format (``_Array``), for a hand-written statement's bind parameter."""
+    return _ArrayParameter(element)
 
 
 def _array(conn: Connection, column: ColumnElement[Any], values: list[Any]) -> Any:

@@ -57,8 +57,12 @@ def signature_values(shingles: Iterable[bytes], num_perm: int, seed: int) -> np.
     hashes = np.frombuffer(packed, dtype="<u4").astype(np.uint64)
     if not hashes.size:
         return np.full(num_perm, _MAX_HASH, dtype=np.uint64)
-    # uint64 products wrap around, exactly as in datasketch: part of the hash family.
-    permuted = np.bitwise_and((hashes[:, np.newaxis] * a + b) % _MERSENNE_PRIME, _MAX_HASH)
+    # uint64 products wrap around, exactly as in datasketch: part of the hash family. One
+    # (shingles x num_perm) array, worked in place.
+    permuted = np.multiply.outer(hashes, a)
+    permuted += b
+    np.remainder(permuted, _MERSENNE_PRIME, out=permuted)
+    np.bitwise_and(permuted, _MAX_HASH, out=permuted)
     return np.asarray(permuted.min(axis=0), dtype=np.uint64)
 
 

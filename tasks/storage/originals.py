@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from tasks.storage import dedup
-from tasks.storage.dialect import one_of, pair_in
-from tasks.storage.schema import articles, lsh_bands
+from tasks.storage.band_lookup import band_rows
+from tasks.storage.dialect import one_of
+from tasks.storage.schema import articles
 
 __all__ = ["OriginalIndex"]
 
@@ -52,17 +53,7 @@ class OriginalIndex:
             ):
                 index.by_hash[digest] = original
                 index.stories[original] = story
-        wanted_bands = sorted(set(bands))
-        if not wanted_bands:
-            return index
-        # One row-value IN (the primary key's leading columns): an OR of a few hundred
-        # (band, hash) pairs cost more to build in SQLAlchemy than to run; on PostgreSQL
-        # against two arrays, so that its text is the same for every message (``pair_in``).
-        for band, value, other in conn.execute(
-            select(lsh_bands.c.band, lsh_bands.c.hash, lsh_bands.c.article_id).where(
-                pair_in(conn, (lsh_bands.c.band, lsh_bands.c.hash), wanted_bands)
-            )
-        ):
+        for band, value, other in band_rows(conn, bands):
             index.by_band.setdefault((band, value), set()).add(other)
         candidates = sorted({o for found in index.by_band.values() for o in found})
         if candidates:

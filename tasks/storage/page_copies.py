@@ -32,7 +32,7 @@ from trafilatura import load_html
 from tasks.storage import dedup
 from tasks.storage.minhash import signature_values
 
-__all__ = ["PAGE_CONTAINMENT", "is_page_copy", "page_text", "shingles", "signature"]
+__all__ = ["PAGE_CONTAINMENT", "is_page_copy", "page_text", "shingles", "signature", "tree_text"]
 
 # Share of the original's 3-grams the page must hold: stricter than the store's threshold
 # (0.6), as no cleaned text of the copy checks it afterwards. On the dev corpus the closest
@@ -44,7 +44,12 @@ _OUTSIDE = "not(ancestor::nav or ancestor::footer or ancestor::aside)"
 
 def page_text(html: str) -> str:
     """The text of the page's paragraphs outside navigation, footers and asides."""
-    tree: Any = load_html(html)  # the loader clean uses: same decoding, same repairs
+    return tree_text(load_html(html))  # the loader clean uses: same decoding, same repairs
+
+
+def tree_text(tree: Any) -> str:
+    """``page_text`` of a page ``load_html`` parsed already (None: it refused the page).
+    Reads the tree only: clean may be handed the same tree afterwards."""
     if tree is None:
         return ""
     return "\n".join(" ".join(p.text_content().split()) for p in tree.xpath(f"//p[{_OUTSIDE}]"))

@@ -9,7 +9,8 @@ the stage records, ``tasks.stages``) and look the article up among the stored or
 * before clean, for an HTML page the raw hash missed: the text of its paragraphs, one lxml
   parse (``tasks.storage.page_copies``), against the stored originals' LSH bands, confirmed
   on their stored text: the same article in another template, or with another header,
-  footer or ad block, skips clean too;
+  footer or ad block, skips clean too; a page that is no copy hands its parsed tree on to
+  clean (``tasks.cleaning.parsed_pages``);
 * before the check and before extract: the content hash of the cleaned text, then MinHash
   LSH bands confirmed on the signatures, as the store does (``tasks.storage.originals``):
   an exact or near copy (another header or footer) skips the check and extract.
@@ -27,12 +28,13 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Connection, Engine, select, tuple_
+from sqlalchemy import Connection, Engine, select
 
 from config.settings import StoreSettings
 from tasks.cpu_meter import spent_on
 from tasks.models import Article
 from tasks.storage import dedup
+from tasks.storage.band_lookup import band_rows
 from tasks.storage.db import read_tx
 from tasks.storage.originals import OriginalIndex
 from tasks.storage.schema import articles as articles_table
@@ -64,6 +66,11 @@ def before_clean(articles: list[Article], settings: StoreSettings, engine: Engin
 
 
 def _mark_before_clean(article: Article, original: str, what: str) -> None:
+    content = _raw_content(article)
+    if content is not None:
+        from tasks.cleaning import parsed_pages  # loads trafilatura: see _page_copies
+
+        parsed_pages.drop(content)  # clean never runs on it: its tree is let go
     article.duplicate_of = original
     article.raw = None  # as clean would: the page never travels further
     article.inline_content = None
@@ -98,6 +105,7 @@ def _page_copies(articles: list[Article], settings: StoreSettings, engine: Engin
     # Here, not at the top: they load trafilatura, which only the clean gate needs (the
     # text gates run in the extract workers too).
     from tasks.clean import content_of
+    from tasks.cleaning import parsed_pages
     from tasks.storage import page_copies
 
     pages: dict[str, tuple[Article, set[bytes], list[tuple[int, str]]]] = {}
@@ -108,7 +116,10 @@ def _page_copies(articles: list[Article], settings: StoreSettings, engine: Engin
             content, kind, _url = content_of(article)
             if kind != "html":
                 continue
-            grams = page_copies.shingles(page_copies.page_text(content))
+            # parsed as clean parses it, and kept for clean: a page that is no copy (every
+            # original) is not parsed twice
+            tree = parsed_pages.load(content)
+            grams = page_copies.shingles(page_copies.tree_text(tree))
             if len(grams) < dedup.MIN_SHINGLES_FOR_CONTAINMENT:
                 continue  # no prose in <p> elements: clean decides
             sig = page_copies.signature(grams, settings.minhash_permutations)
@@ -137,11 +148,7 @@ def _candidate_texts(conn: Connection,
                      bands: list[tuple[int, str]]) -> dict[str, tuple[str, set[tuple[int, str]]]]:
     """The stored originals sharing a band with the pages: their text and shared bands."""
     shared: dict[str, set[tuple[int, str]]] = {}
-    for band, value, original in conn.execute(
-        select(lsh_bands.c.band, lsh_bands.c.hash, lsh_bands.c.article_id).where(
-            tuple_(lsh_bands.c.band, lsh_bands.c.hash).in_(sorted(set(bands)))
-        )
-    ):
+    for band, value, original in band_rows(conn, bands):
         shared.setdefault(original, set()).add((band, value))
     if not shared:
         return {}

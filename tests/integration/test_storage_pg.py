@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.unit.storage.conftest import settings  # noqa: F401
+from tests.unit.storage.test_band_lookup import *  # noqa: F403
 from tests.unit.storage.test_catalog import *  # noqa: F403
 from tests.unit.storage.test_copy_rows import *  # noqa: F403
 from tests.unit.storage.test_id_prefixes import *  # noqa: F403

@@ -65,3 +65,19 @@ def test_page_copies_are_re_dressed_pages_that_still_hold_the_article(tmp_path: 
             assert urlsplit(line["url"]).hostname != urlsplit(held[0]).hostname
         else:
             assert "Advertisement" in copy and "Most read" in copy
+
+
+def test_a_page_whose_paragraphs_are_not_its_article_gives_no_template_copy() -> None:
+    from bench.throughput_mix import _other_template
+
+    rng = random.Random(3)
+    article = "<br>".join(" ".join(rng.choice(WORDS) for _ in range(40)) + "." for _ in range(6))
+    teasers = "".join(f"<p><a href='/more/{n}'>" + " ".join(rng.choice(WORDS) for _ in range(40))
+                      + "</a></p>" for n in range(8))
+    page = (f"<html><head><title>Divs</title></head><body><main><h1>Divs</h1><div class='text'>"
+            f"{article}</div></main><section class='more'>{teasers}</section></body></html>")
+    host = {"url": "https://www.beta.example/story-9", "html": _page("www.beta.example", 9)}
+    line = {"url": "https://news.alpha.example/story-1", "html": _page("news.alpha.example", 1)}
+    assert _other_template(line, host, 1) is not None  # its paragraphs are its article
+    # its teasers hold its <p> text: moving them would copy no article
+    assert _other_template({"url": "https://gamma.example/divs", "html": page}, host, 1) is None

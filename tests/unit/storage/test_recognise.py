@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from config.settings import Settings, StoreSettings
+from tasks.cleaning import parsed_pages
 from tasks.errors import EmptyInput
 from tasks.models import Article, LanguageCheck, Provenance
 from tasks.pipeline import run_stage_batch
@@ -140,3 +141,21 @@ def test_a_name_takes_the_label_stored_before_or_earlier_in_the_same_batch(
         [found] = done.entities
         assert found.label == "PERSON" and found.provenance.source.endswith(
             "label from stored articles")
+
+
+def test_a_page_copy_skips_clean_and_a_page_that_is_none_hands_clean_its_tree(
+    engine: Engine, settings: StoreSettings
+) -> None:
+    stored = _stored_original(engine, settings)
+    header = "<body><header><p>The Evening Post, on the quay every morning since 1901</p></header>"
+    other = PAGE.replace(TEXT.replace("\n\n", "</p><p>"), OTHER.replace("\n\n", "</p><p>"))
+    copy = Article(id="c3", source="wire://c3", inline_content=PAGE.replace("<body>", header),
+                   inline_content_type="html")
+    stranger = Article(id="s1", source="wire://s1", inline_content=other,
+                       inline_content_type="html")
+    copy_page, stranger_page = copy.inline_content or "", stranger.inline_content or ""
+    before_clean([copy, stranger], settings, engine)
+    assert copy.duplicate_of == stored.id and stranger.duplicate_of is None
+    assert parsed_pages.take(copy_page) == (False, None)  # let go: clean never runs on it
+    handed, tree = parsed_pages.take(stranger_page)  # parsed once, for the gate and for clean
+    assert handed and tree is not None
