@@ -60,7 +60,9 @@ PERSON_BEFORE: dict[str, frozenset[str]] = {
     "tr": _words(
         "cumhurbaşkanı başbakan bakan bakanı başkan başkanı başkanımız sayın bay bayan "
         "milletvekili vali valisi müdürü sözcüsü teknik direktör antrenör genel kral "
-        "kraliçe prens papa belediye lideri yardımcısı kaymakam savcı"
+        "kraliçe prens papa belediye lideri yardımcısı kaymakam savcı "
+        # military ranks: "Jandarma Komutanı Albay Mustafa Çekiç"
+        "yüzbaşı binbaşı yarbay albay tuğgeneral tümgeneral korgeneral orgeneral"
     ),
     "pt": _words(
         "presidente presidenta ministro ministra senhor senhora sr sra deputado deputada "

@@ -13,7 +13,10 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    capitals of four letters or more
    that is no lone acronym is looked up in ordinary case ("TEKİRDAĞ" -> "Tekirdağ"). An
    administrative word right before a place ("der Stadt Chemnitz") is not read as the
-   first name of a person.
+   first name of a person. A place (in any case form) or an acronym that opens a capitalised
+   run stands on its own when a person's name follows it (a given name and one to three
+   words: "президент России Владимир Путин", "глава МИД России Сергей Лавров", "premier
+   Polski Mateusz Morawiecki") or a title ("Russlands Präsident"): it says whose title.
 2. ``capitalised``: a run of capitalised words (joined by a space, hyphen or apostrophe, or
    a lower-case connector such as "de", "von", "di") is a name when it is not a stop word and,
    at a sentence start, is also seen capitalised mid-sentence or is a given name followed by
@@ -38,7 +41,7 @@ Four kinds of rule, in this order, each recorded on the mention (``RawMention.ru
    ("وزارة الخارجية"), a nisba after either ending it.
    ``speech-verb``: a verb of saying right before or after it ("sagte Gruschko") -> PERSON;
    ``acronym``: one all-capital word of 2-6 letters that is no place and not in a line of
-   capitals (NATO, PSOE) -> ORG.
+   capitals (NATO, PSOE) -> ORG, also right after a title ("глава МИД").
    ``given-name``: the run ends in a given name of ``tasks.nlp.given_names`` followed by one
    or two words ("Landrat Günther Schartz" -> PERSON "Günther Schartz"; what stands before
    is labelled on its own). In Arabic, two to four known name words in a row, a given name
@@ -124,6 +127,9 @@ _MIN_CAPS_PLACE = 4
 # "região de Campinas", "comune di Bergamo"
 _PLACE_OF = frozenset({"de", "del", "do", "da", "di"})
 _CUE_START = 3
+# the words after a given name that still make one person's name: "José Luis
+# Martínez-Almeida", "Jean-Claude Juncker"
+_MAX_NAME_AFTER_GIVEN = 3
 
 
 @dataclass(frozen=True)
@@ -227,10 +233,10 @@ class _Finder:
         self.speech = cue_words(SPEECH_VERBS, language)
         # words written right after another capitalised word: in a case language a case
         # ending's guess is no place for them ("Лукаш Подольски", then "Подольски" alone is
-        # the surname, not Podolsk)
+        # the surname, not Podolsk); an acronym names no person ("МИД России")
         self.second_words = {
             b.text for a, b in zip(self.toks, self.toks[1:], strict=False)
-            if b.capital and a.capital and not a.sentence_start
+            if b.capital and a.capital and not a.sentence_start and not a.text.isupper()
             and text[a.end:b.start] == " "
         }
         self.taken: set[int] = set()  # token indices already in a mention
@@ -358,6 +364,8 @@ class _Finder:
         """A place-like word next to another capitalised word, or right after a title, is
         part of a person's name ("Pedro Sánchez", "Luís Barroso", "Ministro Barroso")."""
         toks, text = self.toks, self.text
+        if self._before_a_person(i, j) or self._before_a_title(i, j):
+            return False
         if j + 1 < len(toks) and toks[j + 1].capital and text[toks[j].end:toks[j + 1].start] == " ":
             return True
         if i == 0 or text[toks[i - 1].end:toks[i].start] != " ":
@@ -372,6 +380,53 @@ class _Finder:
         return self._title(before.text.casefold()) or (
             before.capital and not before.sentence_start and not self._common(before)
         )
+
+    def _before_a_person(self, i: int, j: int) -> bool:
+        """The words i..j open a capitalised run and a person's name follows them: they are
+        whose title it is, not the person's first name ("президент России Владимир Путин",
+        "prezydent Rosji ...", "глава МИД Сергей Лавров"). A word that is a given name itself
+        ("Victoria", "Jordan") may be the first of three names and stays in the run."""
+        toks, text = self.toks, self.text
+        if j + 1 >= len(toks) or text[toks[j].end:toks[j + 1].start] != " ":
+            return False
+        return self._opens_a_run(i, j) and self._person_at(j + 1)
+
+    def _opens_a_run(self, i: int, j: int) -> bool:
+        """The words i..j may stand apart from the capitalised words after them: none is a
+        given name ("Victoria", "Selçuk" may be a person's first or last name) and no name
+        word goes on before them ("Real Madrid Carlo Ancelotti"), an acronym aside ("МИД
+        России Мария Захарова")."""
+        toks, text = self.toks, self.text
+        if any(self.names.is_given(t.text) for t in toks[i : j + 1]):
+            return False
+        if i > 0 and text[toks[i - 1].end:toks[i].start] in _JOINERS:
+            before = toks[i - 1]
+            return not (before.capital and not before.sentence_start
+                        and not self._common(before) and not self._acronym(i - 1))
+        return True
+
+    def _before_a_title(self, i: int, j: int) -> bool:
+        """A title right after the words i..j says whose title they name ("Russlands
+        Präsident Wladimir Putin", "Fransa Cumhurbaşkanı"): no name goes on through a title."""
+        toks = self.toks
+        return (j + 1 < len(toks) and toks[j + 1].capital and self._opens_a_run(i, j)
+                and self.text[toks[j].end:toks[j + 1].start] == " "
+                and self._title(toks[j + 1].text.casefold()))
+
+    def _person_at(self, k: int) -> bool:
+        """A given name at k and one to three more capitalised words that end the run
+        ("Владимир Путин", "Jean-Claude Juncker")."""
+        toks, text = self.toks, self.text
+        if toks[k].text.isupper() or not self.names.is_given(toks[k].text):
+            return False
+        end = k
+        while (end + 1 < len(toks) and toks[end + 1].capital
+               and text[toks[end].end:toks[end + 1].start] in _JOINERS):
+            end += 1
+        rest = toks[k + 1 : end + 1]
+        return 1 <= len(rest) <= _MAX_NAME_AFTER_GIVEN and not any(
+            t.text.isupper() or self._common(t) or self._org_head(t.text.casefold())
+            for t in rest)
 
     def places(self) -> None:
         i = 0
@@ -419,6 +474,10 @@ class _Finder:
 
     def _label(self, i: int, j: int) -> tuple[str, str]:
         words = [t.text.casefold() for t in self.toks[i : j + 1]]
+        if i == j and self._acronym(i):
+            # an acronym that is no place (NATO, AKP, PSOE), also after a title, whose
+            # institution it names ("глава МИД России Сергей Лавров", "директор ФБР")
+            return "ORG", "acronym"
         if i > 0 and self._title(self.toks[i - 1].text.casefold()):
             return "PERSON", "title-cue"
         if j + 1 < len(self.toks) and self.toks[j + 1].text.casefold() in self.person_after:
@@ -437,8 +496,6 @@ class _Finder:
             return "GPE", "place-head"
         if self._next_to_speech_verb(i, j):
             return "PERSON", "speech-verb"
-        if i == j and self._acronym(i):
-            return "ORG", "acronym"  # an acronym that is no place: NATO, AKP, PSOE
         return "NAME", "capitalised"
 
     def _administrative_word_around(self, i: int, j: int) -> bool:
@@ -500,6 +557,11 @@ class _Finder:
             if j > i or len(word) >= 3 or word.isupper():
                 label, rule = self._label(i, j)
                 first_name = self._given_name_at(i, j) if label == "NAME" else None
+                if j > i and self._acronym(i) and self._before_a_person(i, i):
+                    # "глава МИД Сергей Лавров": the title cue is the acronym's, whose
+                    # person follows it
+                    self._mention(i, i, *self._label(i, i))
+                    i, first_name = i + 1, i + 1
                 if first_name is not None and first_name > i:
                     # "Landrat Günther Schartz", "Premier League Jamie Vardy": what stands
                     # before the person is a title or a name of its own
@@ -518,6 +580,13 @@ class _Finder:
             if (self.names.is_given(self.toks[k].text)
                     and not any(t.text.isupper() or self._org_head(t.text.casefold())
                                 for t in rest)):
+                # a given name right before belongs to it ("José Luis Rodríguez
+                # Zapatero"), unless a connector ties it to the name before ("Partido
+                # Comunista de Cuba Lázaro Expósito")
+                while (k > i and self.names.is_given(self.toks[k - 1].text)
+                       and not (k - 2 >= i and self.toks[k - 2].text in _CONNECTORS)
+                       and self.text[self.toks[k - 1].end:self.toks[k].start] in _JOINERS):
+                    k -= 1
                 return k
         return None
 

@@ -276,3 +276,76 @@ def test_an_arabic_word_with_tanwin_is_no_place(gazetteer: Gazetteer) -> None:
     text = "وأشاد بالجيش الذي يحرص دوماً على مد يد العون، ثم زار دوما."
     assert [m.text for m in fallback_mentions(text, "ar", gazetteer).mentions
             if m.label == "GPE"] == ["دوما"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # a country in the genitive between the title and the name is whose title it is
+        ("ru", "Об этом в среду заявил президент России Владимир Путин.",
+         {("России", "GPE"), ("Владимир Путин", "PERSON")}),
+        ("ru", "Канцлер Германии Олаф Шольц прибыл в Москву в понедельник.",
+         {("Германии", "GPE"), ("Олаф Шольц", "PERSON")}),
+        ("pl", "W czwartek premier Polski Mateusz Morawiecki spotkał się z kanclerzem.",
+         {("Polski", "GPE"), ("Mateusz Morawiecki", "PERSON")}),
+        ("pl", "Decyzję skrytykował prezydent Francji Emmanuel Macron.",
+         {("Francji", "GPE"), ("Emmanuel Macron", "PERSON")}),
+        # German puts the country before the title: the title ends the place
+        ("de", "Kremlsprecher Dmitri Peskow sagte, Russlands Präsident Wladimir Putin werde "
+               "nicht reisen.",
+         {("Russlands", "GPE"), ("Wladimir Putin", "PERSON"), ("Dmitri Peskow", "PERSON")}),
+        ("es", "Lo anunció el alcalde de Madrid José Luis Martínez-Almeida en rueda de prensa.",
+         {("Madrid", "GPE"), ("José Luis Martínez-Almeida", "PERSON")}),
+    ],
+)
+def test_a_place_before_a_persons_name_is_split_off(
+    language: str, text: str, expected: set[tuple[str, str]], gazetteer: Gazetteer
+) -> None:
+    assert expected <= found(text, language, gazetteer)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Об этом сообщил глава МИД Сергей Лавров журналистам.",
+         {("МИД", "ORG"), ("Сергей Лавров", "PERSON")}),
+        ("Представитель МИД России Мария Захарова заявила, что ответ будет.",
+         {("МИД", "ORG"), ("России", "GPE"), ("Мария Захарова", "PERSON")}),
+    ],
+)
+def test_an_acronym_before_a_persons_name_is_split_off(
+    text: str, expected: set[tuple[str, str]], gazetteer: Gazetteer
+) -> None:
+    assert expected <= found(text, "ru", gazetteer)
+
+
+def test_the_person_after_a_place_joins_the_english_name(gazetteer: Gazetteer) -> None:
+    from tasks.nlp.name_key import name_key
+
+    mentions = fallback_mentions("Об этом заявил президент России Владимир Путин.", "ru",
+                                 gazetteer).mentions
+    persons = [m.text for m in mentions if m.label == "PERSON"]
+    assert [name_key(p) for p in persons] == [name_key("Vladimir Putin")]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "place"),
+    [
+        # a place-like word inside a name stays there: "Real Madrid" goes on before it, and
+        # a place that is also a given name may open a name of three words
+        ("es", "El entrenador del Real Madrid Carlo Ancelotti habló ayer.", "Madrid"),
+        ("en", "The actress Victoria Maria Lopez said nothing.", "Victoria"),
+    ],
+)
+def test_a_place_inside_a_name_is_not_split_off(
+    language: str, text: str, place: str, gazetteer: Gazetteer
+) -> None:
+    assert place not in {t for t, _ in found(text, language, gazetteer)}
+
+
+def test_a_military_rank_is_a_title_not_a_place(gazetteer: Gazetteer) -> None:
+    # stories-dev: "Albay" (colonel) is also a province of the Philippines
+    text = "Törene İl Jandarma Komutanı Albay Mustafa Çekiç katıldı."
+    labels = found(text, "tr", gazetteer)
+    assert ("Mustafa Çekiç", "PERSON") in labels
+    assert not any(t == "Albay" for t, _ in labels)
