@@ -33,6 +33,15 @@ def _is_cyrillic(word: str) -> bool:
     return "\u0400" <= word[:1] <= "\u04ff"
 
 
+def _latin_beyond_accents(word: str) -> bool:
+    """A Latin word with a letter that is no accented ASCII letter (ł, ø, đ): ``key`` keeps
+    it, so "Władimir" would miss the "Wladimir" other locales spell. Not Turkish ı: Faker's
+    Turkish names are spelt with it, and read as i it turns words into names ("Salı"
+    Tuesday -> Sali, "Kadın" woman -> Kadin)."""
+    return (not word.isascii() and "ı" not in word
+            and all(ch.isascii() or "\u00c0" <= ch <= "\u024f" for ch in word))
+
+
 def _latin(word: str) -> str:
     from anyascii import anyascii  # already loaded by tasks.nlp.name_key
 
@@ -56,8 +65,10 @@ class PersonNames:
         if folded in self.given:
             return True
         # Faker's Cyrillic locales name Russians, Ukrainians and Bulgarians; a German or Polish
-        # given name written in Cyrillic ("Бастиан", "Лукас") is found by its transliteration.
-        return _is_cyrillic(folded) and key(_latin(folded)) in self.given
+        # given name written in Cyrillic ("Бастиан", "Лукас") is found by its transliteration,
+        # and a foreign name in Polish spelling ("Władimir") by its plain Latin letters.
+        return (_is_cyrillic(folded) or _latin_beyond_accents(folded)) and \
+            key(_latin(folded)) in self.given
 
     def is_arabic_family(self, word: str) -> bool:
         folded = key(word)

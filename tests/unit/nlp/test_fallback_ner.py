@@ -161,6 +161,25 @@ def test_a_cyrillic_given_name_of_another_locale_by_transliteration(
     assert ("Аткинс", "PERSON") in labels
 
 
+def test_a_polish_spelling_of_a_foreign_given_name_by_its_plain_latin_letters(
+    gazetteer: Gazetteer,
+) -> None:
+    # "Władimir" is no Polish given name, "Wladimir" is one in other locales: ł is a letter of
+    # its own, not an accented l, so the accent-free key alone kept it apart.
+    labels = found("Wczoraj prezydent Rosji Władimir Putin spotkał się z ministrami.", "pl",
+                   gazetteer)
+    assert ("Władimir Putin", "PERSON") in labels
+    assert ("Rosji", "GPE") in labels
+
+
+def test_turkish_dotless_i_words_are_not_read_as_names_of_other_locales(
+    gazetteer: Gazetteer,
+) -> None:
+    # Read as i, "Salı" (Tuesday) would be the given name Sali.
+    labels = found("Salı Günü Ankara'da toplantı yapıldı.", "tr", gazetteer)
+    assert not any(label == "PERSON" for _text, label in labels)
+
+
 def test_corona_in_arabic_is_no_place_under_a_proclitic(gazetteer: Gazetteer) -> None:
     text = "ارتفع عدد الإصابات بفيروس كورونا في دمشق."
     places = {label for text_, label in found(text, "ar", gazetteer) if text_ == "كورونا"}
